@@ -1,0 +1,29 @@
+"""matderiv: matrix calculus you can check.
+
+Layouts and shapes, numeric derivatives and a derivative checker, a catalog of
+verified identities, and a symbolic engine that derives expressions of a small
+numpy-syntax language by differentials.
+"""
+
+from __future__ import annotations
+
+from matderiv.errors import (
+    CatalogError,
+    DerivativeMismatch,
+    MatderivError,
+    ParseError,
+    ShapeError,
+    UnsupportedError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CatalogError",
+    "DerivativeMismatch",
+    "MatderivError",
+    "ParseError",
+    "ShapeError",
+    "UnsupportedError",
+    "__version__",
+]

@@ -1,0 +1,96 @@
+"""The exceptions matderiv raises.
+
+Every error matderiv raises on purpose is a :class:`MatderivError`, so one
+``except MatderivError`` catches them all.  Each subclass also derives from the
+builtin exception a user would expect (``ValueError`` for bad input,
+``NotImplementedError`` for a missing rule, ``AssertionError`` for a failed
+check), so code written against the builtins keeps working.
+
+Messages follow one pattern: *what* is wrong, *where* (the caret under the bad
+token, the two shapes that do not fit, the file and entry id) and *what to do*.
+
+Examples
+--------
+>>> from matderiv.errors import MatderivError, ParseError
+>>> err = ParseError("unexpected token", source="x.T @ @ A", offset=6,
+...                  hint="remove the second '@'")
+>>> print(err)
+unexpected token
+    x.T @ @ A
+          ^
+remove the second '@'
+>>> isinstance(err, MatderivError) and isinstance(err, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CatalogError",
+    "DerivativeMismatch",
+    "MatderivError",
+    "ParseError",
+    "ShapeError",
+    "UnsupportedError",
+]
+
+
+class MatderivError(Exception):
+    """Base class of every error matderiv raises on purpose."""
+
+
+class ParseError(MatderivError, ValueError):
+    """Text that is not a valid expression of matderiv's expression language.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in one sentence.
+    source
+        The expression text, shown with a caret under the offending token.
+    offset
+        Zero-based column of the offending token in `source`.
+    hint
+        What to do about it (for example, the names that are allowed).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        offset: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.offset = offset
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        lines = [self.message]
+        if self.source is not None:
+            lines.append("    " + self.source)
+            if self.offset is not None:
+                column = max(0, min(self.offset, len(self.source)))
+                lines.append("    " + " " * column + "^")
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(lines)
+
+
+class ShapeError(MatderivError, ValueError):
+    """Shapes that do not fit: operands of an operation, a layout, an array."""
+
+
+class UnsupportedError(MatderivError, NotImplementedError):
+    """A node, function or representation matderiv has no rule for."""
+
+
+class DerivativeMismatch(MatderivError, AssertionError):
+    """A stated derivative disagrees with the numerical derivative."""
+
+
+class CatalogError(MatderivError, ValueError):
+    """A malformed entry of the rules catalog (names the file, entry and field)."""
