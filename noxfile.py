@@ -1,0 +1,73 @@
+"""Sessions for developing matderiv: ``nox -s tests``, ``nox -s docs``, ``nox -s lint``.
+
+Dependency lists live once, in pyproject.toml's ``[dependency-groups]``; this file only
+reads them.  uv creates the environments when it is on PATH, virtualenv otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "docs", "lint"]
+
+ROOT = Path(__file__).resolve().parent
+PROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+BUILD = ROOT / "build"
+
+
+def _install(session: nox.Session, *groups: str) -> None:
+    """Install matderiv (editable) and the named dependency groups."""
+    requirements = [r for g in groups for r in nox.project.dependency_groups(PROJECT, g)]
+    session.install("-e", ".", *requirements)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, property-based and book-gate tests, plus the docstring doctests in src/."""
+    # the book-gate tests build throwaway books, so they need the docs toolchain too
+    _install(session, "test", "docs")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the book (every page executed), then run the page and docstring doctests.
+
+    ``nox -s docs -- cache`` re-executes only pages whose code changed (fast local
+    iteration on prose; outputs can be stale after a change in src/).  CI and the
+    default use ``force``: every page is executed at every build.
+    """
+    _install(session, "docs")
+    mode = session.posargs[0] if session.posargs else "force"
+    env = {"MATDERIV_NB_EXECUTION": mode}
+    html, doctrees = BUILD / "html", BUILD / "doctrees"
+    if mode == "force":
+        shutil.rmtree(html / "reports", ignore_errors=True)
+    common = ["-c", "conf", "-W", "--keep-going", "-n", "-d", str(doctrees)]
+    session.run("sphinx-build", "-b", "html", *common, "docs", str(html), env=env)
+    # the doctest builder reuses the html build's doctrees: nothing is executed twice
+    session.run("sphinx-build", "-b", "doctest", *common, "docs", str(BUILD / "doctest"), env=env)
+    session.run("pytest", "--doctest-modules", "src", "-p", "no:cacheprovider")
+    session.log(f"The book is in {html}; view it with: python -m http.server -d build/html")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint) and mypy --strict on src/."""
+    _install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run every benchmark script under benchmarks/ (or the ones named after ``--``)."""
+    _install(session, "test", "docs")
+    scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
+    for script in scripts:
+        session.run("python", script)

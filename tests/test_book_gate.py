@@ -1,0 +1,86 @@
+"""The book's build gate: a page whose cell raises, or whose doctest is wrong, fails the build.
+
+Each test builds a tiny throwaway book with this project's ``conf/`` (the same settings
+``nox -s docs`` uses) and runs ``sphinx-build`` the way the docs session does.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("myst_nb", reason="the book toolchain is installed by `nox -s tests`")
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+
+FRONT_MATTER = """\
+---
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+  language: python
+---
+"""
+
+GOOD_CELL = "```{code-cell} python\nvalue = 6 * 7\nassert value == 42\n```\n"
+BAD_CELL = "```{code-cell} python\nraise ValueError('gate-test: this cell fails on purpose')\n```\n"
+GOOD_DOCTEST = "```{doctest}\n>>> 6 * 7\n42\n```\n"
+BAD_DOCTEST = "```{doctest}\n>>> 6 * 7\n41\n```\n"
+
+
+def _write_book(root: Path, cell: str, doctest: str) -> Path:
+    docs = root / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "index.md").write_text(
+        FRONT_MATTER + "# Gate test\n\n```{toctree}\n:hidden:\n\npage\n```\n", encoding="utf-8"
+    )
+    page = FRONT_MATTER + "# A page\n\nSome math: $x^\\top A x$.\n\n" + cell + "\n" + doctest
+    (docs / "page.md").write_text(page, encoding="utf-8")
+    return docs
+
+
+def _sphinx(builder: str, docs: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable, "-m", "sphinx", "-b", builder, "-c", str(CONF),
+        "-W", "--keep-going", "-n", "-d", str(out / "doctrees"), str(docs), str(out / builder),
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.slow
+def test_failing_cell_fails_the_build_and_names_the_page(tmp_path: Path) -> None:
+    docs = _write_book(tmp_path, BAD_CELL, GOOD_DOCTEST)
+    result = _sphinx("html", docs, tmp_path / "build")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "docs/page.md: WARNING: Executing notebook failed" in log  # names the page
+    assert "gate-test: this cell fails on purpose" in log  # and shows the cell
+    reports = list((tmp_path / "build" / "html" / "reports").glob("*.log"))
+    assert reports, "the failing cell's traceback is kept in the build's reports folder"
+    assert "gate-test" in reports[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_wrong_doctest_fails_the_doctest_build(tmp_path: Path) -> None:
+    docs = _write_book(tmp_path, GOOD_CELL, BAD_DOCTEST)
+    assert _sphinx("html", docs, tmp_path / "build").returncode == 0
+    result = _sphinx("doctest", docs, tmp_path / "build")
+    assert result.returncode != 0
+    assert "1 failure" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_fixed_book_builds_and_passes_its_doctests(tmp_path: Path) -> None:
+    docs = _write_book(tmp_path, GOOD_CELL, GOOD_DOCTEST)
+    html = _sphinx("html", docs, tmp_path / "build")
+    assert html.returncode == 0, html.stdout + html.stderr
+    doctest = _sphinx("doctest", docs, tmp_path / "build")
+    assert doctest.returncode == 0, doctest.stdout + doctest.stderr
+    assert "1 passed" in doctest.stdout
+    built = tmp_path / "build" / "html"
+    assert (built / "_static" / "mathjax" / "tex-chtml-full.js").is_file()
+    assert "_static/mathjax/tex-chtml-full.js" in (built / "page.html").read_text(encoding="utf-8")
