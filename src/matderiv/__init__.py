@@ -15,15 +15,33 @@ from matderiv.errors import (
     ShapeError,
     UnsupportedError,
 )
+from matderiv.layout import (
+    Layout,
+    derivative_shape,
+    shape_table,
+    to_layout,
+    unvec,
+    unvec_jacobian,
+    vec,
+    vec_jacobian,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CatalogError",
     "DerivativeMismatch",
+    "Layout",
     "MatderivError",
     "ParseError",
     "ShapeError",
     "UnsupportedError",
     "__version__",
+    "derivative_shape",
+    "shape_table",
+    "to_layout",
+    "unvec",
+    "unvec_jacobian",
+    "vec",
+    "vec_jacobian",
 ]
