@@ -1,0 +1,40 @@
+"""Numpy helpers that generated code calls; their source is copied into it.
+
+The code generator copies the text of these functions (``inspect.getsource``)
+into every generated module that uses them, so the generated code and
+:func:`matderiv.expr.to_function` run the very same functions.
+
+Examples
+--------
+>>> import numpy as np
+>>> float(_logsumexp(np.zeros((2, 1))))  # log 2
+0.693...
+>>> _commutation(2, 3).shape
+(6, 6)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["_commutation", "_logsumexp", "_softmax"]
+
+
+def _softmax(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    e = np.exp(z - np.max(z.real))
+    return e / np.sum(e)  # type: ignore[no-any-return]
+
+
+def _logsumexp(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    m = np.max(z.real)
+    return m + np.log(np.sum(np.exp(z - m)))  # type: ignore[no-any-return]
+
+
+def _commutation(m: int, n: int) -> npt.NDArray[np.float64]:
+    # K @ vec(X) == vec(X.T) for X of shape (m, n), vec stacking columns
+    k = np.zeros((m * n, m * n))
+    rows = np.arange(m * n)
+    i, j = rows % n, rows // n  # row r of vec(X.T) is X.T[i, j] = X[j, i]
+    k[rows, i * m + j] = 1.0
+    return k
