@@ -11,6 +11,7 @@ from matderiv.errors import (
     CatalogError,
     DerivativeMismatch,
     MatderivError,
+    NumericError,
     ParseError,
     ShapeError,
     UnsupportedError,
@@ -25,19 +26,34 @@ from matderiv.layout import (
     vec,
     vec_jacobian,
 )
+from matderiv.numeric import (
+    CheckResult,
+    assert_derivative,
+    check_derivative,
+    gradient,
+    jacobian,
+    jvp,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CatalogError",
+    "CheckResult",
     "DerivativeMismatch",
     "Layout",
     "MatderivError",
+    "NumericError",
     "ParseError",
     "ShapeError",
     "UnsupportedError",
     "__version__",
+    "assert_derivative",
+    "check_derivative",
     "derivative_shape",
+    "gradient",
+    "jacobian",
+    "jvp",
     "shape_table",
     "to_layout",
     "unvec",

@@ -29,6 +29,7 @@ __all__ = [
     "CatalogError",
     "DerivativeMismatch",
     "MatderivError",
+    "NumericError",
     "ParseError",
     "ShapeError",
     "UnsupportedError",
@@ -90,6 +91,14 @@ class UnsupportedError(MatderivError, NotImplementedError):
 
 class DerivativeMismatch(MatderivError, AssertionError):
     """A stated derivative disagrees with the numerical derivative."""
+
+
+class NumericError(MatderivError, ValueError):
+    """A function that cannot be differentiated numerically as called.
+
+    NaN or inf in the point or in the function's value, a value that is not an
+    array of real numbers, or a function that is not complex-step safe.
+    """
 
 
 class CatalogError(MatderivError, ValueError):

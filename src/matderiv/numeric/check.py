@@ -1,0 +1,397 @@
+"""Check a derivative someone wrote against finite differences, and say what is wrong.
+
+:func:`check_derivative` first runs the *directional* test: along a few random
+directions ``u`` it compares the claimed ``J u`` with a finite-difference
+directional derivative (for a pullback, the dot-product test
+``⟨v, J u⟩ = ⟨Jᵀ v, u⟩``).  That costs a handful of evaluations of ``f``
+whatever the size of ``x`` (19 by default: ``f(x)`` plus 6 Richardson
+evaluations per direction), against ``2·x.size`` for a full central-difference
+Jacobian.  Only when the test fails (or ``full=True``) does it build the full
+Jacobian, to name the worst entries and diagnose the mistake (transposed, sign
+flipped, a factor of 2, only the symmetric part, a missing term, the other
+layout; see :mod:`matderiv.numeric.diagnosis`).
+
+Tolerance: a comparison passes when ``|claimed − numeric| <= atol + floor +
+rtol · scale``, with ``scale`` the largest numeric entry and ``floor`` the
+round-off floor of the difference quotient, ``100 · gain · ε · max|f(x)| / h``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from matderiv.numeric import check_derivative
+>>> A = np.array([[2.0, 1.0], [0.0, 3.0]])
+>>> x = np.array([1.0, 2.0])
+>>> bool(check_derivative(lambda x: x @ A @ x, (A + A.T) @ x, x))
+True
+>>> print(check_derivative(lambda x: x @ A @ x, A @ x, x).diagnosis)
+one term missing? ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from matderiv.errors import DerivativeMismatch, NumericError, ShapeError, UnsupportedError
+from matderiv.layout import Layout, as_layout, derivative_shape, to_layout, vec_jacobian
+from matderiv.numeric._evaluate import Evaluator, Function, RealArray, as_point, describe_nonfinite
+from matderiv.numeric.diagnosis import Tolerance, diagnose, entry_name
+from matderiv.numeric.differences import (
+    ROUNDOFF_GAIN,
+    Method,
+    _method,
+    default_step,
+    direction_step,
+    directional,
+    ensure_complex_safe,
+    jacobian_with,
+)
+
+__all__ = ["CheckResult", "Form", "assert_derivative", "check_derivative"]
+
+Form = Literal["array", "linear_map", "vjp"]
+_FORMS: tuple[str, ...] = ("array", "linear_map", "vjp")
+_EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of :func:`check_derivative`; truthy when the derivative passed.
+
+    Attributes
+    ----------
+    passed
+        Whether the claimed derivative agrees with finite differences.
+    max_abs_err, max_rel_err
+        Largest absolute difference, and that difference divided by the largest
+        numeric value: over the full Jacobian when it was built, else over the
+        directional derivatives.
+    method
+        The finite-difference method used.
+    n_evals
+        Evaluations of ``f`` (not of the claimed derivative).
+    worst_entry
+        Mixed-layout index ``(i.., j..)`` of the largest difference, when the full
+        Jacobian was built; else ``None``.
+    expected, claimed
+        Numeric and claimed values at `worst_entry` (``None`` without it).
+    diagnosis
+        What is wrong, in words (or a one-line summary when the check passed).
+    directions
+        Number of random directions tested.
+    full_jacobian
+        Whether the full Jacobian was built.
+    """
+
+    passed: bool
+    max_abs_err: float
+    max_rel_err: float
+    method: str
+    n_evals: int
+    worst_entry: tuple[int, ...] | None
+    diagnosis: str
+    directions: int = 0
+    full_jacobian: bool = False
+    expected: float | None = None
+    claimed: float | None = None
+    out_shape: tuple[int, ...] = field(default=(), repr=False)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        status = "passed" if self.passed else "FAILED"
+        line = (
+            f"derivative check {status} ({self.method} differences, {self.n_evals} evaluations "
+            f"of f, max abs err {self.max_abs_err:.3g}, max rel err {self.max_rel_err:.3g})"
+        )
+        return f"{line}: {self.diagnosis}"
+
+
+def _as_real(value: Any, what: str) -> RealArray:
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise NumericError(
+            f"{what} returned {type(value).__name__} (dtype {array.dtype}); "
+            "it must be a real number or a numpy array of real numbers"
+        )
+    result = np.asarray(array, dtype=np.float64)
+    if not np.all(np.isfinite(result)):
+        raise NumericError(f"{what} contains {describe_nonfinite(result)}")
+    return result
+
+
+def _shape_hint(
+    given: tuple[int, ...], out_shape: tuple[int, ...], in_shape: tuple[int, ...]
+) -> str:
+    hints = []
+    for other in Layout:
+        try:
+            if derivative_shape(out_shape, in_shape, other) == given:
+                hints.append(
+                    f"it is the shape of the {other.value} layout (layout='{other.value}')"
+                )
+        except ShapeError:
+            pass
+    if (
+        len(in_shape) + len(out_shape) > 1
+        and given == vec_jacobian(np.zeros(out_shape + in_shape), out_shape, in_shape).shape
+    ):
+        hints.append("it is the shape of vec_jacobian (convert with matderiv.unvec_jacobian)")
+    return "; " + "; ".join(hints) if hints else ""
+
+
+def _claimed_array(
+    df: Any, point: RealArray, out_shape: tuple[int, ...], layout: Layout
+) -> tuple[RealArray, RealArray]:
+    """The claimed derivative as given (raw) and in mixed layout."""
+    value = df(point.copy()) if callable(df) else df
+    raw = _as_real(value, "the claimed derivative df")
+    in_shape = point.shape
+    expected = derivative_shape(out_shape, in_shape, layout)
+    if raw.shape != expected:
+        raise ShapeError(
+            f"the claimed derivative has shape {raw.shape}, but for f: {in_shape} -> "
+            f"{out_shape} the {layout.value} layout expects shape {expected}"
+            f"{_shape_hint(raw.shape, out_shape, in_shape)}"
+        )
+    return raw, to_layout(raw, out_shape, in_shape, layout, Layout.MIXED)
+
+
+def _checked_call(
+    df: Callable[[Any], Any], arg: RealArray, shape: tuple[int, ...], what: str
+) -> RealArray:
+    value = _as_real(df(arg.copy()), what)
+    if value.shape != shape:
+        raise ShapeError(f"{what} returned shape {value.shape}, expected {shape}")
+    return value
+
+
+def _full_claimed(
+    df: Any, form: str, C: RealArray | None, out_shape: tuple[int, ...], in_shape: tuple[int, ...]
+) -> RealArray:
+    if C is not None:
+        return C
+    n_in, n_out = int(np.prod(in_shape)), int(np.prod(out_shape))
+    J = np.empty((n_out, n_in))
+    if form == "linear_map":
+        for j in range(n_in):
+            e = np.zeros(n_in)
+            e[j] = 1.0
+            J[:, j] = _checked_call(df, e.reshape(in_shape), out_shape, "df(dx)").reshape(-1)
+    else:
+        for i in range(n_out):
+            e = np.zeros(n_out)
+            e[i] = 1.0
+            J[i, :] = _checked_call(df, e.reshape(out_shape), in_shape, "df(ȳ)").reshape(-1)
+    return J.reshape(out_shape + in_shape)
+
+
+def check_derivative(
+    f: Function,
+    df: Any,
+    x: npt.ArrayLike,
+    *,
+    layout: Layout | str = Layout.MIXED,
+    form: Form = "array",
+    rtol: float = 1e-6,
+    atol: float = 0.0,
+    directions: int = 3,
+    seed: int = 0,
+    method: Method = "richardson",
+    full: bool = False,
+    step: float | None = None,
+) -> CheckResult:
+    """Check a claimed derivative of `f` at `x` against finite differences.
+
+    Parameters
+    ----------
+    f
+        The function, called with one float64 array of the shape of `x`.
+    df
+        The claimed derivative at `x`, in the representation `form` names:
+
+        - ``"array"``: an array in `layout` (or a callable ``df(x)`` returning it);
+        - ``"linear_map"``: a callable ``dx -> J dx`` (the differential);
+        - ``"vjp"``: a callable ``ȳ -> Jᵀ ȳ`` (the pullback backprop uses),
+          returning an array of the shape of `x`.
+    x
+        The point (integers are converted to float64).
+    layout
+        Layout of an ``"array"`` derivative; ``"mixed"`` (default),
+        ``"numerator"`` or ``"denominator"``.
+    form
+        ``"array"``, ``"linear_map"`` or ``"vjp"``.
+    rtol, atol
+        Relative and absolute tolerance (a round-off floor is added to `atol`).
+    directions
+        Number of random directions of the directional test.
+    seed
+        Seed of the random directions.
+    method
+        Finite-difference method (default ``"richardson"``, error ``O(h⁶)``).
+    full
+        Also build the full numeric Jacobian and compare entry by entry (it is
+        built anyway to explain a failure).
+    step
+        Relative step overriding the method's default.
+
+    Returns
+    -------
+    CheckResult
+        Truthy when the derivative passed; its ``diagnosis`` says what is wrong.
+
+    Raises
+    ------
+    ShapeError
+        If an ``"array"`` derivative does not have the shape `layout` prescribes
+        (the message shows both shapes and the layout whose shape it has).
+    NumericError
+        NaN or inf in `x`, in ``f(x)`` or in the claimed derivative.
+
+    Examples
+    --------
+    The gradient of ``tr(AX)`` is ``Aᵀ`` in mixed layout; ``A`` is its
+    numerator-layout form:
+
+    >>> rng = np.random.default_rng(0)
+    >>> A, X = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    >>> f = lambda X: np.trace(A @ X)
+    >>> check_derivative(f, A.T, X).passed
+    True
+    >>> check_derivative(f, A, X, layout="numerator").passed
+    True
+    >>> print(check_derivative(f, A, X).diagnosis)
+    transposed — a layout mix-up? The array given is the derivative in numerator layout ...
+    """
+    method = _method(method)
+    declared = as_layout(layout)
+    if form not in _FORMS:
+        raise UnsupportedError(f"unknown form {form!r}; use one of {', '.join(map(repr, _FORMS))}")
+    if form != "array" and declared is not Layout.MIXED:
+        raise UnsupportedError(f"layout applies to form='array' only, not to form={form!r}")
+    if not callable(df) and form != "array":
+        raise UnsupportedError(f"form={form!r} needs a callable df, got {type(df).__name__}")
+    point = as_point(x)
+    ev = Evaluator(f, point)
+    out_shape, in_shape = ev.out_shape, point.shape
+    raw: RealArray | None = None
+    C: RealArray | None = None
+    if form == "array":
+        raw, C = _claimed_array(df, point, out_shape, declared)
+    if method == "complex":
+        ensure_complex_safe(ev, point)
+
+    rng = np.random.default_rng(seed)
+    fmax = max(float(np.max(np.abs(ev.value), initial=0.0)), 1e-300)
+    worst_abs, scale, floor = 0.0, 0.0, 0.0
+    for _ in range(directions):
+        u = rng.standard_normal(in_shape)
+        u = np.asarray(u / max(float(np.max(np.abs(u), initial=1.0)), 1e-300))
+        h = direction_step(point, u, method, step)
+        numeric = directional(ev, point, u, h, method)
+        floor = max(floor, 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / h)
+        if form == "vjp":
+            vs = rng.standard_normal((3, *out_shape))
+            got = np.array([np.sum(_checked_call(df, v, in_shape, "df(ȳ)") * u) for v in vs])
+            want = np.array([np.sum(v * numeric) for v in vs])
+            size = max(float(np.sum(np.abs(v * numeric))) for v in vs)
+            floor_v = floor * max(float(np.sum(np.abs(v))) for v in vs)
+            floor = max(floor, floor_v)
+        else:
+            if C is not None:
+                got = np.tensordot(C, u, axes=len(in_shape))
+            else:
+                got = _checked_call(df, u, out_shape, "df(dx)")
+            want = numeric
+            size = float(np.max(np.abs(numeric), initial=0.0))
+        worst_abs = max(worst_abs, float(np.max(np.abs(got - want), initial=0.0)))
+        scale = max(scale, size)
+    tol = Tolerance(rtol, atol + floor)
+    passed = tol.allows(worst_abs, scale)
+    rel = worst_abs / scale if scale > 0 else (0.0 if worst_abs == 0 else np.inf)
+    summary = (
+        f"agrees with {method} differences along {directions} random directions" if passed else ""
+    )
+    if passed and not full:
+        return CheckResult(
+            passed=True,
+            max_abs_err=worst_abs,
+            max_rel_err=rel,
+            method=method,
+            n_evals=ev.n_evals,
+            worst_entry=None,
+            diagnosis=summary,
+            directions=directions,
+            out_shape=out_shape,
+        )
+
+    T = jacobian_with(ev, point, method, step)
+    claimed = _full_claimed(df, form, C, out_shape, in_shape)
+    diff = np.abs(claimed - T)
+    worst = (
+        tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+        if diff.size
+        else ()
+    )
+    full_abs = float(diff[worst]) if diff.size else 0.0
+    full_scale = float(np.max(np.abs(T), initial=0.0))
+    full_tol = Tolerance(
+        rtol, atol + 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / (step or default_step(method))
+    )
+    full_passed = full_tol.allows(full_abs, full_scale)
+    full_rel = full_abs / full_scale if full_scale > 0 else (0.0 if full_abs == 0 else np.inf)
+    if passed and full_passed:
+        diagnosis = summary + " and entry by entry"
+    elif full_passed:
+        diagnosis = (
+            "disagrees along random directions but agrees entry by entry: f may not be smooth "
+            "at x, or its scales differ widely; try another seed or step"
+        )
+    else:
+        diagnosis = diagnose(T, claimed, out_shape, in_shape, full_tol, raw=raw, layout=declared)
+    return CheckResult(
+        passed=passed and full_passed,
+        max_abs_err=full_abs,
+        max_rel_err=full_rel,
+        method=method,
+        n_evals=ev.n_evals,
+        worst_entry=worst if diff.size else None,
+        diagnosis=diagnosis,
+        directions=directions,
+        full_jacobian=True,
+        expected=float(T[worst]) if diff.size else None,
+        claimed=float(claimed[worst]) if diff.size else None,
+        out_shape=out_shape,
+    )
+
+
+def assert_derivative(f: Function, df: Any, x: npt.ArrayLike, **options: Any) -> CheckResult:
+    """Like :func:`check_derivative`, but raise :class:`DerivativeMismatch` when it fails.
+
+    For use in tests: the exception message carries the diagnosis and the
+    worst entry.
+
+    Examples
+    --------
+    >>> assert_derivative(np.sin, np.cos(0.5), 0.5).passed
+    True
+    >>> assert_derivative(np.sin, -np.cos(0.5), 0.5)
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.DerivativeMismatch: derivative check FAILED ... sign flipped...
+    """
+    result = check_derivative(f, df, x, **options)
+    if not result.passed:
+        where = ""
+        if result.worst_entry is not None:
+            where = (
+                f" Worst entry {entry_name(result.worst_entry, len(result.out_shape))}: "
+                f"expected {result.expected:.6g}, claimed {result.claimed:.6g}."
+            )
+        raise DerivativeMismatch(f"{result}{where}")
+    return result

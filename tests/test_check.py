@@ -1,0 +1,216 @@
+"""The derivative checker, tested with correct and deliberately wrong derivatives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from matderiv import (
+    CheckResult,
+    DerivativeMismatch,
+    Layout,
+    NumericError,
+    ShapeError,
+    UnsupportedError,
+    assert_derivative,
+    check_derivative,
+    to_layout,
+)
+
+Array = np.ndarray
+
+
+def _kron_like(left: Array, right: Array) -> Array:
+    """Mixed-layout Jacobian of dX -> left @ dX @ right."""
+    return np.einsum("ik,lj->ijkl", left, right)
+
+
+# --- passing checks ------------------------------------------------------------------------
+
+
+def test_correct_gradient_passes_in_every_layout() -> None:
+    rng = np.random.default_rng(0)
+    A, X = rng.standard_normal((3, 4)), rng.standard_normal((4, 3))
+    f = lambda X: np.trace(A @ X)  # noqa: E731
+    G = A.T  # mixed: the shape of X
+    for layout in Layout:
+        given = to_layout(G, (), (4, 3), "mixed", layout)
+        result = check_derivative(f, given, X, layout=layout)
+        assert result, result.diagnosis
+        assert isinstance(result, CheckResult)
+        assert result.max_rel_err < 1e-9
+    assert check_derivative(f, A, X, layout="numerator").passed
+
+
+def test_correct_derivative_passes_in_every_form() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((3, 3))
+    f = lambda X: X @ X  # noqa: E731
+    J = _kron_like(np.eye(3), X) + _kron_like(X, np.eye(3))
+    assert check_derivative(f, J, X)
+    assert check_derivative(f, lambda dX: X @ dX + dX @ X, X, form="linear_map")
+    # pullback of X²: X̄ = Xᵀ Ȳ + Ȳ Xᵀ
+    assert check_derivative(f, lambda Y: X.T @ Y + Y @ X.T, X, form="vjp")
+    assert check_derivative(f, lambda X: _kron_like(np.eye(3), X) + _kron_like(X, np.eye(3)), X)
+
+
+@pytest.mark.parametrize("method", ["forward", "central", "richardson", "complex"])
+def test_every_method_can_check(method: str) -> None:
+    x = np.array([0.3, -1.2, 0.8])
+    result = check_derivative(np.exp, np.diag(np.exp(x)), x, method=method, rtol=1e-5)
+    assert result.passed, result.diagnosis
+    assert result.method == method
+
+
+def test_directional_test_costs_a_fixed_number_of_evaluations() -> None:
+    rng = np.random.default_rng(2)
+    for n in (3, 40):
+        X = rng.standard_normal((n, n))
+        result = check_derivative(lambda X: np.sum(np.sin(X)), np.cos(X), X)
+        assert result.passed
+        assert result.n_evals == 19  # f(x) + 3 directions × 6 Richardson evaluations
+        assert not result.full_jacobian
+        assert result.worst_entry is None
+
+
+def test_full_builds_the_jacobian_on_request() -> None:
+    x = np.array([1.0, 2.0])
+    result = check_derivative(lambda x: x * x, np.diag(2 * x), x, full=True)
+    assert result.passed
+    assert result.full_jacobian
+    assert result.n_evals == 19 + 2 * 6
+    assert result.worst_entry is not None
+    assert len(result.worst_entry) == 2
+
+
+def test_derivative_that_is_zero_passes() -> None:
+    assert check_derivative(lambda x: np.sum(x) * 0.0 + 3.0, np.zeros(4), np.ones(4))
+
+
+def test_int_point_and_callable_array_form() -> None:
+    assert check_derivative(lambda x: x @ x, lambda x: 2 * x, [1, 2, 3])
+
+
+# --- diagnoses of the classic mistakes -----------------------------------------------------
+
+
+def _diagnosis(f: Callable[[Array], Array], df: object, x: Array, **options: object) -> str:
+    result = check_derivative(f, df, x, **options)  # type: ignore[arg-type]
+    assert not result.passed
+    assert result.full_jacobian
+    assert result.worst_entry is not None
+    return result.diagnosis
+
+
+@pytest.fixture
+def setting() -> tuple[Array, Array, Array]:
+    rng = np.random.default_rng(3)
+    return rng.standard_normal((3, 3)), rng.standard_normal((3, 3)), rng.standard_normal(3)
+
+
+def test_diagnoses_a_transposed_gradient_as_a_layout_mix_up(setting) -> None:
+    A, X, _ = setting
+    text = _diagnosis(lambda X: np.trace(A @ X), A, X)
+    assert "transposed" in text
+    assert "numerator layout" in text
+
+
+def test_diagnoses_a_transposed_jacobian_given_as_a_pullback(setting) -> None:
+    A, _, x = setting
+    text = _diagnosis(lambda x: A @ x, lambda v: A @ v, x, form="vjp")
+    assert text.startswith("transposed: the claimed Jacobian is Jᵀ")
+
+
+def test_diagnoses_a_transposed_derivative_over_the_input_axes(setting) -> None:
+    A, X, _ = setting
+    # d(AX) in mixed layout with each ∂F_ij/∂X transposed
+    true = _kron_like(A, np.eye(3))
+    text = _diagnosis(lambda X: A @ X, true.swapaxes(2, 3), X)
+    assert text.startswith("transposed over the input axes")
+
+
+def test_diagnoses_sign_factor_two_and_small_factors(setting) -> None:
+    A, _, x = setting
+    f = lambda x: x @ A @ x  # noqa: E731
+    g = (A + A.T) @ x
+    assert _diagnosis(f, -g, x).startswith("sign flipped")
+    assert "factor of 2" in _diagnosis(f, 2 * g, x)
+    assert "did you assume symmetry" in _diagnosis(f, 2 * g, x)
+    assert "factor of 1/2" in _diagnosis(f, g / 2, x)
+    assert "claimed ≈ 1.01 × true" in _diagnosis(f, 1.01 * g, x)
+
+
+def test_diagnoses_only_the_symmetric_part(setting) -> None:
+    A, X, _ = setting
+    f = lambda X: np.trace(A @ X)  # noqa: E731
+    assert _diagnosis(f, (A + A.T) / 2, X).startswith("only the symmetric part")
+    assert "Matrix Cookbook" in _diagnosis(f, A + A.T - A * np.eye(3), X)
+
+
+def test_diagnoses_one_missing_term_and_merged_terms(setting) -> None:
+    _, X, _ = setting
+    f = lambda X: X @ X  # noqa: E731
+    assert _diagnosis(f, lambda dX: X @ dX, X, form="linear_map").startswith("one term missing")
+    merged = _diagnosis(f, lambda dX: 2 * X @ dX, X, form="linear_map")
+    assert "not 2X dX" in merged
+
+
+def test_diagnosis_names_the_worst_entries_otherwise(setting) -> None:
+    _, X, _ = setting
+    inv = np.linalg.inv
+    wrong = lambda dX: -inv(X) @ inv(X) @ dX  # noqa: E731  (d(X⁻¹) is not −X⁻² dX)
+    result = check_derivative(inv, wrong, X, form="linear_map")
+    assert not result
+    assert "Largest differences: ∂f[" in result.diagnosis
+    i, j, k, m = result.worst_entry
+    true = -inv(X)[i, k] * inv(X)[m, j]
+    assert result.expected == pytest.approx(true, rel=1e-8)
+
+
+def test_assert_derivative_raises_with_the_diagnosis(setting) -> None:
+    A, _, x = setting
+    with pytest.raises(DerivativeMismatch, match=r"sign flipped.*Worst entry ∂f/∂x"):
+        assert_derivative(lambda x: x @ A @ x, -(A + A.T) @ x, x)
+    with pytest.raises(AssertionError):  # DerivativeMismatch is an AssertionError
+        assert_derivative(lambda x: x @ A @ x, A @ x, x)
+    assert assert_derivative(lambda x: x @ A @ x, (A + A.T) @ x, x).passed
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+
+def test_a_shape_that_does_not_match_the_declared_layout(setting) -> None:
+    _, _, x = setting
+    with pytest.raises(ShapeError, match=r"shape \(3,\).*numerator layout expects shape \(1, 3\)"):
+        check_derivative(lambda x: x @ x, 2 * x, x, layout=Layout.NUMERATOR)
+    with pytest.raises(ShapeError, match=r"shape of the numerator layout"):
+        check_derivative(lambda x: x @ x, (2 * x).reshape(1, 3), x)
+    with pytest.raises(ShapeError, match=r"shape of vec_jacobian"):
+        check_derivative(lambda X: X @ X, np.eye(9), np.eye(3))
+    with pytest.raises(ShapeError, match=r"matrix-by-matrix.*vec_jacobian"):
+        check_derivative(lambda X: X @ X, np.eye(9), np.eye(3), layout="denominator")
+
+
+def test_bad_claimed_derivatives(setting) -> None:
+    _, X, _ = setting
+    with pytest.raises(NumericError, match=r"NaN at index \(0, 0\)"):
+        check_derivative(lambda X: np.sum(X), np.full((3, 3), np.nan), X)
+    with pytest.raises(ShapeError, match=r"df\(dx\) returned shape \(3,\), expected \(3, 3\)"):
+        check_derivative(lambda X: X @ X, lambda dX: dX[0], X, form="linear_map")
+    with pytest.raises(UnsupportedError, match="form='array' only"):
+        check_derivative(lambda X: X @ X, lambda dX: dX, X, form="vjp", layout="numerator")
+    with pytest.raises(UnsupportedError, match="needs a callable df"):
+        check_derivative(lambda X: X @ X, np.eye(9), X, form="linear_map")
+    with pytest.raises(UnsupportedError, match="unknown form"):
+        check_derivative(np.sum, np.ones(3), np.ones(3), form="matrix")  # type: ignore[arg-type]
+
+
+def test_bad_function_or_point_in_the_checker() -> None:
+    with pytest.raises(NumericError, match=r"x contains NaN"):
+        check_derivative(np.sum, np.ones(2), np.array([np.nan, 1.0]))
+    with pytest.raises(NumericError, match=r"f\(x\) contains inf"):
+        check_derivative(lambda x: np.log(x[0]), np.ones(2), np.array([0.0, 1.0]))
+    with pytest.raises(NumericError, match="not complex-step safe"):
+        check_derivative(np.abs, np.diag([1.0, -1.0]), np.array([1.0, -2.0]), method="complex")
