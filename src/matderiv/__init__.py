@@ -7,6 +7,7 @@ numpy-syntax language by differentials.
 
 from __future__ import annotations
 
+from matderiv import rules
 from matderiv.errors import (
     CatalogError,
     DerivativeMismatch,
@@ -54,6 +55,7 @@ __all__ = [
     "gradient",
     "jacobian",
     "jvp",
+    "rules",
     "shape_table",
     "to_layout",
     "unvec",

@@ -1,0 +1,149 @@
+"""How a rule is shown: LaTeX in each layout, and a copy-paste numpy snippet.
+
+Both call the expression language (its LaTeX printer when it has one, and
+:func:`matderiv.expr.numpy_source`); which layouts are the mixed array itself and which its
+transpose is read off :func:`matderiv.layout.to_layout`, never restated here.
+
+Examples
+--------
+>>> from matderiv import rules
+>>> rule = rules.get("sv-linear-ax")
+>>> rule_latex(rule, "mixed"), rule_latex(rule, "numerator")
+('a', 'a^{T}')
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from matderiv.errors import ShapeError
+from matderiv.expr import numpy_source
+from matderiv.layout import as_layout, to_layout
+from matderiv.rules.model import Rule
+from matderiv.rules.sampling import instance
+
+__all__ = ["layouts_of", "rule_latex", "rule_numpy_source", "text_latex"]
+
+
+def text_latex(rule: Rule, fieldname: str, text: str | None = None) -> str:
+    """LaTeX of a language field of `rule`, or of `text` read with that field's names.
+
+    Uses the language's LaTeX printer when it has one, else SymPy's printer of the parsed
+    expression.
+    """
+    from matderiv import expr as language
+    from matderiv.rules.loader import engine_assume
+
+    source = text if text is not None else getattr(rule, fieldname)
+    shapes: dict[str, Any] = {name: list(shape) for name, shape in rule.shapes.items()}
+    if fieldname == "linear_map":
+        shapes["d" + rule.wrt] = list(rule.shapes[rule.wrt])
+    printer = getattr(language, "latex", None)
+    if printer is not None:
+        return str(printer(source, shapes))
+    return str(sp.latex(language.parse(source, shapes, engine_assume(rule))))
+
+
+def _shapes(rule: Rule) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    from matderiv.rules.verify import evaluate_field
+
+    dims, arrays = instance(rule, 0)
+    out_shape = tuple(np.shape(evaluate_field(rule, "expr", arrays, dims)))
+    in_shape = tuple(np.shape(arrays[rule.wrt]))
+    if rule.family == "second-order":
+        out_shape = out_shape + in_shape
+    return out_shape, in_shape
+
+
+def layouts_of(rule: Rule) -> tuple[str, ...]:
+    """The layouts the rule's derivative can be written in (``vec`` for array-by-matrix).
+
+    >>> from matderiv import rules
+    >>> layouts_of(rules.get("mm-AXB"))
+    ('mixed', 'vec')
+    """
+    if "expr" in rule.pending:
+        return ()
+    if rule.derivative is None:
+        return ("mixed", "vec") if rule.derivative_vec is not None else ("mixed",)
+    out = ["mixed"]
+    out_shape, in_shape = _shapes(rule)
+    for layout in ("numerator", "denominator"):
+        try:
+            to_layout(np.zeros(out_shape + in_shape), out_shape, in_shape, "mixed", layout)
+        except ShapeError:
+            continue
+        out.append(layout)
+    return tuple(out)
+
+
+def _transposed(latex: str) -> str:
+    if re.fullmatch(r"[A-Za-z](_\{?\w+\}?)?", latex):
+        return latex + "^{T}"
+    return r"\left(" + latex + r"\right)^{T}"
+
+
+def _relation(rule: Rule, layout: str) -> str:
+    """``"same"`` or ``"transpose"``: how `layout` writes the mixed array."""
+    out_shape, in_shape = _shapes(rule)
+    J = np.arange(1.0, 1.0 + float(np.prod(out_shape + in_shape))).reshape(out_shape + in_shape)
+    L = to_layout(J, out_shape, in_shape, "mixed", layout)
+    natural = J.reshape(-1, 1) if J.ndim == 1 else J
+    if natural.ndim == 0 or (L.shape == natural.shape and np.array_equal(L, natural)):
+        return "same"
+    if natural.ndim == 2 and L.shape == natural.T.shape and np.array_equal(L, natural.T):
+        return "transpose"
+    raise ShapeError(f"layout {layout!r} is neither the mixed array nor its transpose here")
+
+
+def rule_latex(rule: Rule, layout: Any = "mixed") -> str:
+    """The rule's derivative in LaTeX, written in `layout` (``mixed``, ``numerator``,
+    ``denominator`` or ``vec``).
+
+    Raises
+    ------
+    ShapeError
+        If the layout does not exist for the rule (the message names those that do).
+    """
+    available = layouts_of(rule)
+    name = "vec" if layout == "vec" else as_layout(layout).value
+    if name not in available:
+        raise ShapeError(
+            f"rule {rule.id!r} ({rule.family}) has no {name} form; "
+            f"its derivative is written in: {', '.join(available) or 'none yet (pending)'}")
+    if name == "vec":
+        if rule.derivative_vec is not None and "derivative_vec" not in rule.pending:
+            return text_latex(rule, "derivative_vec")
+        raise ShapeError(f"rule {rule.id!r}: the vec form waits for the language function(s) "
+                         f"{', '.join(rule.requires)}")
+    if rule.derivative is None:
+        if rule.linear_map is not None and "linear_map" not in rule.pending:
+            return r"\mathrm{d}X \mapsto " + text_latex(rule, "linear_map")
+        return text_latex(rule, "derivative_vec")
+    mixed = text_latex(rule, "derivative")
+    if name == "mixed" or _relation(rule, name) == "same":
+        return mixed
+    out_shape, in_shape = _shapes(rule)
+    if len(out_shape + in_shape) == 2:  # a matrix: let the printer simplify the transpose
+        return text_latex(rule, "derivative", f"({rule.derivative}).T")
+    return _transposed(mixed)
+
+
+def rule_numpy_source(rule: Rule) -> str:
+    """A self-contained numpy function computing the stated derivative (mixed layout)."""
+    fieldname = next((f for f in ("derivative", "derivative_vec", "linear_map")
+                      if getattr(rule, f) is not None and f not in rule.pending), None)
+    if fieldname is None:
+        return f"# {rule.id}: waits for the language function(s) {', '.join(rule.requires)}\n"
+    shapes: dict[str, Any] = {name: list(shape) for name, shape in rule.shapes.items()}
+    if fieldname == "linear_map":
+        shapes["d" + rule.wrt] = list(rule.shapes[rule.wrt])
+    what = {"derivative": "mixed-layout derivative", "derivative_vec": "vec (Kronecker) matrix",
+            "linear_map": "differential (a linear function of d" + rule.wrt + ")"}[fieldname]
+    doc = f"{rule.title}: the {what} of {rule.expr} by {rule.wrt} (matderiv rule {rule.id})."
+    name = re.sub(r"\W", "_", rule.id)
+    return numpy_source(getattr(rule, fieldname), shapes, name=name, doc=doc)

@@ -1,0 +1,428 @@
+"""Verify catalog rules three ways.
+
+1. **Finite differences.**  Every stated form (the mixed array ``derivative``, the vec matrix
+   ``derivative_vec``, the differential ``linear_map``) is checked with
+   :func:`matderiv.numeric.check.check_derivative` at random inputs that satisfy the
+   assumptions, at several sizes (second derivatives against :func:`matderiv.numeric.hessian`).
+   For a variable that is symmetric (or diagonal) the function is differentiated on that
+   subspace, ``V -> f(P(V))``.
+2. **The engine.**  The stated derivative against ``matderiv.derive`` (``matderiv.hessian`` for
+   second-order rules).  Where the engine raises :class:`~matderiv.errors.UnsupportedError`,
+   or does not exist yet, the status says so with its message: never a silent pass.
+3. **Layouts.**  The mixed array converted to every layout defined for the pair of kinds and
+   back (and to the vec matrix and back) is the same array.
+
+Examples
+--------
+>>> from matderiv import rules
+>>> v = verify_rule(rules.get("sm-trace-AXB"))
+>>> v.numeric.passed, v.layouts_ok, v.layouts
+(True, True, ('mixed', 'numerator', 'denominator', 'vec'))
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matderiv.errors import CatalogError, MatderivError, ShapeError, UnsupportedError
+from matderiv.expr import to_function
+from matderiv.layout import derivative_shape, to_layout, unvec_jacobian, vec_jacobian
+from matderiv.numeric import hessian
+from matderiv.numeric.check import CheckResult, check_derivative
+from matderiv.rules.model import Rule
+from matderiv.rules.sampling import instance, projection
+
+__all__ = ["FormCheck", "Verification", "check_catalog", "evaluate_field", "numeric_check",
+           "numeric_checks", "verify_rule"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Relative tolerance of the finite-difference checks (first and second derivatives).
+RTOL = 1e-6
+RTOL_HESSIAN = 1e-5
+#: Relative tolerance of the comparison with ``derive()`` (two exact formulas in floating point).
+RTOL_ENGINE = 1e-8
+
+
+@dataclass(frozen=True)
+class FormCheck:
+    """One finite-difference check: a stated form at one instance."""
+
+    form: str
+    dims: Mapping[str, int]
+    result: CheckResult
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The three checks of one rule.
+
+    Attributes
+    ----------
+    rule_id
+        The rule.
+    numeric
+        The worst finite-difference check (see :func:`numeric_check`).
+    checks
+        Every finite-difference check (form, sizes, result).
+    engine
+        ``"agrees"``, ``"disagrees"``, ``"unsupported"`` (the engine raised
+        UnsupportedError), ``"unavailable"`` (no ``derive`` yet) or ``"pending"``
+        (the rule waits for a language function).
+    engine_message
+        The engine's error message, or the largest relative difference.
+    engine_rel_err
+        Largest relative difference between stated and derived (NaN if not compared).
+    layouts_ok, layouts
+        Whether every layout round trip returned the same array, and the layouts tried.
+    pending
+        Fields that wait for a language function (not checked).
+    seconds
+        Wall time of the three checks.
+    """
+
+    rule_id: str
+    numeric: CheckResult
+    checks: tuple[FormCheck, ...]
+    engine: str
+    engine_message: str
+    engine_rel_err: float
+    layouts_ok: bool
+    layouts: tuple[str, ...]
+    pending: tuple[str, ...] = ()
+    seconds: float = 0.0
+    sizes: tuple[Mapping[str, int], ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        """Finite differences pass, the engine does not disagree, layouts round-trip."""
+        return self.numeric.passed and self.engine != "disagrees" and self.layouts_ok
+
+    @property
+    def status(self) -> str:
+        """``"passed"``, ``"failed"``, or ``"pending"`` (nothing could be checked yet)."""
+        if not self.checks and self.pending:
+            return "pending"
+        return "passed" if self.passed else "failed"
+
+
+# ---- evaluating the rule's text -----------------------------------------------------------
+
+
+def _compiled(rule: Rule, fieldname: str) -> Any:
+    shapes: dict[str, tuple[str | int, ...]] = dict(rule.shapes)
+    if fieldname == "linear_map":
+        shapes["d" + rule.wrt] = rule.shapes[rule.wrt]
+    return _compile(getattr(rule, fieldname), tuple(shapes.items()))
+
+
+@lru_cache(maxsize=4096)
+def _compile(text: str, shapes: tuple[tuple[str, tuple[str | int, ...]], ...]) -> Any:
+    return to_function(text, {name: list(shape) for name, shape in shapes})
+
+
+def evaluate_field(rule: Rule, fieldname: str, arrays: Mapping[str, Any],
+                   dims: Mapping[str, int]) -> FloatArray:
+    """Evaluate a language field of `rule` (``expr``, ``derivative``...) on concrete arrays.
+
+    >>> from matderiv import rules
+    >>> from matderiv.rules.sampling import instance
+    >>> rule = rules.get("vv-linear-Ax")
+    >>> dims, arrays = instance(rule, 0)
+    >>> bool((evaluate_field(rule, "derivative", arrays, dims) == arrays["A"]).all())
+    True
+    """
+    fn = _compiled(rule, fieldname)
+    return np.asarray(fn(**arrays, **dims), dtype=np.float64)
+
+
+def _shapes(
+    rule: Rule, arrays: Mapping[str, FloatArray]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    in_shape = tuple(np.shape(arrays[rule.wrt]))
+    out_shape = tuple(np.shape(np.asarray(_value(rule, arrays))))
+    return out_shape, in_shape
+
+
+def _value(rule: Rule, arrays: Mapping[str, FloatArray]) -> FloatArray:
+    dims = _dims_from(rule, arrays)
+    return evaluate_field(rule, "expr", arrays, dims)
+
+
+def _dims_from(rule: Rule, arrays: Mapping[str, FloatArray]) -> dict[str, int]:
+    dims: dict[str, int] = {}
+    for name, shape in rule.shapes.items():
+        for dim, size in zip(shape, np.shape(arrays[name]), strict=True):
+            if isinstance(dim, str):
+                dims[dim] = int(size)
+    return dims
+
+
+def _function(rule: Rule, arrays: Mapping[str, FloatArray], dims: Mapping[str, int],
+              project: Callable[[FloatArray], FloatArray] | None) -> Callable[[FloatArray], Any]:
+    fixed = dict(arrays)
+
+    def f(v: FloatArray) -> Any:
+        fixed[rule.wrt] = project(v) if project is not None else v
+        return evaluate_field(rule, "expr", fixed, dims)
+
+    return f
+
+
+def stated_mixed(rule: Rule, arrays: Mapping[str, FloatArray],
+                 dims: Mapping[str, int]) -> FloatArray | None:
+    """The stated derivative as a mixed-layout array (from whichever form is stated).
+
+    For second-order rules: the second derivative ``out_shape + in_shape + in_shape``.
+    ``None`` when the only stated forms are pending.
+    """
+    out_shape, in_shape = _shapes(rule, arrays)
+    if rule.derivative is not None and "derivative" not in rule.pending:
+        return evaluate_field(rule, "derivative", arrays, dims)
+    if rule.derivative_vec is not None and "derivative_vec" not in rule.pending:
+        J = evaluate_field(rule, "derivative_vec", arrays, dims)
+        first = in_shape if rule.family == "second-order" else out_shape
+        return unvec_jacobian(J, first, in_shape)
+    if rule.linear_map is not None and "linear_map" not in rule.pending:
+        return _linear_map_array(rule, arrays, dims, out_shape, in_shape)
+    return None
+
+
+def _linear_map_array(rule: Rule, arrays: Mapping[str, FloatArray], dims: Mapping[str, int],
+                      out_shape: tuple[int, ...], in_shape: tuple[int, ...]) -> FloatArray:
+    size = math.prod(in_shape)
+    J = np.empty((*out_shape, size))
+    direction = "d" + rule.wrt
+    for j in range(size):
+        e = np.zeros(size)
+        e[j] = 1.0
+        J[..., j] = evaluate_field(rule, "linear_map", {**arrays, direction: e.reshape(in_shape)},
+                                   dims)
+    return J.reshape(out_shape + in_shape)
+
+
+# ---- check 1: finite differences ----------------------------------------------------------
+
+
+def _hessian_check(f: Callable[[FloatArray], Any], H: FloatArray, x: FloatArray) -> CheckResult:
+    numeric = hessian(f, x, method="richardson")
+    diff = np.abs(H - numeric)
+    scale = max(float(np.max(np.abs(numeric), initial=0.0)), 1e-300)
+    max_abs = float(np.max(diff, initial=0.0))
+    floor = 1e-7 * max(1.0, float(np.max(np.abs(np.asarray(f(x))), initial=0.0)))
+    passed = max_abs <= RTOL_HESSIAN * scale + floor
+    worst = None
+    if diff.size:
+        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+    return CheckResult(
+        passed=bool(passed), max_abs_err=max_abs, max_rel_err=max_abs / scale,
+        method="richardson (second derivative)", n_evals=0, worst_entry=worst,
+        diagnosis=("matches the finite-difference second derivative" if passed else
+                   f"differs from the finite-difference second derivative by {max_abs:.3g} "
+                   f"at entry {worst}"),
+        full_jacobian=True,
+        expected=float(numeric[worst]) if worst is not None else None,
+        claimed=float(H[worst]) if worst is not None else None,
+    )
+
+
+def _forms(rule: Rule) -> list[str]:
+    return [name for name in ("derivative", "derivative_vec", "linear_map")
+            if getattr(rule, name) is not None and name not in rule.pending]
+
+
+def numeric_checks(rule: Rule, instances: int = 3, seed: int = 0,
+                   field_name: str | None = None) -> tuple[FormCheck, ...]:
+    """Finite-difference checks of every stated form at `instances` random instances.
+
+    `field_name` checks one form only (``"source_form"`` checks a source's printed formula,
+    for the disputed-identities page).
+    """
+    if "expr" in rule.pending:
+        return ()
+    out: list[FormCheck] = []
+    project = projection(rule)
+    forms = [field_name] if field_name is not None else _forms(rule)
+    for k in range(instances):
+        dims, arrays = instance(rule, k, seed)
+        f = _function(rule, arrays, dims, project)
+        x = arrays[rule.wrt]
+        out_shape, in_shape = _shapes(rule, arrays)
+        for form in forms:
+            if rule.family == "second-order":
+                if form == "derivative_vec":
+                    H = unvec_jacobian(evaluate_field(rule, form, arrays, dims), in_shape, in_shape)
+                else:
+                    H = evaluate_field(rule, form, arrays, dims)
+                out.append(FormCheck(form, dims, _hessian_check(f, H, x)))
+                continue
+            if form == "linear_map":
+                def lmap(d: FloatArray, arrays: dict[str, FloatArray] = arrays,
+                         dims: dict[str, int] = dims) -> FloatArray:
+                    return evaluate_field(rule, "linear_map", {**arrays, "d" + rule.wrt: d}, dims)
+
+                result = check_derivative(f, lmap, x, form="linear_map", rtol=RTOL)
+            else:
+                J = evaluate_field(rule, form, arrays, dims)
+                if form == "derivative_vec":
+                    J = unvec_jacobian(J, out_shape, in_shape)
+                result = check_derivative(f, J, x, rtol=RTOL)
+            out.append(FormCheck(form, dims, result))
+    return tuple(out)
+
+
+def _worst(checks: Iterable[FormCheck]) -> CheckResult:
+    items = list(checks)
+    if not items:
+        return CheckResult(False, math.nan, math.nan, "none", 0, None,
+                           "not checked: every stated form waits for a language function")
+    failing = [c.result for c in items if not c.result.passed]
+    if failing:
+        return failing[0]
+    return max((c.result for c in items), key=lambda r: r.max_rel_err)
+
+
+def numeric_check(rule: Rule, instances: int = 3, seed: int = 0) -> CheckResult:
+    """The worst finite-difference check of `rule` (see :func:`numeric_checks`).
+
+    >>> from matderiv import rules
+    >>> numeric_check(rules.get("vv-softmax")).passed
+    True
+    """
+    return _worst(numeric_checks(rule, instances, seed))
+
+
+# ---- check 2: the engine ------------------------------------------------------------------
+
+
+def _engine_derivative(rule: Rule, arrays: Mapping[str, FloatArray]) -> FloatArray:
+    import matderiv
+    from matderiv.rules.loader import engine_assume
+
+    name = "hessian" if rule.family == "second-order" else "derive"
+    engine = getattr(matderiv, name, None)
+    if engine is None:
+        raise LookupError(f"matderiv.{name} is not available yet")
+    shapes = {n: tuple(s) for n, s in rule.shapes.items()}
+    result = engine(rule.expr, wrt=rule.wrt, shapes=shapes, assume=engine_assume(rule) or None)
+    return np.asarray(result.evaluate(**arrays), dtype=np.float64)
+
+
+def engine_check(rule: Rule, arrays: Mapping[str, FloatArray],
+                 stated: FloatArray) -> tuple[str, str, float]:
+    """Compare the stated derivative with the engine's at one instance."""
+    try:
+        derived = _engine_derivative(rule, arrays)
+    except LookupError as exc:
+        return "unavailable", str(exc), math.nan
+    except UnsupportedError as exc:
+        return "unsupported", str(exc).splitlines()[0], math.nan
+    project = projection(rule)
+    if project is not None and derived.ndim == 2 and rule.family != "second-order":
+        derived = project(derived)
+    if derived.shape != stated.shape:
+        why = f"derive() returned shape {derived.shape}, stated {stated.shape}"
+        return "disagrees", why, math.inf
+    scale = max(float(np.max(np.abs(stated), initial=0.0)), 1e-300)
+    err = float(np.max(np.abs(derived - stated), initial=0.0)) / scale
+    if err <= RTOL_ENGINE or float(np.max(np.abs(derived - stated), initial=0.0)) <= 1e-12:
+        return "agrees", f"max relative difference {err:.1e}", err
+    return "disagrees", f"max relative difference {err:.3g}", err
+
+
+# ---- check 3: layouts ---------------------------------------------------------------------
+
+
+def layout_check(J: FloatArray, out_shape: tuple[int, ...],
+                 in_shape: tuple[int, ...]) -> tuple[bool, tuple[str, ...]]:
+    """Round-trip the mixed array `J` through every defined layout and the vec matrix."""
+    tried = ["mixed"]
+    ok = bool(np.array_equal(to_layout(J, out_shape, in_shape, "mixed", "mixed"), J))
+    for layout in ("numerator", "denominator"):
+        try:
+            derivative_shape(out_shape, in_shape, layout)
+        except ShapeError:
+            continue
+        there = to_layout(J, out_shape, in_shape, "mixed", layout)
+        back = to_layout(there, out_shape, in_shape, layout, "mixed")
+        ok = ok and bool(np.array_equal(back, J))
+        tried.append(layout)
+    back = unvec_jacobian(vec_jacobian(J, out_shape, in_shape), out_shape, in_shape)
+    ok = ok and bool(np.array_equal(back, J))
+    tried.append("vec")
+    return ok, tuple(tried)
+
+
+# ---- all three ----------------------------------------------------------------------------
+
+
+def verify_rule(rule: Rule, instances: int = 3, seed: int = 0) -> Verification:
+    """Run the three checks on `rule` at `instances` random instances."""
+    start = time.perf_counter()
+    checks = numeric_checks(rule, instances, seed)
+    engine, message, rel = ("pending", "the expression waits for a language function", math.nan)
+    layouts_ok, layouts = True, tuple[str, ...]()
+    sizes: list[Mapping[str, int]] = []
+    if "expr" not in rule.pending:
+        statuses: list[tuple[str, str, float]] = []
+        for k in range(instances):
+            dims, arrays = instance(rule, k, seed)
+            sizes.append(dims)
+            stated = stated_mixed(rule, arrays, dims)
+            if stated is None:
+                continue
+            statuses.append(engine_check(rule, arrays, stated))
+            out_shape, in_shape = _shapes(rule, arrays)
+            if rule.family == "second-order":
+                out_shape = out_shape + in_shape
+            ok, layouts = layout_check(stated, out_shape, in_shape)
+            layouts_ok = layouts_ok and ok
+        if statuses:
+            bad = [s for s in statuses if s[0] == "disagrees"]
+            engine, message, rel = bad[0] if bad else max(
+                statuses, key=lambda s: (s[2] if not math.isnan(s[2]) else -1.0))
+    return Verification(
+        rule_id=rule.id, numeric=_worst(checks), checks=checks, engine=engine,
+        engine_message=message, engine_rel_err=rel, layouts_ok=layouts_ok, layouts=layouts,
+        pending=rule.pending, seconds=time.perf_counter() - start, sizes=tuple(sizes),
+    )
+
+
+def check_catalog(rules: Iterable[Rule], instances: int = 3, seed: int = 0,
+                  strict: bool = True) -> tuple[Verification, ...]:
+    """Verify every rule; with `strict`, raise on the first failure.
+
+    Raises
+    ------
+    CatalogError
+        Naming the file, the entry id and the field whose stated derivative failed.
+    """
+    out = []
+    for rule in rules:
+        try:
+            v = verify_rule(rule, instances, seed)
+        except MatderivError as exc:
+            raise CatalogError(f"{rule.file}: entry {rule.id!r}: verification could not run: "
+                               f"{exc}") from None
+        if strict and v.status == "failed":
+            failing = next((c for c in v.checks if not c.result.passed), None)
+            if failing is not None:
+                where = failing.form
+                why = (f"fails the finite-difference check at sizes {dict(failing.dims)}: "
+                       f"{failing.result}")
+            elif v.engine == "disagrees":
+                where, why = "derivative", f"disagrees with derive(): {v.engine_message}"
+            else:
+                where, why = "derivative", "a layout round trip changed the array"
+            raise CatalogError(f"{rule.file}: entry {rule.id!r}, field {where!r}: {why}. "
+                               "Fix the stated formula (or the assumptions it needs).")
+        out.append(v)
+    return tuple(out)
