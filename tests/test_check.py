@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matderiv import (
     CheckResult,
@@ -83,6 +85,40 @@ def test_full_builds_the_jacobian_on_request() -> None:
     assert result.n_evals == 19 + 2 * 6
     assert result.worst_entry is not None
     assert len(result.worst_entry) == 2
+
+
+shapes = st.lists(st.integers(1, 3), min_size=0, max_size=2).map(tuple)
+
+
+@settings(max_examples=40, deadline=None)
+@given(in_shape=shapes, out_shape=shapes, seed=st.integers(0, 2**32 - 1))
+def test_random_smooth_maps_pass_in_every_form_and_fail_when_scaled(
+    in_shape, out_shape, seed
+) -> None:
+    rng = np.random.default_rng(seed)
+    L = rng.standard_normal(out_shape + in_shape)
+    x = rng.standard_normal(in_shape)
+    k = len(in_shape)
+
+    def f(y: Array) -> Array:
+        return np.tensordot(L, np.sin(y), axes=k)
+
+    J = L * np.cos(x)  # broadcast over the input axes
+    assert check_derivative(f, J, x, seed=seed % 1000)
+    assert check_derivative(f, lambda dx: np.tensordot(J, dx, axes=k), x, form="linear_map")
+    assert check_derivative(
+        f, lambda ybar: np.tensordot(ybar, J, axes=len(out_shape)), x, form="vjp"
+    )
+    assert not check_derivative(f, 1.001 * J, x)
+
+
+def test_zero_directions_compares_entry_by_entry() -> None:
+    x = np.array([0.5, 1.5])
+    result = check_derivative(np.exp, np.diag(np.exp(x)), x, directions=0)
+    assert result.passed
+    assert result.full_jacobian
+    assert result.diagnosis == "agrees with richardson differences entry by entry"
+    assert not check_derivative(np.exp, np.diag(np.exp(x)).T * 0.5, x, directions=0)
 
 
 def test_derivative_that_is_zero_passes() -> None:

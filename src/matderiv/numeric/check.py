@@ -43,7 +43,7 @@ from matderiv.numeric.diagnosis import Tolerance, diagnose, entry_name
 from matderiv.numeric.differences import (
     ROUNDOFF_GAIN,
     Method,
-    _method,
+    as_method,
     default_step,
     direction_step,
     directional,
@@ -191,6 +191,52 @@ def _full_claimed(
     return J.reshape(out_shape + in_shape)
 
 
+def _directional_test(
+    ev: Evaluator,
+    point: RealArray,
+    df: Any,
+    form: str,
+    C: RealArray | None,
+    method: Method,
+    step: float | None,
+    directions: int,
+    seed: int,
+    fmax: float,
+) -> tuple[float, float, float]:
+    """Compare claimed and numeric ``J u`` along random ``u``: (max abs error, scale, floor).
+
+    For a pullback, compare ``⟨v, J u⟩`` with ``⟨Jᵀ v, u⟩`` for three random ``v``
+    per direction (the dot-product test).
+    """
+    rng = np.random.default_rng(seed)
+    out_shape, in_shape = ev.out_shape, point.shape
+    worst_abs, scale, floor = 0.0, 0.0, 0.0
+    for _ in range(directions):
+        u = rng.standard_normal(in_shape)
+        u = np.asarray(u / max(float(np.max(np.abs(u), initial=1.0)), 1e-300))
+        h = direction_step(point, u, method, step)
+        numeric = directional(ev, point, u, h, method)
+        # round-off floor of one entry of the difference quotient
+        noise = 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / h
+        if form == "vjp":
+            vs = rng.standard_normal((3, *out_shape))
+            got = np.array([np.sum(_checked_call(df, v, in_shape, "df(ȳ)") * u) for v in vs])
+            want = np.array([np.sum(v * numeric) for v in vs])
+            size = max(float(np.sum(np.abs(v * numeric))) for v in vs)
+            noise *= max(float(np.sum(np.abs(v))) for v in vs)
+        else:
+            if C is not None:
+                got = np.tensordot(C, u, axes=len(in_shape))
+            else:
+                got = _checked_call(df, u, out_shape, "df(dx)")
+            want = numeric
+            size = float(np.max(np.abs(numeric), initial=0.0))
+        worst_abs = max(worst_abs, float(np.max(np.abs(got - want), initial=0.0)))
+        scale = max(scale, size)
+        floor = max(floor, noise)
+    return worst_abs, scale, floor
+
+
 def check_derivative(
     f: Function,
     df: Any,
@@ -229,7 +275,8 @@ def check_derivative(
     rtol, atol
         Relative and absolute tolerance (a round-off floor is added to `atol`).
     directions
-        Number of random directions of the directional test.
+        Number of random directions of the directional test (``0`` compares
+        the full Jacobian only).
     seed
         Seed of the random directions.
     method
@@ -268,12 +315,15 @@ def check_derivative(
     >>> print(check_derivative(f, A, X).diagnosis)
     transposed — a layout mix-up? The array given is the derivative in numerator layout ...
     """
-    method = _method(method)
+    method = as_method(method)
     declared = as_layout(layout)
     if form not in _FORMS:
         raise UnsupportedError(f"unknown form {form!r}; use one of {', '.join(map(repr, _FORMS))}")
     if form != "array" and declared is not Layout.MIXED:
         raise UnsupportedError(f"layout applies to form='array' only, not to form={form!r}")
+    if directions < 0:
+        raise UnsupportedError(f"directions must be >= 0, got {directions}")
+    full = full or directions == 0  # no directional test: compare entry by entry
     if not callable(df) and form != "array":
         raise UnsupportedError(f"form={form!r} needs a callable df, got {type(df).__name__}")
     point = as_point(x)
@@ -286,37 +336,13 @@ def check_derivative(
     if method == "complex":
         ensure_complex_safe(ev, point)
 
-    rng = np.random.default_rng(seed)
     fmax = max(float(np.max(np.abs(ev.value), initial=0.0)), 1e-300)
-    worst_abs, scale, floor = 0.0, 0.0, 0.0
-    for _ in range(directions):
-        u = rng.standard_normal(in_shape)
-        u = np.asarray(u / max(float(np.max(np.abs(u), initial=1.0)), 1e-300))
-        h = direction_step(point, u, method, step)
-        numeric = directional(ev, point, u, h, method)
-        floor = max(floor, 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / h)
-        if form == "vjp":
-            vs = rng.standard_normal((3, *out_shape))
-            got = np.array([np.sum(_checked_call(df, v, in_shape, "df(ȳ)") * u) for v in vs])
-            want = np.array([np.sum(v * numeric) for v in vs])
-            size = max(float(np.sum(np.abs(v * numeric))) for v in vs)
-            floor_v = floor * max(float(np.sum(np.abs(v))) for v in vs)
-            floor = max(floor, floor_v)
-        else:
-            if C is not None:
-                got = np.tensordot(C, u, axes=len(in_shape))
-            else:
-                got = _checked_call(df, u, out_shape, "df(dx)")
-            want = numeric
-            size = float(np.max(np.abs(numeric), initial=0.0))
-        worst_abs = max(worst_abs, float(np.max(np.abs(got - want), initial=0.0)))
-        scale = max(scale, size)
+    worst_abs, scale, floor = _directional_test(
+        ev, point, df, form, C, method, step, directions, seed, fmax
+    )
     tol = Tolerance(rtol, atol + floor)
     passed = tol.allows(worst_abs, scale)
     rel = worst_abs / scale if scale > 0 else (0.0 if worst_abs == 0 else np.inf)
-    summary = (
-        f"agrees with {method} differences along {directions} random directions" if passed else ""
-    )
     if passed and not full:
         return CheckResult(
             passed=True,
@@ -325,47 +351,67 @@ def check_derivative(
             method=method,
             n_evals=ev.n_evals,
             worst_entry=None,
-            diagnosis=summary,
+            diagnosis=f"agrees with {method} differences along {directions} random directions",
             directions=directions,
             out_shape=out_shape,
         )
-
-    T = jacobian_with(ev, point, method, step)
-    claimed = _full_claimed(df, form, C, out_shape, in_shape)
-    diff = np.abs(claimed - T)
-    worst = (
-        tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
-        if diff.size
-        else ()
-    )
-    full_abs = float(diff[worst]) if diff.size else 0.0
-    full_scale = float(np.max(np.abs(T), initial=0.0))
     full_tol = Tolerance(
         rtol, atol + 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / (step or default_step(method))
     )
-    full_passed = full_tol.allows(full_abs, full_scale)
+    T = jacobian_with(ev, point, method, step)
+    claimed = _full_claimed(df, form, C, out_shape, in_shape)
+    return _entrywise_result(
+        T, claimed, full_tol, ev, method, directions, passed, raw=raw, layout=declared
+    )
+
+
+def _entrywise_result(
+    T: RealArray,
+    claimed: RealArray,
+    tol: Tolerance,
+    ev: Evaluator,
+    method: Method,
+    directions: int,
+    directional_passed: bool,
+    *,
+    raw: RealArray | None,
+    layout: Layout,
+) -> CheckResult:
+    """Compare the full numeric and claimed Jacobians; diagnose a mismatch."""
+    out_shape, in_shape = ev.out_shape, ev.x.shape
+    diff = np.abs(claimed - T)
+    worst: tuple[int, ...] | None = None
+    expected = got = None
+    full_abs = 0.0
+    if diff.size:
+        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+        full_abs = float(diff[worst])
+        expected, got = float(T[worst]), float(claimed[worst])
+    full_scale = float(np.max(np.abs(T), initial=0.0))
+    full_passed = tol.allows(full_abs, full_scale)
     full_rel = full_abs / full_scale if full_scale > 0 else (0.0 if full_abs == 0 else np.inf)
-    if passed and full_passed:
-        diagnosis = summary + " and entry by entry"
+    if directional_passed and full_passed:
+        along = f" along {directions} random directions and" if directions else ""
+        diagnosis = f"agrees with {method} differences{along} entry by entry"
     elif full_passed:
         diagnosis = (
             "disagrees along random directions but agrees entry by entry: f may not be smooth "
             "at x, or its scales differ widely; try another seed or step"
         )
     else:
-        diagnosis = diagnose(T, claimed, out_shape, in_shape, full_tol, raw=raw, layout=declared)
+        diagnosis = diagnose(T, claimed, out_shape, in_shape, tol, raw=raw, layout=layout)
     return CheckResult(
-        passed=passed and full_passed,
+        passed=directional_passed and full_passed,
         max_abs_err=full_abs,
         max_rel_err=full_rel,
         method=method,
         n_evals=ev.n_evals,
-        worst_entry=worst if diff.size else None,
+        worst_entry=worst,
         diagnosis=diagnosis,
         directions=directions,
         full_jacobian=True,
-        expected=float(T[worst]) if diff.size else None,
-        claimed=float(claimed[worst]) if diff.size else None,
+        expected=expected,
+        claimed=got,
         out_shape=out_shape,
     )
 

@@ -233,10 +233,12 @@ def _partial(true: RealArray, claimed: RealArray) -> str | None:
             "for a dropped term, e.g. one side of a product rule (d(XY) = dX·Y + X·dY) or the "
             "transpose term of a quadratic form (∇ xᵀAx = (A + Aᵀ)x)."
         )
-    if norm_c > norm_t and residual < 0.9 * norm_c:
+    if norm_c >= norm_t and residual < 0.9 * norm_c:
         return (
-            f"one term too many? The claimed derivative contains the true one plus an extra "
-            f"part, J_claimed − J_true, that is {residual / norm_c:.0%} of J_claimed in size."
+            f"one term missing, or one too many? The claimed derivative matches part of the "
+            f"true one, but differs by a part J_true − J_claimed that is {residual / norm_c:.0%} "
+            "of J_claimed in size (a missing term that partly cancels the others, or an extra "
+            "term). Look for a dropped or duplicated term"
         )
     return None
 

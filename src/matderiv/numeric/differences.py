@@ -44,7 +44,16 @@ import numpy.typing as npt
 from matderiv.errors import NumericError, ShapeError, UnsupportedError
 from matderiv.numeric._evaluate import Evaluator, Function, RealArray, as_point
 
-__all__ = ["METHODS", "Method", "default_step", "gradient", "hessian", "jacobian", "jvp"]
+__all__ = [
+    "METHODS",
+    "Method",
+    "as_method",
+    "default_step",
+    "gradient",
+    "hessian",
+    "jacobian",
+    "jvp",
+]
 
 Method = Literal["forward", "central", "complex", "richardson"]
 METHODS: tuple[str, ...] = get_args(Method)
@@ -73,10 +82,17 @@ def default_step(method: str) -> float:
     >>> default_step("central")  # ε^(1/3)
     6.055e-06
     """
-    return _DEFAULT_STEP[_method(method)]
+    return _DEFAULT_STEP[as_method(method)]
 
 
-def _method(method: str) -> Method:
+def as_method(method: str) -> Method:
+    """Return `method` if it names a finite-difference method, else raise UnsupportedError.
+
+    Examples
+    --------
+    >>> as_method("richardson")
+    'richardson'
+    """
     if method not in METHODS:
         raise UnsupportedError(
             f"unknown method {method!r}; use one of {', '.join(map(repr, METHODS))}"
@@ -97,7 +113,16 @@ def _richardson(central: list[RealArray]) -> RealArray:
 
 
 def directional(ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method) -> RealArray:
-    """The difference quotient of `method` for ``J d`` with step `h` along `d`."""
+    """The difference quotient of `method` for ``J d`` with step `h` along `d`.
+
+    Examples
+    --------
+    >>> from matderiv.numeric._evaluate import Evaluator
+    >>> x = np.array([1.0, 2.0])
+    >>> ev = Evaluator(lambda x: x @ x, x)
+    >>> round(float(directional(ev, x, np.array([1.0, 0.0]), 1e-3, "central")), 9)
+    2.0
+    """
     if method == "forward":
         return (ev.real(x + h * d) - ev.value) / h
     if method == "central":
@@ -109,7 +134,13 @@ def directional(ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Met
 
 
 def direction_step(x: RealArray, d: RealArray, method: Method, step: float | None) -> float:
-    """Step along `d`: relative to max(1, max|x|) and normalised by max|d|."""
+    """Step along `d`: relative to max(1, max|x|) and normalised by max|d|.
+
+    Examples
+    --------
+    >>> direction_step(np.array([100.0]), np.array([2.0]), "central", 1e-6)
+    5e-05
+    """
     base = _DEFAULT_STEP[method] if step is None else float(step)
     size = float(np.max(np.abs(d))) if d.size else 0.0
     scale = max(1.0, float(np.max(np.abs(x)))) if x.size else 1.0
@@ -120,6 +151,16 @@ def ensure_complex_safe(ev: Evaluator, x: RealArray, rng_seed: int = 0) -> None:
     """Raise :class:`NumericError` unless the complex step agrees with Richardson differences.
 
     Checked along one random direction (7 extra evaluations of f).
+
+    Examples
+    --------
+    >>> from matderiv.numeric._evaluate import Evaluator
+    >>> x = np.array([1.0, -2.0])
+    >>> ensure_complex_safe(Evaluator(np.sin, x), x)      # analytic: passes silently
+    >>> ensure_complex_safe(Evaluator(np.abs, x), x)
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.NumericError: f is not complex-step safe: ...
     """
     d = np.random.default_rng(rng_seed).standard_normal(x.shape)
     if not d.size:
@@ -148,7 +189,16 @@ def _evaluator(f: Function, x: npt.ArrayLike) -> tuple[Evaluator, RealArray]:
 def jacobian_with(
     ev: Evaluator, x: RealArray, method: Method, step: float | None = None
 ) -> RealArray:
-    """Column-by-column generalized Jacobian of an existing :class:`Evaluator`."""
+    """Column-by-column generalized Jacobian of an existing :class:`Evaluator`.
+
+    Examples
+    --------
+    >>> from matderiv.numeric._evaluate import Evaluator
+    >>> x = np.array([1.0, 2.0])
+    >>> jacobian_with(Evaluator(lambda x: 3 * x, x), x, "complex")
+    array([[3., 0.],
+           [0., 3.]])
+    """
     if method == "complex":
         ensure_complex_safe(ev, x)
     base = _DEFAULT_STEP[method] if step is None else float(step)
@@ -206,7 +256,7 @@ def jacobian(
            [0., 1., 0.],
            [0., 0., 1.]])
     """
-    method = _method(method)
+    method = as_method(method)
     ev, point = _evaluator(f, x)
     return jacobian_with(ev, point, method, step)
 
@@ -228,7 +278,7 @@ def gradient(
     >>> gradient(lambda x: x @ x, np.array([3.0, 4.0]))
     array([6., 8.])
     """
-    method = _method(method)
+    method = as_method(method)
     ev, point = _evaluator(f, x)
     if ev.out_shape != ():
         raise ShapeError(
@@ -267,7 +317,7 @@ def jvp(
     >>> np.allclose(jvp(lambda X: X @ X, X, dX), X @ dX + dX @ X)
     True
     """
-    method = _method(method)
+    method = as_method(method)
     ev, point = _evaluator(f, x)
     direction = as_point(dx)
     if direction.shape != point.shape:
@@ -299,7 +349,7 @@ def hessian(
     >>> np.allclose(H, A + A.T, atol=1e-6)
     True
     """
-    method = _method(method)
+    method = as_method(method)
     ev, point = _evaluator(f, x)
     if method == "central":
         H = _four_point_hessian(ev, point, step)
