@@ -8,6 +8,7 @@ numpy-syntax language by differentials.
 from __future__ import annotations
 
 from matderiv import rules
+from matderiv.derive import Derivative, derive, hessian
 from matderiv.errors import (
     CatalogError,
     DerivativeMismatch,
@@ -41,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CatalogError",
     "CheckResult",
+    "Derivative",
     "DerivativeMismatch",
     "Layout",
     "MatderivError",
@@ -51,8 +53,10 @@ __all__ = [
     "__version__",
     "assert_derivative",
     "check_derivative",
+    "derive",
     "derivative_shape",
     "gradient",
+    "hessian",
     "jacobian",
     "jvp",
     "rules",

@@ -48,7 +48,7 @@ from matderiv.expr.nodes import (
 )
 from matderiv.expr.parser import parse_typed
 
-__all__ = ["OPS", "NumpyFunction", "Op", "numpy_source", "to_function"]
+__all__ = ["OPS", "NumpyFunction", "Op", "compile_roots", "numpy_source", "to_function"]
 
 # precedence of the printed result (Python's): higher binds tighter
 _ATOM, _POSTFIX, _POWER, _UNARY, _PRODUCT, _SUM = 100, 90, 80, 70, 60, 50
@@ -591,6 +591,10 @@ def _to_user(value: Any, shape: tuple[Any, ...], root: Any, dims: Mapping[Any, i
     return array.reshape(target)
 
 
+def _is_constant(root: Any) -> bool:
+    return not root.atoms(sp.MatrixSymbol, sp.Symbol)
+
+
 def _generate_source(
     ctx: Context,
     prog: _Program,
@@ -606,7 +610,13 @@ def _generate_source(
         shape = ctx.shapes[arg]
         if len(shape) == 1:
             lines.append(f"{arg} = np.reshape({arg}, (-1, 1))  # vectors are columns inside")
-    needed = _dims_needed(roots)
+    needed = _dims_needed(roots) | {
+        d
+        for root, shape in zip(roots, out_shapes, strict=True)
+        if _is_constant(root)
+        for size in shape
+        for d in sp.sympify(size).free_symbols
+    }
     extra_dims: list[str] = []
     for dim in sorted(needed, key=str):
         for arg in names:
@@ -639,6 +649,9 @@ def _generate_source(
             outs.append(f"np.asarray({text[0]}).reshape(())")
         elif len(shape) == 1:
             outs.append(f"np.ravel({text[0]})")
+        elif _is_constant(root):
+            dims = ", ".join(_dim_text(d, dim_names) for d in shape)
+            outs.append(f"np.broadcast_to({text[0]}, ({dims})).copy()")
         else:
             outs.append(text[0])
     body = []
@@ -763,6 +776,52 @@ def numpy_source(
     ctx, roots, out_shapes, names, _ = _prepare(expr, shapes, args)
     prog = _Program.build(roots)
     return _generate_source(ctx, prog, roots, out_shapes, names, name, doc)
+
+
+def compile_roots(
+    roots: Sequence[Any],
+    ctx: Context,
+    out_shapes: Sequence[tuple[Any, ...]],
+    args: Sequence[str],
+    *,
+    name: str = "f",
+    doc: str | None = None,
+) -> NumpyFunction:
+    """Compile internal expressions with explicit output shapes (for :mod:`matderiv.derive`).
+
+    Parameters
+    ----------
+    roots
+        SymPy expressions in the internal representation.
+    ctx
+        The context declaring every name they use.
+    out_shapes
+        The numpy shape of each result (a 2-D internal ``(n, 1)`` may be returned
+        as ``(n,)`` or as ``(n, 1)``).
+    args
+        The argument names, in order.
+    name, doc
+        Name and docstring of the function in its source text.
+
+    Returns
+    -------
+    NumpyFunction
+        A single result when one root is given, else a tuple.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matderiv.expr import parse_typed
+    >>> p = parse_typed("A @ x", {"A": (2, 2), "x": (2,)})
+    >>> f = compile_roots([p.expr], p.context, [(2, 1)], ["A", "x"])
+    >>> f(A=np.eye(2), x=np.ones(2)).shape
+    (2, 1)
+    """
+    roots = tuple(roots)
+    prog = _Program.build(roots)
+    shapes = tuple(tuple(sp.sympify(d) for d in s) for s in out_shapes)
+    source = _generate_source(ctx, prog, roots, shapes, tuple(args), name, doc)
+    return NumpyFunction(ctx, roots, shapes, tuple(args), source, len(roots) == 1, prog)
 
 
 def evaluate(fn: NumpyFunction, arrays: Mapping[str, Any]) -> npt.NDArray[Any]:

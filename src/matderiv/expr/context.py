@@ -49,7 +49,7 @@ ASSUMPTIONS: dict[str, str] = {
 _IMPLIED = {"spd": {"symmetric", "invertible"}}
 
 #: Names that cannot be declared (module prefixes of the language).
-RESERVED = frozenset({"np", "numpy", "linalg", "T"})
+RESERVED = frozenset({"np", "numpy", "linalg"})
 
 
 @dataclass(frozen=True)

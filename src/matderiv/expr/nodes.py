@@ -34,9 +34,12 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.symbol import Str
+from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 __all__ = [
     "Commutation",
+    "Diag",
+    "Diagonal",
     "Elementwise",
     "LogDet",
     "LogSumExp",
@@ -197,3 +200,27 @@ class Softmax(sp.MatrixExpr):  # type: ignore[misc]
 
     def _sympystr(self, printer: Any) -> str:
         return f"softmax({printer._print(self.arg)})"
+
+
+class Diag(DiagMatrix):  # type: ignore[misc]
+    """``diag(v)``: the square matrix with the vector v on its diagonal.
+
+    SymPy's ``DiagMatrix`` with a ``doit`` that does not call the (slow)
+    assumption system.
+    """
+
+    def doit(self, **hints: Any) -> Any:
+        arg = self.args[0]
+        if hints.get("deep", True):
+            arg = arg.doit(**hints)
+        return Diag(arg)
+
+
+class Diagonal(DiagonalOf):  # type: ignore[misc]
+    """``diag(X)``: the diagonal of a square matrix, as a column."""
+
+    def doit(self, **hints: Any) -> Any:
+        arg = self.args[0]
+        if hints.get("deep", True):
+            arg = arg.doit(**hints)
+        return Diagonal(arg)

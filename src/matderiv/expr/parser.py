@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
-from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 from matderiv.errors import ParseError, ShapeError, UnsupportedError
 from matderiv.expr.context import Context, ShapeSpec, format_shape, make_context
 from matderiv.expr.functions import ELEMENTWISE
-from matderiv.expr.nodes import LogDet, LogSumExp, Norm, ScalarOf, Softmax, SumAll
+from matderiv.expr.nodes import Diag, Diagonal, LogDet, LogSumExp, Norm, ScalarOf, Softmax, SumAll
 
 __all__ = ["FUNCTIONS", "Parsed", "parse", "parse_typed", "user_shape"]
 
@@ -530,9 +529,9 @@ def _maximum(reader: _Reader, node: ast.Call) -> _Val:
 def _diag(reader: _Reader, node: ast.Call) -> _Val:
     (arg,) = reader.args(node, 1, "diag")
     if len(arg.shape) == 1:
-        return _Val(DiagMatrix(arg.expr), (arg.shape[0], arg.shape[0]), reader.text(node))
+        return _Val(Diag(arg.expr), (arg.shape[0], arg.shape[0]), reader.text(node))
     reader.require_square(arg, "diag", node)
-    return _Val(DiagonalOf(arg.expr), (arg.shape[0],), reader.text(node))
+    return _Val(Diagonal(arg.expr), (arg.shape[0],), reader.text(node))
 
 
 def _outer(reader: _Reader, node: ast.Call) -> _Val:
@@ -552,6 +551,14 @@ def _dot(reader: _Reader, node: ast.Call) -> _Val:
 def _matmul_call(reader: _Reader, node: ast.Call) -> _Val:
     a, b = reader.args(node, 2, "matmul")
     return _matmul_vals(reader, a, b, reader.text(node))
+
+
+def _kron(reader: _Reader, node: ast.Call) -> _Val:
+    a, b = reader.args(node, 2, "kron")
+    if len(a.shape) != 2 or len(b.shape) != 2:
+        raise ShapeError(f"kron needs two matrices, got {a.describe()} and {b.describe()}")
+    shape = (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1])
+    return _Val(sp.KroneckerProduct(a.expr, b.expr), shape, reader.text(node))
 
 
 def _matrix_power(reader: _Reader, node: ast.Call) -> _Val:
@@ -616,6 +623,7 @@ FUNCTIONS: dict[str, _Handler] = {
     "dot": _dot,
     "matmul": _matmul_call,
     "matrix_power": _matrix_power,
+    "kron": _kron,
     "eye": _eye,
     "identity": _eye,
     "ones": _filled("ones", sp.OneMatrix),

@@ -1,0 +1,14 @@
+"""The symbolic engine: derivatives by differentials.
+
+Examples
+--------
+>>> from matderiv.derive import derive
+>>> print(derive("logdet(X)", "X", {"X": ("n", "n")}).expr)
+X.T**(-1)
+"""
+
+from __future__ import annotations
+
+from matderiv.derive.api import FORMS, Derivative, derive, hessian
+
+__all__ = ["FORMS", "Derivative", "derive", "hessian"]

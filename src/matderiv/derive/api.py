@@ -1,0 +1,524 @@
+"""``derive`` and ``hessian``: text in, a checked, readable derivative out.
+
+The pipeline: parse the text (:mod:`matderiv.expr`), take the differential
+(:mod:`matderiv.derive.differential`), identify the derivative
+(:mod:`matderiv.derive.identify`), make it readable
+(:mod:`matderiv.derive.simplify`), and wrap it in a :class:`Derivative` that
+prints LaTeX, writes numpy code, evaluates in any layout (through
+:mod:`matderiv.layout`) and checks itself (through :mod:`matderiv.numeric`).
+
+Examples
+--------
+>>> d = derive("x.T @ A @ x", wrt="x", shapes={"x": ("n",), "A": ("n", "n")})
+>>> print(d.expr)
+(A + A.T)*x
+>>> print(derive("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")},
+...              assume={"A": "symmetric"}).expr)
+2*A*x
+>>> bool(d.check(seed=0))
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import sympy as sp
+
+from matderiv.derive.differential import differential as take_differential
+from matderiv.derive.identify import gradient, tangent, vec_jacobian
+from matderiv.derive.inputs import random_inputs
+from matderiv.derive.simplify import readable, symmetrize
+from matderiv.errors import ShapeError
+from matderiv.expr.codegen import NumpyFunction, compile_roots
+from matderiv.expr.context import Context, ShapeSpec, format_shape
+from matderiv.expr.latex import to_latex
+from matderiv.expr.nodes import Elementwise
+from matderiv.expr.parser import parse_typed
+from matderiv.expr.text import to_text
+from matderiv.layout import Layout, as_layout, derivative_shape, to_layout, unvec_jacobian
+
+__all__ = ["Derivative", "derive", "hessian"]
+
+#: What ``Derivative.form`` can be.
+FORMS = {
+    "derivative": "scalar by scalar: an ordinary derivative",
+    "gradient": "scalar by vector or matrix: G with df = <G, dX>, the shape of the variable",
+    "tangent": "vector or matrix by scalar: F' with dF = F' dt, the shape of the output",
+    "jacobian": "vector by vector: J with df = J dx",
+    "vec": "matrix involved: J with vec(dF) = J vec(dX) (Kronecker form)",
+}
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """A derivative found by :func:`derive` or :func:`hessian`.
+
+    Attributes
+    ----------
+    expr
+        The derivative as a SymPy expression, in `layout` (internally vectors
+        are ``(n, 1)`` columns; in mixed layout a gradient has the variable's shape).
+    layout
+        The :class:`~matderiv.layout.Layout` of `expr` and of :meth:`evaluate`.
+    differential
+        ``df`` as a SymPy expression, linear in ``d<wrt>``: the linear map itself.
+    function
+        The differentiated expression (SymPy).
+    wrt
+        The variable's name.
+    form
+        How `expr` represents the map: one of :data:`FORMS`.  In ``"vec"`` form
+        `expr` is the Kronecker-form matrix ``J`` with ``vec(dF) = J vec(dX)``,
+        and :meth:`evaluate` returns the generalized (mixed) Jacobian array.
+    out_shape, in_shape
+        numpy shapes of the function's value and of the variable (SymPy dims).
+    context
+        Declared names, shapes and assumptions.
+    args
+        The names the function uses, in declaration order (the arguments of
+        :meth:`evaluate` and of the generated code).
+    source
+        The expression text, when text was given.
+    """
+
+    expr: Any
+    layout: Layout
+    differential: Any
+    function: Any
+    wrt: str
+    form: str
+    out_shape: tuple[Any, ...]
+    in_shape: tuple[Any, ...]
+    context: Context
+    args: tuple[str, ...]
+    source: str | None = None
+    mixed: Any = field(default=None, repr=False)
+    gradient_of: Derivative | None = field(default=None, repr=False)
+
+    # -- representations ---------------------------------------------------------------
+    def in_layout(self, layout: Layout | str) -> Derivative:
+        """The same derivative with `expr` and :meth:`evaluate` in another layout.
+
+        Raises
+        ------
+        ShapeError
+            When `layout` does not define this pair of kinds (numerator and
+            denominator layouts for matrix-by-matrix derivatives); the message
+            names the representations that exist.
+
+        Examples
+        --------
+        >>> d = derive("a.T @ x", "x", {"a": ("n",), "x": ("n",)})
+        >>> d.in_layout("numerator").expr.shape
+        (1, n)
+        """
+        target = as_layout(layout)
+        return replace(self, layout=target, expr=_in_layout(self, target))
+
+    def latex(self, layout: Layout | str | None = None) -> str:
+        """LaTeX of the derivative (in `layout`, default: this one's).
+
+        >>> derive("logdet(X)", "X", {"X": ("n", "n")}).latex()
+        'X^{-T}'
+        """
+        if layout is not None and as_layout(layout) is not self.layout:
+            return self.in_layout(layout).latex()
+        return to_latex(self.expr)
+
+    def _repr_latex_(self) -> str:
+        lhs = self._lhs_latex()
+        return f"$\\displaystyle {lhs} = {self.latex()}$"
+
+    def _lhs_latex(self) -> str:
+        var = self.wrt
+        inner = to_latex(self.function)
+        if self.gradient_of is not None:
+            return rf"\frac{{\partial^2}}{{\partial {var}^2}}\left({inner}\right)"
+        return rf"\frac{{\partial}}{{\partial {var}}}\left({inner}\right)"
+
+    def text(self, layout: Layout | str | None = None) -> str:
+        """The derivative as text of the expression language (numpy syntax).
+
+        >>> print(derive("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")}).text())
+        (A + A.T) @ x
+        """
+        if layout is not None and as_layout(layout) is not self.layout:
+            return self.in_layout(layout).text()
+        return to_text(self.expr)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    # -- numbers ------------------------------------------------------------------------
+    def _output_shape(self, layout: Layout) -> tuple[Any, ...]:
+        if layout is not Layout.MIXED or self.form in ("vec", "jacobian"):
+            return tuple(self.expr.shape) if isinstance(self.expr, sp.MatrixExpr) else ()
+        return self.in_shape if self.form == "gradient" else self.out_shape
+
+    @functools.cached_property
+    def _mixed_function(self) -> NumpyFunction:
+        mixed = replace(self, layout=Layout.MIXED, expr=self.mixed)
+        return compile_roots(
+            [self.mixed], self.context, [mixed._output_shape(Layout.MIXED)], self.args
+        )
+
+    def numpy_source(self, name: str | None = None) -> str:
+        """Self-contained numpy source of a function computing :attr:`expr`.
+
+        Parameters
+        ----------
+        name
+            The function's name (default ``d<f>_d<wrt>``-like: ``grad_x``, ``jac_x``…).
+
+        Examples
+        --------
+        >>> d = derive("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")})
+        >>> print(d.numpy_source())  # doctest: +ELLIPSIS
+        import numpy as np
+        ...
+        def grad_x(x, A):
+            ...
+            return np.ravel((A + A.T) @ x)
+        """
+        prefix = {"gradient": "grad", "vec": "jac_vec", "jacobian": "jac"}.get(self.form, "d")
+        fname = name or f"{prefix}_{self.wrt}"
+        what = f"d/d{self.wrt} of {self.source or self.function} ({self.form}, {self.layout})"
+        fn = compile_roots(
+            [self.expr],
+            self.context,
+            [self._output_shape(self.layout)],
+            self.args,
+            name=fname,
+            doc=what,
+        )
+        return fn.source
+
+    def evaluate(self, **arrays: Any) -> npt.NDArray[Any]:
+        """The derivative at the given arrays, as a numpy array in :attr:`layout`.
+
+        In mixed layout the shape is ``out_shape + in_shape`` (a gradient has
+        the variable's shape; a matrix-by-matrix derivative is 4-D).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> d = derive("X @ X", "X", {"X": (2, 2)})
+        >>> d.evaluate(X=np.eye(2)).shape
+        (2, 2, 2, 2)
+        """
+        value = np.asarray(self._mixed_function(**arrays))
+        out_int, in_int = self._int_shapes(arrays)
+        if self.form == "vec":
+            value = unvec_jacobian(value, out_int, in_int)
+        if self.layout is not Layout.MIXED:
+            value = to_layout(value, out_int, in_int, Layout.MIXED, self.layout)
+        return value
+
+    def _int_shapes(self, arrays: Mapping[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        sizes: dict[Any, int] = {}
+        for name in self.args:
+            for dim, size in zip(self.context.shapes[name], np.shape(arrays[name]), strict=False):
+                sizes[dim] = int(size)
+
+        def concrete(shape: tuple[Any, ...]) -> tuple[int, ...]:
+            return tuple(int(d) if d.is_Integer else sizes[d] for d in shape)
+
+        return concrete(self.out_shape), concrete(self.in_shape)
+
+    def check(
+        self,
+        seed: int = 0,
+        *,
+        sizes: Mapping[str, int] | None = None,
+        **options: Any,
+    ) -> Any:
+        """Verify the derivative numerically at random inputs that honour ``assume``.
+
+        Uses :func:`matderiv.numeric.check_derivative` (finite differences along
+        random directions).  A Hessian is checked in two steps: the gradient
+        against differences of the function, then the Hessian against
+        differences of that gradient.
+
+        Parameters
+        ----------
+        seed
+            Seed of the random inputs and directions.
+        sizes
+            Sizes of the dimension names (default 3, 4, 2, …).
+        **options
+            Passed to :func:`~matderiv.numeric.check_derivative` (``rtol``, ``method``…).
+
+        Returns
+        -------
+        matderiv.numeric.CheckResult
+            Truthy when the derivative passed.
+
+        Examples
+        --------
+        >>> print(derive("det(X)", "X", {"X": ("n", "n")}).check().passed)
+        True
+        """
+        from matderiv.numeric import check_derivative
+
+        names = set(self.context.shapes)
+        inputs = random_inputs(
+            self.context, seed, sizes=sizes, positive=_positive_names(self.function), names=names
+        )
+        if self.gradient_of is not None:
+            first = self.gradient_of.check(seed, sizes=sizes, **options)
+            if not first:
+                return first
+            inner = self.gradient_of
+            f = _as_function_of(inner, inputs, self.wrt, mixed=True)
+        else:
+            fn = compile_roots([self.function], self.context, [self.out_shape], self.args)
+            f = _function_of(fn, inputs, self.wrt, self._symmetric_variable())
+        claimed = self.evaluate(**{k: inputs[k] for k in self.args})
+        options.setdefault("seed", seed)
+        return check_derivative(f, claimed, inputs[self.wrt], layout=self.layout, **options)
+
+    def _symmetric_variable(self) -> bool:
+        return "symmetric" in self.context.assume.get(self.wrt, frozenset())
+
+
+def _function_of(fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetric: bool) -> Any:
+    def f(w: Any) -> Any:
+        if symmetric:  # f restricted to symmetric matrices, extended by sym(W)
+            w = (w + np.swapaxes(w, -1, -2)) / 2
+        values = {k: inputs[k] for k in fn.arg_names}
+        values[wrt] = w
+        return fn(**values)
+
+    return f
+
+
+def _as_function_of(d: Derivative, inputs: Mapping[str, Any], wrt: str, mixed: bool) -> Any:
+    def f(w: Any) -> Any:
+        values = {k: inputs[k] for k in d.args}
+        values[wrt] = w
+        return d.evaluate(**values)
+
+    return f
+
+
+def _positive_names(expr: Any) -> set[str]:
+    names: set[str] = set()
+    for node in sp.preorder_traversal(expr):
+        arg = None
+        if isinstance(node, Elementwise) and node.name in ("log", "sqrt"):
+            arg = node.arg
+        elif (
+            isinstance(node, sp.log)
+            or (isinstance(node, sp.HadamardPower | sp.Pow) and not node.args[1].is_nonnegative)
+            or (isinstance(node, sp.Pow) and not node.args[1].is_integer)
+        ):
+            arg = node.args[0]
+        if isinstance(arg, sp.MatrixSymbol | sp.Symbol):
+            names.add(str(arg.name))
+    return names
+
+
+def _transposes(
+    form: str, out_shape: tuple[Any, ...], in_shape: tuple[Any, ...], layout: Layout
+) -> bool:
+    by_variable = form == "gradient" and len(in_shape) > 0
+    if layout is Layout.NUMERATOR:
+        return by_variable
+    if layout is Layout.DENOMINATOR:
+        return not by_variable and not (len(out_shape) == 0 and len(in_shape) == 0)
+    return False
+
+
+def _in_layout(d: Derivative, layout: Layout) -> Any:
+    if layout is Layout.MIXED:
+        return d.mixed
+    # let matderiv.layout say whether the layout exists for this pair of kinds
+    derivative_shape(tuple(2 for _ in d.out_shape), tuple(3 for _ in d.in_shape), layout)
+    if _transposes(d.form, d.out_shape, d.in_shape, layout):
+        return d.mixed.T.doit() if isinstance(d.mixed, sp.MatrixExpr) else d.mixed
+    return d.mixed
+
+
+def _differential_symbol(ctx: Context, wrt: str) -> Any:
+    name = "d" + wrt
+    while name in ctx.symbols:
+        name = "d" + name
+    var = ctx.symbols[wrt]
+    if isinstance(var, sp.MatrixSymbol):
+        return sp.MatrixSymbol(name, *var.shape)
+    return sp.Symbol(name, real=True)
+
+
+def _zero(shape: tuple[Any, ...]) -> Any:
+    if not shape:
+        return sp.Integer(0)
+    return sp.ZeroMatrix(shape[0], shape[1] if len(shape) == 2 else 1)
+
+
+def _derive_internal(
+    function: Any,
+    out_shape: tuple[Any, ...],
+    ctx: Context,
+    wrt: str,
+    args: tuple[str, ...],
+    layout: Layout,
+    source: str | None,
+) -> Derivative:
+    if wrt not in ctx.symbols:
+        declared = ", ".join(sorted(ctx.symbols)) or "nothing"
+        raise ShapeError(
+            f"wrt={wrt!r} is not declared in shapes (declared: {declared}); "
+            "declare the variable's shape, for example shapes={'x': ('n',)}"
+        )
+    var = ctx.symbols[wrt]
+    in_shape = ctx.shapes[wrt]
+    dvar = _differential_symbol(ctx, wrt)
+    raw = take_differential(function, {var: dvar})
+    df = raw.doit() if raw is not None else None
+    symmetric = [ctx.symbols[n] for n, facts in ctx.assume.items() if "symmetric" in facts]
+    if not in_shape:
+        form = "derivative" if not out_shape else "tangent"
+        mixed = tangent(df, dvar) if df is not None else _zero(out_shape)
+    elif not out_shape:
+        form = "gradient"
+        mixed = gradient(df, dvar)
+        if wrt in ctx.assume and "symmetric" in ctx.assume[wrt]:
+            mixed = symmetrize(mixed)
+    else:
+        form = "jacobian" if len(out_shape) == 1 and len(in_shape) == 1 else "vec"
+        mixed = vec_jacobian(df, dvar)
+    mixed = readable(mixed, symmetric)
+    differential = readable(df, symmetric) if df is not None else _zero(out_shape)
+    d = Derivative(
+        expr=mixed,
+        layout=Layout.MIXED,
+        differential=differential,
+        function=function,
+        wrt=wrt,
+        form=form,
+        out_shape=out_shape,
+        in_shape=in_shape,
+        context=ctx,
+        args=args,
+        source=source,
+        mixed=mixed,
+    )
+    return d if layout is Layout.MIXED else d.in_layout(layout)
+
+
+def _used_names(expr: Any, ctx: Context, wrt: str) -> tuple[str, ...]:
+    used = {str(s.name) for s in expr.atoms(sp.MatrixSymbol, sp.Symbol)} | {wrt}
+    return tuple(name for name in ctx.shapes if name in used)
+
+
+def derive(
+    expr: str | sp.Basic,
+    wrt: str,
+    shapes: Mapping[str, ShapeSpec],
+    assume: Mapping[str, str | Iterable[str]] | None = None,
+    layout: Layout | str = Layout.MIXED,
+) -> Derivative:
+    """Differentiate an expression of the language with respect to one variable.
+
+    Parameters
+    ----------
+    expr
+        Expression text in numpy syntax (see :mod:`matderiv.expr`), or a SymPy
+        expression in the internal representation.
+    wrt
+        The name of the variable.
+    shapes
+        Name -> shape: a tuple of ints or dimension names, ``()`` for a scalar.
+        Every name of `expr` must be declared.
+    assume
+        Name -> ``"symmetric"``, ``"spd"``, ``"invertible"`` or ``"positive"``
+        (or a list of them): used to simplify and to draw the inputs of :meth:`Derivative.check`.
+    layout
+        ``"mixed"`` (default: a gradient has the variable's shape),
+        ``"numerator"`` or ``"denominator"``.
+
+    Returns
+    -------
+    Derivative
+        The derivative: ``.expr``, ``.differential``, ``.latex()``,
+        ``.numpy_source()``, ``.evaluate(**arrays)``, ``.check()``.
+
+    Raises
+    ------
+    ParseError, ShapeError
+        Bad expression, shapes that do not fit, `wrt` not declared, a layout
+        that does not exist for this pair of kinds.
+    UnsupportedError
+        A construct without a differential rule (the message names it).
+
+    Examples
+    --------
+    >>> d = derive("trace((Y - X @ T).T @ (Y - X @ T))", "T",
+    ...            {"Y": ("m", "k"), "X": ("m", "n"), "T": ("n", "k")})
+    >>> print(d.expr)
+    -2*X.T*(-X*T + Y)
+    >>> print(derive("inv(X)", "X", {"X": ("n", "n")}).expr)
+    -(KroneckerProduct(X.T**(-1), X**(-1)))
+    """
+    parsed = parse_typed(expr, shapes, assume)
+    ctx = parsed.context
+    return _derive_internal(
+        parsed.expr,
+        parsed.shape,
+        ctx,
+        wrt,
+        _used_names(parsed.expr, ctx, wrt) if wrt in ctx.symbols else (),
+        as_layout(layout),
+        parsed.source,
+    )
+
+
+def hessian(
+    expr: str | sp.Basic,
+    wrt: str,
+    shapes: Mapping[str, ShapeSpec],
+    assume: Mapping[str, str | Iterable[str]] | None = None,
+) -> Derivative:
+    """The Hessian of a scalar expression: the derivative of its gradient.
+
+    For a vector variable the result is the ``n x n`` matrix (form
+    ``"jacobian"``); for a matrix variable the ``pq x pq`` vec form, and
+    :meth:`Derivative.evaluate` returns the ``in_shape + in_shape`` array.
+
+    Raises
+    ------
+    ShapeError
+        When the expression is not scalar.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> h = hessian("logsumexp(x)", "x", {"x": ("n",)})
+    >>> print(h)
+    diag(softmax(x)) - outer(softmax(x), softmax(x))
+    >>> h.evaluate(x=np.zeros(2))
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
+    """
+    first = derive(expr, wrt, shapes, assume)
+    if first.out_shape:
+        raise ShapeError(
+            f"hessian needs a scalar function, but {first.source or first.function} has shape "
+            f"{format_shape(first.out_shape)}; use derive() for its Jacobian"
+        )
+    second = _derive_internal(
+        first.mixed,
+        first.in_shape,
+        first.context,
+        wrt,
+        first.args,
+        Layout.MIXED,
+        first.source,
+    )
+    return replace(second, function=first.function, gradient_of=first)

@@ -1,0 +1,96 @@
+"""Random inputs that honour shapes and assumptions, for numeric checks.
+
+Examples
+--------
+>>> import numpy as np
+>>> from matderiv.expr import make_context
+>>> ctx = make_context({"A": ("n", "n"), "x": ("n",)}, {"A": "spd"})
+>>> values = random_inputs(ctx, seed=0)
+>>> values["A"].shape, values["x"].shape
+((3, 3), (3,))
+>>> bool(np.all(np.linalg.eigvalsh(values["A"]) > 0))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matderiv.expr.context import Context
+
+__all__ = ["DEFAULT_SIZES", "dimension_sizes", "random_inputs"]
+
+#: Sizes given to dimension names, in order of first use (distinct, none equal to 1).
+DEFAULT_SIZES = (3, 4, 2, 5, 6, 7)
+
+
+def dimension_sizes(ctx: Context, sizes: Mapping[str, int] | None = None) -> dict[Any, int]:
+    """A size for each dimension symbol (distinct small numbers by default).
+
+    >>> from matderiv.expr import make_context
+    >>> ctx = make_context({"X": ("m", "n")})
+    >>> sorted(str(k) + "=" + str(v) for k, v in dimension_sizes(ctx).items())
+    ['m=3', 'n=4']
+    """
+    chosen = dict(sizes or {})
+    out: dict[Any, int] = {}
+    free = iter(s for s in DEFAULT_SIZES if s not in chosen.values())
+    for name, symbol in ctx.dims.items():
+        out[symbol] = chosen[name] if name in chosen else next(free, 3)
+    return out
+
+
+def random_inputs(
+    ctx: Context,
+    seed: int = 0,
+    *,
+    sizes: Mapping[str, int] | None = None,
+    positive: Iterable[str] = (),
+    names: Iterable[str] | None = None,
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Random float64 arrays for the declared names.
+
+    Parameters
+    ----------
+    ctx
+        The declared shapes and assumptions.
+    seed
+        Seed of ``np.random.default_rng``.
+    sizes
+        Sizes of dimension names (default: 3, 4, 2, … in order of declaration).
+    positive
+        Names to make positive even without ``assume`` (arguments of ``log``).
+    names
+        The names to generate (default: all declared names).
+
+    Returns
+    -------
+    dict
+        Name -> array in the user's shape: ``spd`` as ``B Bᵀ/n + I``,
+        ``symmetric`` as ``(B + Bᵀ)/2``, ``invertible`` as ``B + 2√n I``,
+        ``positive`` entries in ``[0.5, 2)``.
+    """
+    rng = np.random.default_rng(seed)
+    dims = dimension_sizes(ctx, sizes)
+    wanted = set(positive)
+    out: dict[str, npt.NDArray[np.float64]] = {}
+    for name in names if names is not None else ctx.shapes:
+        shape = tuple(dims[d] if d in dims else int(d) for d in ctx.shapes[name])
+        facts = ctx.assume.get(name, frozenset())
+        value = rng.standard_normal(shape)
+        if "spd" in facts:
+            n = shape[0]
+            value = value @ value.T / n + np.eye(n)
+        elif "invertible" in facts or "symmetric" in facts:
+            if "invertible" in facts:
+                value = value + 2 * np.sqrt(shape[0]) * np.eye(shape[0])
+            if "symmetric" in facts:
+                value = (value + value.T) / 2
+        if "positive" in facts or name in wanted:
+            value = rng.uniform(0.5, 2.0, size=shape)
+        out[name] = np.asarray(value, dtype=np.float64)
+    return out

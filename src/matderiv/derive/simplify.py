@@ -1,0 +1,167 @@
+"""Make a derivative readable: canonical form, assumptions, common factors.
+
+Three passes, each cheap (no call to SymPy's general ``simplify``):
+
+1. ``doit()`` — SymPy's canonical form (flattened products, collected terms,
+   ``(AB)ᵀ = BᵀAᵀ``);
+2. assumptions — ``Aᵀ -> A`` for a symmetric ``A`` (so ``Ax + Aᵀx`` becomes
+   ``2Ax``);
+3. factoring — terms sharing their last (or first) factor are grouped:
+   ``Ax + Aᵀx -> (A + Aᵀ)x``.
+
+Examples
+--------
+>>> import sympy as sp
+>>> A, x = sp.MatrixSymbol("A", 3, 3), sp.MatrixSymbol("x", 3, 1)
+>>> print(factor(A * x + A.T * x))
+(A + A.T)*x
+>>> print(readable(A * x + A.T * x, symmetric={A}))
+2*A*x
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sympy as sp
+
+from matderiv.expr.nodes import Diag
+
+__all__ = ["factor", "merge_diagonals", "readable", "symmetrize"]
+
+
+def _split(term: Any) -> tuple[Any, list[Any]]:
+    if isinstance(term, sp.MatMul):
+        coeff, mats = term.as_coeff_matrices()
+        return coeff, list(mats)
+    return sp.Integer(1), [term]
+
+
+def _product(coeff: Any, mats: list[Any], shape: tuple[Any, Any]) -> Any:
+    if not mats:
+        return coeff * sp.Identity(shape[0])
+    if coeff == 1 and len(mats) == 1:
+        return mats[0]
+    return sp.MatMul(coeff, *mats) if coeff != 1 else sp.MatMul(*mats)
+
+
+def _factor_side(terms: list[Any], right: bool) -> list[Any] | None:
+    groups: dict[Any, list[int]] = {}
+    split = [_split(t) for t in terms]
+    for i, (_, mats) in enumerate(split):
+        if len(mats) >= 2:
+            key = mats[-1] if right else mats[0]
+            groups.setdefault(key, []).append(i)
+    best = max(groups.items(), key=lambda kv: len(kv[1]), default=None)
+    if best is None or len(best[1]) < 2:
+        return None
+    key, members = best
+    rests = []
+    for i in members:
+        coeff, mats = split[i]
+        rest = mats[:-1] if right else mats[1:]
+        rests.append(_product(coeff, rest, (rest[0].rows, rest[-1].cols)))
+    inner = factor(sp.MatAdd(*rests).doit())
+    grouped = sp.MatMul(inner, key) if right else sp.MatMul(key, inner)
+    others = [t for i, t in enumerate(terms) if i not in members]
+    return [grouped, *others]
+
+
+def factor(expr: Any) -> Any:
+    """Group the terms of sums that share a last or first matrix factor.
+
+    >>> import sympy as sp
+    >>> X, Y = sp.MatrixSymbol("X", 2, 2), sp.MatrixSymbol("Y", 2, 2)
+    >>> print(factor(X.T * Y + X.T * X))
+    X.T*(X + Y)
+    """
+    if isinstance(expr, sp.MatrixSymbol | sp.Symbol | sp.Number) or not expr.args:
+        return expr
+    if not isinstance(expr, sp.MatAdd):
+        args = [factor(a) for a in expr.args]
+        if all(a is b for a, b in zip(args, expr.args, strict=True)):
+            return expr
+        return expr.func(*args)
+    terms = [factor(t) for t in expr.args]
+    for right in (True, False):
+        grouped = _factor_side(terms, right)
+        if grouped is not None:
+            if len(grouped) == 1:
+                return grouped[0]
+            return sp.MatAdd(*grouped)
+    return sp.MatAdd(*terms)
+
+
+def merge_diagonals(expr: Any) -> Any:
+    """``diag(a) diag(b) -> diag(a ∘ b)`` inside products.
+
+    >>> import sympy as sp
+    >>> from matderiv.expr.nodes import Diag
+    >>> a, b = sp.MatrixSymbol("a", 3, 1), sp.MatrixSymbol("b", 3, 1)
+    >>> print(merge_diagonals(sp.MatMul(Diag(a), Diag(b))))
+    Diag(HadamardProduct(a, b))
+    """
+    if not expr.args or isinstance(expr, sp.MatrixSymbol | sp.Symbol):
+        return expr
+    args = [merge_diagonals(a) for a in expr.args]
+    if isinstance(expr, sp.MatMul):
+        coeff, mats = sp.MatMul(*args).as_coeff_matrices()
+        merged: list[Any] = []
+        for m in mats:
+            if merged and isinstance(m, Diag) and isinstance(merged[-1], Diag):
+                merged[-1] = Diag(sp.HadamardProduct(merged[-1].args[0], m.args[0]))
+            else:
+                merged.append(m)
+        if len(merged) == 1:
+            return coeff * merged[0] if coeff != 1 else merged[0]
+        return sp.MatMul(coeff, *merged) if coeff != 1 else sp.MatMul(*merged)
+    if all(a is b for a, b in zip(args, expr.args, strict=True)):
+        return expr
+    return expr.func(*args)
+
+
+def _assume(expr: Any, symmetric: Iterable[Any]) -> Any:
+    mapping = {s.T: s for s in symmetric}
+    mapping.update({sp.Transpose(s): s for s in symmetric})
+    if not mapping:
+        return expr
+    return expr.xreplace(mapping)
+
+
+def readable(expr: Any, symmetric: Iterable[Any] = ()) -> Any:
+    """Canonical form, assumptions and factoring, in that order.
+
+    Parameters
+    ----------
+    expr
+        A SymPy expression.
+    symmetric
+        The matrix symbols known to be symmetric.
+
+    Returns
+    -------
+    sympy.Basic
+        An equal expression, usually shorter.
+    """
+    symmetric = list(symmetric)
+    out = expr.doit()
+    if symmetric:
+        out = _assume(out, symmetric).doit()
+        out = _assume(out, symmetric)
+    if isinstance(out, sp.MatrixExpr):
+        if out.has(Diag):
+            out = merge_diagonals(out)
+        out = factor(out)
+    return out
+
+
+def symmetrize(gradient: Any) -> Any:
+    """``(G + Gᵀ)/2``: the gradient with respect to a symmetric matrix.
+
+    >>> import sympy as sp
+    >>> A = sp.MatrixSymbol("A", 2, 2)
+    >>> print(symmetrize(A))
+    (1/2)*A + (1/2)*A.T
+    """
+    return (sp.Rational(1, 2) * (gradient + gradient.T)).doit()
