@@ -42,10 +42,12 @@ def text_latex(rule: Rule, fieldname: str, text: str | None = None) -> str:
     shapes: dict[str, Any] = {name: list(shape) for name, shape in rule.shapes.items()}
     if fieldname == "linear_map":
         shapes["d" + rule.wrt] = list(rule.shapes[rule.wrt])
-    printer = getattr(language, "latex", None)
-    if printer is not None:
-        return str(printer(source, shapes))
-    return str(sp.latex(language.parse(source, shapes, engine_assume(rule))))
+    parsed = language.parse(source, shapes, engine_assume(rule))
+    try:
+        from matderiv.expr.latex import to_latex
+    except ImportError:  # the language's printer is optional; SymPy's is the fallback
+        return str(sp.latex(parsed))
+    return str(to_latex(parsed))
 
 
 def _shapes(rule: Rule) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -75,8 +75,9 @@ class Verification:
         Every finite-difference check (form, sizes, result).
     engine
         ``"agrees"``, ``"disagrees"``, ``"unsupported"`` (the engine raised
-        UnsupportedError), ``"unavailable"`` (no ``derive`` yet) or ``"pending"``
-        (the rule waits for a language function).
+        UnsupportedError), ``"error"`` (the engine failed on a valid input),
+        ``"unavailable"`` (no ``derive`` yet) or ``"pending"`` (the rule waits for a
+        language function).
     engine_message
         The engine's error message, or the largest relative difference.
     engine_rel_err
@@ -303,28 +304,35 @@ def numeric_check(rule: Rule, instances: int = 3, seed: int = 0) -> CheckResult:
 # ---- check 2: the engine ------------------------------------------------------------------
 
 
-def _engine_derivative(rule: Rule, arrays: Mapping[str, FloatArray]) -> FloatArray:
+def _engine(rule: Rule) -> Callable[..., Any] | None:
     import matderiv
-    from matderiv.rules.loader import engine_assume
 
-    name = "hessian" if rule.family == "second-order" else "derive"
-    engine = getattr(matderiv, name, None)
-    if engine is None:
-        raise LookupError(f"matderiv.{name} is not available yet")
-    shapes = {n: tuple(s) for n, s in rule.shapes.items()}
-    result = engine(rule.expr, wrt=rule.wrt, shapes=shapes, assume=engine_assume(rule) or None)
-    return np.asarray(result.evaluate(**arrays), dtype=np.float64)
+    return getattr(matderiv, "hessian" if rule.family == "second-order" else "derive", None)
 
 
 def engine_check(rule: Rule, arrays: Mapping[str, FloatArray],
                  stated: FloatArray) -> tuple[str, str, float]:
-    """Compare the stated derivative with the engine's at one instance."""
+    """Compare the stated derivative with the engine's at one instance.
+
+    Returns ``(status, message, relative error)``; status is ``"agrees"``, ``"disagrees"``,
+    ``"unsupported"`` (the engine raised UnsupportedError), ``"error"`` (it raised another
+    error on this valid input), or ``"unavailable"`` (no engine yet).
+    """
+    from matderiv.rules.loader import engine_assume
+
+    engine = _engine(rule)
+    if engine is None:
+        name = "hessian" if rule.family == "second-order" else "derive"
+        return "unavailable", f"matderiv.{name} is not available yet", math.nan
+    shapes = {n: tuple(s) for n, s in rule.shapes.items()}
     try:
-        derived = _engine_derivative(rule, arrays)
-    except LookupError as exc:
-        return "unavailable", str(exc), math.nan
+        result = engine(rule.expr, wrt=rule.wrt, shapes=shapes,
+                        assume=engine_assume(rule) or None)
+        derived = np.asarray(result.evaluate(**arrays), dtype=np.float64)
     except UnsupportedError as exc:
         return "unsupported", str(exc).splitlines()[0], math.nan
+    except Exception as exc:  # an engine failure on a valid input is reported, never hidden
+        return "error", f"{type(exc).__name__}: {str(exc).splitlines()[0]}", math.nan
     project = projection(rule)
     if project is not None and derived.ndim == 2 and rule.family != "second-order":
         derived = project(derived)
@@ -386,9 +394,10 @@ def verify_rule(rule: Rule, instances: int = 3, seed: int = 0) -> Verification:
             ok, layouts = layout_check(stated, out_shape, in_shape)
             layouts_ok = layouts_ok and ok
         if statuses:
-            bad = [s for s in statuses if s[0] == "disagrees"]
-            engine, message, rel = bad[0] if bad else max(
-                statuses, key=lambda s: (s[2] if not math.isnan(s[2]) else -1.0))
+            order = ("disagrees", "error", "unsupported", "unavailable", "agrees")
+            worst = min(statuses, key=lambda s: (order.index(s[0]),
+                                                 -(s[2] if not math.isnan(s[2]) else -1.0)))
+            engine, message, rel = worst
     return Verification(
         rule_id=rule.id, numeric=_worst(checks), checks=checks, engine=engine,
         engine_message=message, engine_rel_err=rel, layouts_ok=layouts_ok, layouts=layouts,
