@@ -35,6 +35,7 @@ from matderiv.derive.identify import gradient, tangent, vec_jacobian
 from matderiv.derive.inputs import random_inputs
 from matderiv.derive.simplify import readable, symmetrize
 from matderiv.errors import ShapeError
+from matderiv.expr._guard import internal_errors
 from matderiv.expr.codegen import NumpyFunction, compile_roots
 from matderiv.expr.context import Context, ShapeSpec, format_shape
 from matderiv.expr.latex import to_latex
@@ -222,9 +223,13 @@ class Derivative:
 
     def _int_shapes(self, arrays: Mapping[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...]]:
         sizes: dict[Any, int] = {}
-        for name in self.args:
-            for dim, size in zip(self.context.shapes[name], np.shape(arrays[name]), strict=False):
-                sizes[dim] = int(size)
+        for name, value in arrays.items():
+            if name in self.context.shapes:
+                for dim, size in zip(self.context.shapes[name], np.shape(value), strict=False):
+                    sizes[dim] = int(size)
+        for name in self.context.dims:
+            if name in arrays and name not in self.context.shapes:
+                sizes[self.context.dims[name]] = int(arrays[name])
 
         def concrete(shape: tuple[Any, ...]) -> tuple[int, ...]:
             return tuple(int(d) if d.is_Integer else sizes[d] for d in shape)
@@ -279,7 +284,7 @@ class Derivative:
         else:
             fn = compile_roots([self.function], self.context, [self.out_shape], self.args)
             f = _function_of(fn, inputs, self.wrt, self._symmetric_variable())
-        claimed = self.evaluate(**{k: inputs[k] for k in self.args})
+        claimed = self.evaluate(**inputs)
         options.setdefault("seed", seed)
         return check_derivative(f, claimed, inputs[self.wrt], layout=self.layout, **options)
 
@@ -291,7 +296,7 @@ def _function_of(fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetr
     def f(w: Any) -> Any:
         if symmetric:  # f restricted to symmetric matrices, extended by sym(W)
             w = (w + np.swapaxes(w, -1, -2)) / 2
-        values = {k: inputs[k] for k in fn.arg_names}
+        values = dict(inputs)
         values[wrt] = w
         return fn(**values)
 
@@ -300,7 +305,7 @@ def _function_of(fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetr
 
 def _as_function_of(d: Derivative, inputs: Mapping[str, Any], wrt: str, mixed: bool) -> Any:
     def f(w: Any) -> Any:
-        values = {k: inputs[k] for k in d.args}
+        values = dict(inputs)
         values[wrt] = w
         return d.evaluate(**values)
 
@@ -355,6 +360,13 @@ def _differential_symbol(ctx: Context, wrt: str) -> Any:
     return sp.Symbol(name, real=True)
 
 
+def _size(shape: tuple[Any, ...]) -> Any:
+    size = sp.Integer(1)
+    for d in shape:
+        size = size * d
+    return size
+
+
 def _zero(shape: tuple[Any, ...]) -> Any:
     if not shape:
         return sp.Integer(0)
@@ -392,7 +404,10 @@ def _derive_internal(
             mixed = symmetrize(mixed)
     else:
         form = "jacobian" if len(out_shape) == 1 and len(in_shape) == 1 else "vec"
-        mixed = vec_jacobian(df, dvar)
+        if df is None:
+            mixed = sp.ZeroMatrix(_size(out_shape), _size(in_shape))
+        else:
+            mixed = vec_jacobian(df, dvar)
     mixed = readable(mixed, symmetric)
     differential = readable(df, symmetric) if df is not None else _zero(out_shape)
     d = Derivative(
@@ -468,15 +483,16 @@ def derive(
     """
     parsed = parse_typed(expr, shapes, assume)
     ctx = parsed.context
-    return _derive_internal(
-        parsed.expr,
-        parsed.shape,
-        ctx,
-        wrt,
-        _used_names(parsed.expr, ctx, wrt) if wrt in ctx.symbols else (),
-        as_layout(layout),
-        parsed.source,
-    )
+    with internal_errors(expr):
+        return _derive_internal(
+            parsed.expr,
+            parsed.shape,
+            ctx,
+            wrt,
+            _used_names(parsed.expr, ctx, wrt) if wrt in ctx.symbols else (),
+            as_layout(layout),
+            parsed.source,
+        )
 
 
 def hessian(
@@ -512,13 +528,14 @@ def hessian(
             f"hessian needs a scalar function, but {first.source or first.function} has shape "
             f"{format_shape(first.out_shape)}; use derive() for its Jacobian"
         )
-    second = _derive_internal(
-        first.mixed,
-        first.in_shape,
-        first.context,
-        wrt,
-        first.args,
-        Layout.MIXED,
-        first.source,
-    )
+    with internal_errors(expr):
+        second = _derive_internal(
+            first.mixed,
+            first.in_shape,
+            first.context,
+            wrt,
+            first.args,
+            Layout.MIXED,
+            first.source,
+        )
     return replace(second, function=first.function, gradient_of=first)

@@ -380,6 +380,8 @@ OPS: dict[type, _T] = {
     sp.cos: _scalar_function("cos", np.cos),
     sp.tanh: _scalar_function("tanh", np.tanh),
     sp.Abs: _scalar_function("abs", np.abs),
+    sp.sign: _scalar_function("sign", np.sign),
+    sp.re: _scalar_function("real", np.real),
     sp.Max: _max_op,
     sp.Heaviside: _heaviside_op,
 }
@@ -570,6 +572,10 @@ def _bind(
             values[name] = array.reshape(-1, 1)
         else:
             values[name] = array
+    for name, value in arrays.items():  # other declared arrays may tell sizes too
+        if name in ctx.shapes and name not in values:
+            for size, dim in zip(np.shape(value), ctx.shapes[name], strict=False):
+                dims.setdefault(dim, int(size))
     for dim in _dims_needed(roots):
         if dim not in dims:
             if str(dim) in arrays:

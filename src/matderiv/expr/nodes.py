@@ -127,6 +127,7 @@ class _ScalarNode(sp.Expr):  # type: ignore[misc]
     """A scalar-valued function of one matrix expression."""
 
     is_commutative = True
+    is_real = True
     label = ""
 
     def __new__(cls, arg: Any) -> _ScalarNode:

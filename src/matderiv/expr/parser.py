@@ -24,6 +24,7 @@ from typing import Any
 import sympy as sp
 
 from matderiv.errors import ParseError, ShapeError, UnsupportedError
+from matderiv.expr._guard import internal_errors
 from matderiv.expr.context import Context, ShapeSpec, format_shape, make_context
 from matderiv.expr.functions import ELEMENTWISE
 from matderiv.expr.nodes import Diag, Diagonal, LogDet, LogSumExp, Norm, ScalarOf, Softmax, SumAll
@@ -105,7 +106,16 @@ class _Reader:
                 hint="allowed: names, numbers, + - * / ** @, unary minus, .T and function "
                 "calls such as trace(X), inv(X), np.exp(x)",
             )
-        return method(node)  # type: ignore[no-any-return]
+        val: _Val = method(node)
+        if val.is_scalar and val.expr.is_number and not val.expr.is_extended_real:
+            raise self.error(
+                f"{self.text(node)} is not a real number ({val.expr})",
+                node,
+                hint="matderiv works with real arrays; check the domain of log, sqrt and powers",
+            )
+        if val.is_scalar and val.expr.is_number and not val.expr.is_finite:
+            raise self.error(f"{self.text(node)} is not finite ({val.expr})", node)
+        return val
 
     def _read_Constant(self, node: ast.Constant) -> _Val:
         value = node.value
@@ -757,14 +767,16 @@ def parse_typed(
     """
     ctx = shapes if isinstance(shapes, Context) else make_context(shapes, assume)
     if isinstance(source, sp.Basic):
-        expr = _from_sympy(source, ctx)
-        return Parsed(expr, user_shape(expr, ctx), ctx, None)
+        with internal_errors(source):
+            expr = _from_sympy(source, ctx)
+            return Parsed(expr, user_shape(expr, ctx), ctx, None)
     tree = _syntax_tree(source)
     reader = _Reader(source, ctx)
-    try:
-        val = reader.read(tree.body)
-    except RecursionError:
-        raise ParseError("the expression is nested too deeply", source=source) from None
+    with internal_errors(source):
+        try:
+            val = reader.read(tree.body)
+        except RecursionError:
+            raise ParseError("the expression is nested too deeply", source=source) from None
     return Parsed(val.expr, val.shape, ctx, source)
 
 

@@ -217,6 +217,7 @@ _PRINTERS: dict[type, Callable[[Any], Txt]] = {
     sp.cos: lambda n: _call("cos", n.args[0]),
     sp.tanh: lambda n: _call("tanh", n.args[0]),
     sp.Abs: lambda n: _call("abs", n.args[0]),
+    sp.sign: lambda n: _call("np.sign", n.args[0]),
     sp.Heaviside: lambda n: _call("step", n.args[0]),
     sp.Max: lambda n: (f"np.maximum({', '.join(_p(a)[0] for a in n.args)})", _POSTFIX),
 }

@@ -1,0 +1,208 @@
+"""The ``matderiv`` command line.
+
+Subcommands are rows of :data:`SUBCOMMANDS`: a name, a one-line help, a
+function that adds the arguments and a function that runs it and returns the
+exit code.  Adding a subcommand is adding a :class:`Subcommand` to that list
+(for instance from the rules catalog: ``matderiv rules``, ``matderiv verify``).
+
+Exit codes: 0 success, 1 a check failed, 2 bad input (the message goes to
+stderr, never a traceback).
+
+Examples
+--------
+>>> main(["derive", "x.T @ A @ x", "--wrt", "x", "--shape", "x=n", "--shape", "A=n,n"])
+d/dx [x.T @ A @ x]  (gradient, mixed layout, shape (n,))
+  = (A + A.T) @ x
+differential:
+  dx @ A @ x + x @ A @ dx
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from matderiv.errors import MatderivError
+
+__all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "main"]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One ``matderiv <name>`` subcommand."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, TextIO], int]
+
+
+# -- matderiv derive ------------------------------------------------------------------
+
+
+def _shape_item(text: str) -> tuple[str, tuple[str, ...]]:
+    name, sep, dims = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(
+            f"--shape {text!r}: write NAME=DIMS, e.g. x=n, A=n,n, X=3,4 or c= for a scalar"
+        )
+    dims = dims.strip().strip("()")
+    return name.strip(), tuple(d.strip() for d in dims.split(",") if d.strip())
+
+
+def _assume_item(text: str) -> tuple[str, tuple[str, ...]]:
+    name, sep, facts = text.partition("=")
+    if not sep or not name.strip() or not facts.strip():
+        raise argparse.ArgumentTypeError(
+            f"--assume {text!r}: write NAME=ASSUMPTION, e.g. A=symmetric or X=spd"
+        )
+    return name.strip(), tuple(f.strip() for f in facts.split(",") if f.strip())
+
+
+def _derive_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("expression", help="numpy-syntax expression, e.g. 'x.T @ A @ x'")
+    parser.add_argument("--wrt", required=True, help="the variable to differentiate by")
+    parser.add_argument(
+        "--shape",
+        action="append",
+        type=_shape_item,
+        default=[],
+        metavar="NAME=DIMS",
+        help="declare a shape: x=n (vector), A=n,n (matrix), c= (scalar); repeat per name",
+    )
+    parser.add_argument(
+        "--assume",
+        action="append",
+        type=_assume_item,
+        default=[],
+        metavar="NAME=FACT",
+        help="assumption: symmetric, spd, invertible or positive (e.g. A=symmetric)",
+    )
+    parser.add_argument(
+        "--layout",
+        default="mixed",
+        choices=["mixed", "numerator", "denominator"],
+        help="layout of the result (default: mixed, the gradient has the variable's shape)",
+    )
+    parser.add_argument(
+        "--format",
+        default="text",
+        choices=["text", "latex", "numpy"],
+        help="text (numpy syntax), latex, or numpy (a function to copy)",
+    )
+    parser.add_argument("--hessian", action="store_true", help="the Hessian instead")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="verify numerically at random inputs (exit 1 on failure)",
+    )
+
+
+def _describe_shape(shape: Sequence[Any]) -> str:
+    from matderiv.expr.context import format_shape
+
+    return format_shape(shape)
+
+
+def _run_derive(args: argparse.Namespace, out: TextIO) -> int:
+    from matderiv.derive import derive, hessian
+    from matderiv.expr.latex import to_latex
+    from matderiv.expr.text import to_text
+
+    shapes = dict(args.shape)
+    assume = {name: list(facts) for name, facts in args.assume}
+    if args.hessian:
+        d = hessian(args.expression, args.wrt, shapes, assume)
+        if args.layout != "mixed":
+            d = d.in_layout(args.layout)
+    else:
+        d = derive(args.expression, args.wrt, shapes, assume, layout=args.layout)
+    what = "Hessian" if args.hessian else d.form
+    if args.format == "numpy":
+        out.write(d.numpy_source())
+    elif args.format == "latex":
+        out.write(d.latex() + "\n")
+        out.write(f"% differential: {to_latex(d.differential)}\n")
+    else:
+        head = f"d/d{args.wrt} [{args.expression}]"
+        if args.hessian:
+            head = f"d²/d{args.wrt}² [{args.expression}]"
+        shape = d.expr.shape if d.layout != "mixed" or d.form == "vec" else None
+        shown = (
+            _describe_shape(shape)
+            if shape is not None
+            else _describe_shape(
+                d.in_shape
+                if d.form == "gradient"
+                else (d.expr.shape if d.form == "jacobian" else d.out_shape)
+            )
+        )
+        vec_note = ", vec form: vec(dF) = J vec(dX)" if d.form == "vec" else ""
+        out.write(f"{head}  ({what}, {d.layout} layout{vec_note}, shape {shown})\n")
+        out.write(f"  = {d.text()}\n")
+        out.write("differential:\n")
+        out.write(f"  {to_text(d.differential)}\n")
+    if args.check:
+        result = d.check(seed=0)
+        out.write(f"check: {result}\n")
+        return 0 if result else 1
+    return 0
+
+
+#: The subcommands, in the order ``matderiv --help`` lists them.
+SUBCOMMANDS: list[Subcommand] = [
+    Subcommand(
+        "derive",
+        "derive an expression: matderiv derive 'x.T @ A @ x' --wrt x --shape x=n --shape A=n,n",
+        _derive_arguments,
+        _run_derive,
+    ),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand of :data:`SUBCOMMANDS`.
+
+    >>> sorted(build_parser()._subparsers._group_actions[0].choices)[:1]
+    ['derive']
+    """
+    parser = argparse.ArgumentParser(
+        prog="matderiv",
+        description="Matrix calculus you can check: derive, look up and verify derivatives.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in SUBCOMMANDS:
+        child = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.add_arguments(child)
+        child.set_defaults(_run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when a requested check fails, 2 on bad input.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage message
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    try:
+        code: int = args._run(args, sys.stdout)
+    except MatderivError as err:
+        print(f"matderiv {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    return code
