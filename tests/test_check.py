@@ -121,6 +121,17 @@ def test_zero_directions_compares_entry_by_entry() -> None:
     assert not check_derivative(np.exp, np.diag(np.exp(x)).T * 0.5, x, directions=0)
 
 
+def test_no_false_alarm_when_the_function_scale_differs_from_x() -> None:
+    rng = np.random.default_rng(9)
+    X = 500.0 * rng.standard_normal((3, 3))  # sin varies on a scale of 1, not 500
+    assert check_derivative(lambda X: np.sum(np.sin(X)), np.cos(X), X)
+    B = 0.01 * rng.standard_normal((3, 3))  # log det near a singular matrix
+    M = B @ B.T + 1e-4 * np.eye(3)
+    assert check_derivative(lambda M: np.log(np.linalg.det(M)), np.linalg.inv(M).T, M)
+    x = 1e6 * rng.standard_normal(3)  # and a large scale where relative steps are needed
+    assert check_derivative(lambda x: np.sum(x**3), 3 * x**2, x)
+
+
 def test_derivative_that_is_zero_passes() -> None:
     assert check_derivative(lambda x: np.sum(x) * 0.0 + 3.0, np.zeros(4), np.ones(4))
 

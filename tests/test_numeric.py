@@ -100,6 +100,19 @@ def test_jvp_step_scales_with_x() -> None:
     assert got == pytest.approx(3.0e12, rel=1e-8)
 
 
+def test_richardson_adapts_its_step_to_the_function_scale() -> None:
+    # relative steps are ~4 at x = 500: far too large for sin, whose scale is 1
+    x = np.array([500.0, -800.0])
+    J = jacobian(np.sin, x, method="richardson")
+    np.testing.assert_allclose(J, np.diag(np.cos(x)), atol=1e-10)
+    # log det near a singular matrix: the first steps leave the domain (det < 0)
+    rng = np.random.default_rng(8)
+    B = 0.02 * rng.standard_normal((4, 4))
+    M = B @ B.T + 4e-4 * np.eye(4)
+    G = jacobian(lambda M: np.log(np.linalg.det(M)), M, method="richardson")
+    np.testing.assert_allclose(G, np.linalg.inv(M).T, rtol=1e-8)
+
+
 def test_hessian_of_a_quadratic_form_and_of_log_det() -> None:
     rng = np.random.default_rng(6)
     A = rng.standard_normal((3, 3))

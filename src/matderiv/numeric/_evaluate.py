@@ -17,11 +17,15 @@ import numpy.typing as npt
 
 from matderiv.errors import NumericError, ShapeError, UnsupportedError
 
-__all__ = ["Evaluator", "Function", "as_point", "describe_nonfinite"]
+__all__ = ["Evaluator", "Function", "LeftDomain", "as_point", "describe_nonfinite"]
 
 Function = Callable[[Any], Any]
 RealArray = npt.NDArray[np.float64]
 ComplexArray = npt.NDArray[np.complex128]
+
+
+class LeftDomain(NumericError):
+    """f is NaN or inf at a perturbed point (the step left its domain), though finite at x."""
 
 
 def describe_nonfinite(array: npt.NDArray[Any]) -> str:
@@ -121,13 +125,13 @@ class Evaluator:
             )
         value = np.asarray(array, dtype=np.float64)
         if not np.all(np.isfinite(value)):
-            hint = (
-                "a derivative needs a point where f is finite"
-                if where == "x"
-                else "the step left f's domain; move x away from the boundary "
+            found = f"{self.name}({where}) contains {describe_nonfinite(value)}"
+            if where == "x":
+                raise NumericError(f"{found}; a derivative needs a point where f is finite")
+            raise LeftDomain(
+                f"{found}; the step left f's domain: move x away from the boundary "
                 "or pass a smaller step"
             )
-            raise NumericError(f"{self.name}({where}) contains {describe_nonfinite(value)}; {hint}")
         return value
 
     def complex(self, point: ComplexArray) -> ComplexArray:

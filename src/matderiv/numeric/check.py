@@ -41,14 +41,13 @@ from matderiv.layout import Layout, as_layout, derivative_shape, to_layout, vec_
 from matderiv.numeric._evaluate import Evaluator, Function, RealArray, as_point, describe_nonfinite
 from matderiv.numeric.diagnosis import Tolerance, diagnose, entry_name
 from matderiv.numeric.differences import (
-    ROUNDOFF_GAIN,
     Method,
     as_method,
-    default_step,
+    difference,
     direction_step,
-    directional,
     ensure_complex_safe,
-    jacobian_with,
+    jacobian_and_step,
+    roundoff_floor,
 )
 
 __all__ = ["CheckResult", "Form", "assert_derivative", "check_derivative"]
@@ -201,7 +200,6 @@ def _directional_test(
     step: float | None,
     directions: int,
     seed: int,
-    fmax: float,
 ) -> tuple[float, float, float]:
     """Compare claimed and numeric ``J u`` along random ``u``: (max abs error, scale, floor).
 
@@ -214,10 +212,8 @@ def _directional_test(
     for _ in range(directions):
         u = rng.standard_normal(in_shape)
         u = np.asarray(u / max(float(np.max(np.abs(u), initial=1.0)), 1e-300))
-        h = direction_step(point, u, method, step)
-        numeric = directional(ev, point, u, h, method)
-        # round-off floor of one entry of the difference quotient
-        noise = 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / h
+        numeric, h = difference(ev, point, u, direction_step(point, u, method, step), method)
+        noise = roundoff_floor(ev, h, method)  # of one entry of the difference quotient
         if form == "vjp":
             vs = rng.standard_normal((3, *out_shape))
             got = np.array([np.sum(_checked_call(df, v, in_shape, "df(ȳ)") * u) for v in vs])
@@ -336,9 +332,8 @@ def check_derivative(
     if method == "complex":
         ensure_complex_safe(ev, point)
 
-    fmax = max(float(np.max(np.abs(ev.value), initial=0.0)), 1e-300)
     worst_abs, scale, floor = _directional_test(
-        ev, point, df, form, C, method, step, directions, seed, fmax
+        ev, point, df, form, C, method, step, directions, seed
     )
     tol = Tolerance(rtol, atol + floor)
     passed = tol.allows(worst_abs, scale)
@@ -355,10 +350,8 @@ def check_derivative(
             directions=directions,
             out_shape=out_shape,
         )
-    full_tol = Tolerance(
-        rtol, atol + 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / (step or default_step(method))
-    )
-    T = jacobian_with(ev, point, method, step)
+    T, smallest_step = jacobian_and_step(ev, point, method, step)
+    full_tol = Tolerance(rtol, atol + roundoff_floor(ev, smallest_step, method))
     claimed = _full_claimed(df, form, C, out_shape, in_shape)
     return _entrywise_result(
         T, claimed, full_tol, ev, method, directions, passed, raw=raw, layout=declared

@@ -14,7 +14,10 @@ complex     ``Im f(x + i h e) / h``               ``O(h²)``   ``1e-20``        
 
 Steps are relative: the step of coordinate ``j`` is ``h · max(1, |x_j|)``
 (along a direction ``d``: ``h · max(1, max|x|) / max|d|``), so the same
-relative accuracy holds at any scale.  The best reachable error balances
+relative accuracy holds at any scale.  Richardson also adapts: while the
+gap between its two best estimates is large, or a step leaves ``f``'s domain,
+it divides the step by 8 (up to 6 times, 6 more evaluations each), so it copes
+with functions whose own scale is smaller than ``|x|``.  The best reachable error balances
 truncation against round-off ``≈ ε|f|/h``: about ``1e-8`` relative for forward,
 ``1e-11`` for central, ``1e-13`` for Richardson; the complex step has no
 subtraction, hence no round-off term, and reaches machine precision, but only
@@ -42,17 +45,20 @@ import numpy as np
 import numpy.typing as npt
 
 from matderiv.errors import NumericError, ShapeError, UnsupportedError
-from matderiv.numeric._evaluate import Evaluator, Function, RealArray, as_point
+from matderiv.numeric._evaluate import Evaluator, Function, LeftDomain, RealArray, as_point
 
 __all__ = [
     "METHODS",
     "Method",
     "as_method",
     "default_step",
+    "difference",
     "gradient",
     "hessian",
     "jacobian",
+    "jacobian_and_step",
     "jvp",
+    "roundoff_floor",
 ]
 
 Method = Literal["forward", "central", "complex", "richardson"]
@@ -100,20 +106,82 @@ def as_method(method: str) -> Method:
     return method  # type: ignore[return-value]
 
 
-def _richardson(central: list[RealArray]) -> RealArray:
-    """Extrapolate central differences at h, h/2, h/4 ... to h → 0 (error O(h^(2k)))."""
-    table = list(central)
-    power = 4.0
-    while len(table) > 1:
-        table = [
-            (power * fine - coarse) / (power - 1.0) for coarse, fine in itertools.pairwise(table)
-        ]
-        power *= 4.0
-    return table[0]
+#: Richardson adapts its step: while the extrapolation's own error estimate exceeds this
+#: fraction of the derivative (and the round-off floor), the step is divided by 8.
+RICHARDSON_TARGET = 1e-9
+RICHARDSON_RETRIES = 6
+
+
+def _richardson_at(ev: Evaluator, x: RealArray, d: RealArray, h: float) -> tuple[RealArray, float]:
+    """Central differences at h, h/2, h/4 extrapolated to h → 0, and an error estimate.
+
+    Two Richardson levels cancel the h² and h⁴ terms (error O(h⁶)); the estimate is
+    the gap between the final value and the best first-level value.
+    """
+    central = [(ev.real(x + s * d) - ev.real(x - s * d)) / (2.0 * s) for s in (h, h / 2, h / 4)]
+    first = [(4.0 * fine - coarse) / 3.0 for coarse, fine in itertools.pairwise(central)]
+    value = (16.0 * first[1] - first[0]) / 15.0
+    return value, float(np.max(np.abs(value - first[1]), initial=0.0))
+
+
+def roundoff_floor(ev: Evaluator, h: float, method: str) -> float:
+    """A safe bound (100×) on the round-off error of `method`'s quotient with step `h`."""
+    fmax = float(np.max(np.abs(ev.value), initial=0.0))
+    return 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / h
+
+
+def difference(
+    ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method
+) -> tuple[RealArray, float]:
+    """The difference quotient of `method` for ``J d`` along `d`, and the step it used.
+
+    Richardson starts at step `h` and divides it by 8 (at most
+    ``RICHARDSON_RETRIES`` times) while its error estimate exceeds
+    ``RICHARDSON_TARGET`` times the derivative plus the round-off floor, or
+    while a step leaves f's domain: a relative step is too large for a function
+    whose own scale is smaller than ``|x|`` (``sin`` at large arguments,
+    ``log det`` near a singular matrix).
+
+    Examples
+    --------
+    >>> from matderiv.numeric._evaluate import Evaluator
+    >>> x = np.array([500.0])
+    >>> value, h = difference(Evaluator(np.sin, x), x, np.array([1.0]), 4.0, "richardson")
+    >>> bool(abs(value[0] - np.cos(500.0)) < 1e-10), h < 4.0
+    (True, True)
+    """
+    if method == "forward":
+        return (ev.real(x + h * d) - ev.value) / h, h
+    if method == "central":
+        return (ev.real(x + h * d) - ev.real(x - h * d)) / (2.0 * h), h
+    if method == "complex":
+        return ev.complex(x + 1j * h * d).imag / h, h
+    best: tuple[float, RealArray, float] | None = None
+    left: LeftDomain | None = None
+    for _ in range(RICHARDSON_RETRIES + 1):
+        try:
+            value, error = _richardson_at(ev, x, d, h)
+        except LeftDomain as exc:
+            # a larger step may even have jumped over the edge of the domain: keep shrinking
+            left = exc
+            h /= 8.0
+            continue
+        if best is None or error < best[0]:
+            best = (error, value, h)
+        size = float(np.max(np.abs(value), initial=0.0))
+        if error <= RICHARDSON_TARGET * size + roundoff_floor(ev, h, method):
+            break
+        h /= 8.0
+    if best is None:
+        assert left is not None  # every attempt left the domain
+        raise left
+    return best[1], best[2]
 
 
 def directional(ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method) -> RealArray:
-    """The difference quotient of `method` for ``J d`` with step `h` along `d`.
+    """The difference quotient of `method` for ``J d`` starting at step `h` along `d`.
+
+    See :func:`difference` (which also returns the step used).
 
     Examples
     --------
@@ -123,14 +191,7 @@ def directional(ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Met
     >>> round(float(directional(ev, x, np.array([1.0, 0.0]), 1e-3, "central")), 9)
     2.0
     """
-    if method == "forward":
-        return (ev.real(x + h * d) - ev.value) / h
-    if method == "central":
-        return (ev.real(x + h * d) - ev.real(x - h * d)) / (2.0 * h)
-    if method == "richardson":
-        steps = (h, h / 2.0, h / 4.0)
-        return _richardson([(ev.real(x + s * d) - ev.real(x - s * d)) / (2.0 * s) for s in steps])
-    return ev.complex(x + 1j * h * d).imag / h
+    return difference(ev, x, d, h, method)[0]
 
 
 def direction_step(x: RealArray, d: RealArray, method: Method, step: float | None) -> float:
@@ -199,19 +260,37 @@ def jacobian_with(
     array([[3., 0.],
            [0., 3.]])
     """
+    return jacobian_and_step(ev, x, method, step)[0]
+
+
+def jacobian_and_step(
+    ev: Evaluator, x: RealArray, method: Method, step: float | None = None
+) -> tuple[RealArray, float]:
+    """:func:`jacobian_with`, and the smallest step any column used (for round-off bounds).
+
+    Examples
+    --------
+    >>> from matderiv.numeric._evaluate import Evaluator
+    >>> x = np.array([2.0])
+    >>> J, h = jacobian_and_step(Evaluator(np.exp, x), x, "central", 1e-6)
+    >>> h
+    2e-06
+    """
     if method == "complex":
         ensure_complex_safe(ev, x)
     base = _DEFAULT_STEP[method] if step is None else float(step)
     flat = x.reshape(-1)
     J = np.empty((*ev.out_shape, flat.size))
+    smallest = np.inf
     for j in range(flat.size):
         e = np.zeros(flat.size)
         scale = max(1.0, abs(float(flat[j])))
         # a step that is exactly representable: (x_j + h) - x_j
         h = base * scale if method == "complex" else float((flat[j] + base * scale) - flat[j])
         e[j] = 1.0
-        J[..., j] = directional(ev, x, e.reshape(x.shape), h, method)
-    return J.reshape(ev.out_shape + x.shape)
+        J[..., j], used = difference(ev, x, e.reshape(x.shape), h, method)
+        smallest = min(smallest, used)
+    return J.reshape(ev.out_shape + x.shape), float(smallest)
 
 
 def jacobian(
