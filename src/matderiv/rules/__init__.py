@@ -104,13 +104,29 @@ def family(name: str) -> tuple[Rule, ...]:
 
 
 def _haystack(rule: Rule) -> str:
-    parts = [rule.id, rule.title, rule.family, rule.expr, rule.derivative or "",
-             rule.derivative_vec or "", rule.linear_map or "", rule.note or "", *rule.refs]
+    parts = [
+        rule.id,
+        rule.title,
+        rule.family,
+        rule.expr,
+        rule.derivative or "",
+        rule.derivative_vec or "",
+        rule.linear_map or "",
+        rule.note or "",
+        *rule.refs,
+    ]
     text = " ".join(parts).lower()
     # words a reader searches for that the notation hides
-    synonyms = {"det(": "determinant", "logdet": "log det determinant", "inv(": "inverse",
-                "trace": "trace", "kron": "kronecker", "norm": "norm",
-                "@": "product", "outer": "outer product"}
+    synonyms = {
+        "det(": "determinant",
+        "logdet": "log det determinant",
+        "inv(": "inverse",
+        "trace": "trace",
+        "kron": "kronecker",
+        "norm": "norm",
+        "@": "product",
+        "outer": "outer product",
+    }
     extra = [word for key, word in synonyms.items() if key in text]
     return text + " " + " ".join(extra)
 

@@ -39,8 +39,20 @@ _OMITTED_FILE = "omitted.toml"
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-zA-Z0-9]+)*$")
 _TEXT_FIELDS = ("derivative", "derivative_vec", "linear_map", "source_form", "note")
 _KNOWN_FIELDS = frozenset(
-    {"id", "title", "family", "expr", "wrt", "shapes", "assume", "differential", "refs",
-     "sizes", "requires", *_TEXT_FIELDS}
+    {
+        "id",
+        "title",
+        "family",
+        "expr",
+        "wrt",
+        "shapes",
+        "assume",
+        "differential",
+        "refs",
+        "sizes",
+        "requires",
+        *_TEXT_FIELDS,
+    }
 )
 
 
@@ -100,25 +112,42 @@ def _text(raw: Mapping[str, Any], key: str, path: Path, entry: str, required: bo
     value = raw.get(key)
     if value is None:
         if required:
-            raise _error(path, entry, key, "is missing", f"add {key} = \"...\" to the entry")
+            raise _error(path, entry, key, "is missing", f'add {key} = "..." to the entry')
         return None
     if not isinstance(value, str) or not value.strip():
-        raise _error(path, entry, key, f"must be a non-empty string, got {value!r}",
-                     "write it as a TOML string")
+        raise _error(
+            path,
+            entry,
+            key,
+            f"must be a non-empty string, got {value!r}",
+            "write it as a TOML string",
+        )
     return value.strip()
 
 
 def _shapes(raw: Any, path: Path, entry: str) -> dict[str, tuple[str | int, ...]]:
     if not isinstance(raw, Mapping) or not raw:
-        raise _error(path, entry, "shapes", f"must be a table of name = [dims], got {raw!r}",
-                     "write shapes = { x = [\"n\"], A = [\"m\", \"n\"], t = [] }")
+        raise _error(
+            path,
+            entry,
+            "shapes",
+            f"must be a table of name = [dims], got {raw!r}",
+            'write shapes = { x = ["n"], A = ["m", "n"], t = [] }',
+        )
     out: dict[str, tuple[str | int, ...]] = {}
     for name, dims in raw.items():
-        if not isinstance(dims, list) or len(dims) > 2 or not all(
-            isinstance(d, str | int) and not isinstance(d, bool) for d in dims
+        if (
+            not isinstance(dims, list)
+            or len(dims) > 2
+            or not all(isinstance(d, str | int) and not isinstance(d, bool) for d in dims)
         ):
-            raise _error(path, entry, "shapes", f"shape of {name!r} is {dims!r}",
-                         "use [] for a scalar, [\"n\"] for a vector, [\"m\", \"n\"] for a matrix")
+            raise _error(
+                path,
+                entry,
+                "shapes",
+                f"shape of {name!r} is {dims!r}",
+                'use [] for a scalar, ["n"] for a vector, ["m", "n"] for a matrix',
+            )
         out[str(name)] = tuple(dims)
     return out
 
@@ -129,21 +158,41 @@ def _assume(
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise _error(path, entry, "assume", f"must be a table of name = assumption, got {raw!r}",
-                     "write assume = { A = \"symmetric\" }")
+        raise _error(
+            path,
+            entry,
+            "assume",
+            f"must be a table of name = assumption, got {raw!r}",
+            'write assume = { A = "symmetric" }',
+        )
     out: dict[str, tuple[str, ...]] = {}
     for name, items in raw.items():
         values = [items] if isinstance(items, str) else items
         if name not in shapes:
-            raise _error(path, entry, "assume", f"names {name!r}, which shapes does not declare",
-                         f"declare it in shapes or use one of {sorted(shapes)}")
+            raise _error(
+                path,
+                entry,
+                "assume",
+                f"names {name!r}, which shapes does not declare",
+                f"declare it in shapes or use one of {sorted(shapes)}",
+            )
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise _error(path, entry, "assume", f"value for {name!r} is {items!r}",
-                         "give an assumption name or a list of them")
+            raise _error(
+                path,
+                entry,
+                "assume",
+                f"value for {name!r} is {items!r}",
+                "give an assumption name or a list of them",
+            )
         for value in values:
             if value not in ASSUMPTIONS:
-                raise _error(path, entry, "assume", f"unknown assumption {value!r} for {name!r}",
-                             f"use one of {', '.join(ASSUMPTIONS)}")
+                raise _error(
+                    path,
+                    entry,
+                    "assume",
+                    f"unknown assumption {value!r} for {name!r}",
+                    f"use one of {', '.join(ASSUMPTIONS)}",
+                )
         out[str(name)] = tuple(values)
     return out
 
@@ -153,15 +202,25 @@ def _sizes(raw: Any, dims: set[str], path: Path, entry: str) -> tuple[dict[str, 
         return ()
     ok = isinstance(raw, list) and raw and all(isinstance(item, Mapping) for item in raw)
     if not ok:
-        raise _error(path, entry, "sizes", f"must be a list of tables, got {raw!r}",
-                     "write sizes = [{ m = 4, n = 2 }, { m = 5, n = 3 }]")
+        raise _error(
+            path,
+            entry,
+            "sizes",
+            f"must be a list of tables, got {raw!r}",
+            "write sizes = [{ m = 4, n = 2 }, { m = 5, n = 3 }]",
+        )
     out = []
     for item in raw:
         if set(item) != dims or not all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in item.values()
         ):
-            raise _error(path, entry, "sizes", f"{dict(item)!r} must give every dimension "
-                         f"{sorted(dims)} a positive int", "fix the table")
+            raise _error(
+                path,
+                entry,
+                "sizes",
+                f"{dict(item)!r} must give every dimension {sorted(dims)} a positive int",
+                "fix the table",
+            )
         out.append({str(k): int(v) for k, v in item.items()})
     return tuple(out)
 
@@ -170,8 +229,13 @@ def _strings(raw: Any, key: str, path: Path, entry: str, required: bool) -> tupl
     if raw is None and not required:
         return ()
     if not isinstance(raw, list) or not raw or not all(isinstance(r, str) and r for r in raw):
-        raise _error(path, entry, key, f"must be a non-empty list of strings, got {raw!r}",
-                     f"write {key} = [\"...\"]")
+        raise _error(
+            path,
+            entry,
+            key,
+            f"must be a non-empty list of strings, got {raw!r}",
+            f'write {key} = ["..."]',
+        )
     return tuple(raw)
 
 
@@ -180,8 +244,9 @@ def _dims_of(shapes: Mapping[str, tuple[str | int, ...]]) -> set[str]:
 
 
 def _same_shape(a: Sequence[Any], b: Sequence[Any]) -> bool:
-    return len(a) == len(b) and all(sp.expand(sp.sympify(x) - sp.sympify(y)) == 0
-                                    for x, y in zip(a, b, strict=True))
+    return len(a) == len(b) and all(
+        sp.expand(sp.sympify(x) - sp.sympify(y)) == 0 for x, y in zip(a, b, strict=True)
+    )
 
 
 def _fmt(shape: Sequence[Any]) -> str:
@@ -193,13 +258,19 @@ def _expected_shapes(rule: Rule, out_shape: tuple[Any, ...]) -> dict[str, tuple[
     in_shape = tuple(parse_field(rule, "expr").context.shapes[rule.wrt])
     if rule.family == "second-order":
         size = math.prod(in_shape) if in_shape else sp.Integer(1)
-        return {"derivative": out_shape + in_shape + in_shape,
-                "derivative_vec": (size, size),
-                "source_form": out_shape + in_shape + in_shape}
+        return {
+            "derivative": out_shape + in_shape + in_shape,
+            "derivative_vec": (size, size),
+            "source_form": out_shape + in_shape + in_shape,
+        }
     out_size = math.prod(out_shape) if out_shape else sp.Integer(1)
     in_size = math.prod(in_shape) if in_shape else sp.Integer(1)
-    return {"derivative": out_shape + in_shape, "source_form": out_shape + in_shape,
-            "derivative_vec": (out_size, in_size), "linear_map": out_shape}
+    return {
+        "derivative": out_shape + in_shape,
+        "source_form": out_shape + in_shape,
+        "derivative_vec": (out_size, in_size),
+        "linear_map": out_shape,
+    }
 
 
 def _check_language(rule: Rule, path: Path) -> Rule:
@@ -213,13 +284,20 @@ def _check_language(rule: Rule, path: Path) -> Rule:
 
     if waits("expr"):
         pending.append("expr")
-        return _replace(rule, pending=tuple(pending + [f for f in _TEXT_FIELDS[:4]
-                                                       if getattr(rule, f) is not None]))
+        return _replace(
+            rule,
+            pending=tuple(pending + [f for f in _TEXT_FIELDS[:4] if getattr(rule, f) is not None]),
+        )
     try:
         out_shape = tuple(parse_field(rule, "expr").shape)
     except MatderivError as exc:
-        raise _error(path, rule.id, "expr", f"cannot be read: {exc}",
-                     "write an expression of the language (see matderiv.expr)") from None
+        raise _error(
+            path,
+            rule.id,
+            "expr",
+            f"cannot be read: {exc}",
+            "write an expression of the language (see matderiv.expr)",
+        ) from None
     expected = _expected_shapes(rule, out_shape)
     for fieldname in ("derivative", "derivative_vec", "linear_map", "source_form"):
         if getattr(rule, fieldname) is None:
@@ -228,27 +306,47 @@ def _check_language(rule: Rule, path: Path) -> Rule:
             pending.append(fieldname)
             continue
         if fieldname == "linear_map" and rule.family == "second-order":
-            raise _error(path, rule.id, fieldname, "is not used by second-order rules",
-                         "state the second derivative as derivative or derivative_vec")
+            raise _error(
+                path,
+                rule.id,
+                fieldname,
+                "is not used by second-order rules",
+                "state the second derivative as derivative or derivative_vec",
+            )
         try:
             shape = tuple(parse_field(rule, fieldname).shape)
         except MatderivError as exc:
-            raise _error(path, rule.id, fieldname, f"cannot be read: {exc}",
-                         "write an expression of the language (see matderiv.expr)") from None
+            raise _error(
+                path,
+                rule.id,
+                fieldname,
+                f"cannot be read: {exc}",
+                "write an expression of the language (see matderiv.expr)",
+            ) from None
         want = expected[fieldname]
         if not _same_shape(shape, want):
-            what = {"derivative": "the mixed-layout derivative",
-                    "linear_map": "the differential",
-                    "derivative_vec": "the vec matrix",
-                    "source_form": "the mixed-layout derivative"}
+            what = {
+                "derivative": "the mixed-layout derivative",
+                "linear_map": "the differential",
+                "derivative_vec": "the vec matrix",
+                "source_form": "the mixed-layout derivative",
+            }
             raise _error(
-                path, rule.id, fieldname,
+                path,
+                rule.id,
+                fieldname,
                 f"has shape {_fmt(shape)}, but {what[fieldname]} of {rule.expr!r} "
                 f"(shape {_fmt(out_shape)}) by {rule.wrt!r} must have shape {_fmt(want)}",
-                "fix the formula or its layout (mixed layout: out_shape + in_shape)")
+                "fix the formula or its layout (mixed layout: out_shape + in_shape)",
+            )
     if rule.derivative is None and rule.derivative_vec is None and rule.linear_map is None:
-        raise _error(path, rule.id, "derivative", "no derivative is stated",
-                     "give derivative, derivative_vec or linear_map")
+        raise _error(
+            path,
+            rule.id,
+            "derivative",
+            "no derivative is stated",
+            "give derivative, derivative_vec or linear_map",
+        )
     return _replace(rule, pending=tuple(pending))
 
 
@@ -264,27 +362,48 @@ def _rule(raw: Any, index: int, family: str | None, path: Path) -> Rule:
         raise _error(path, entry, "rule", "is not a table", "write it as [[rule]] with key = value")
     unknown = sorted(set(raw) - _KNOWN_FIELDS)
     if unknown:
-        raise _error(path, entry, unknown[0], "is not a field of a rule",
-                     f"use only {', '.join(sorted(_KNOWN_FIELDS))}")
+        raise _error(
+            path,
+            entry,
+            unknown[0],
+            "is not a field of a rule",
+            f"use only {', '.join(sorted(_KNOWN_FIELDS))}",
+        )
     rid = _text(raw, "id", path, entry, True)
     assert rid is not None
     if not _SLUG.match(rid):
-        raise _error(path, rid, "id", "must be a slug of lowercase words joined by '-'",
-                     "for example 'sm-logdet'")
+        raise _error(
+            path,
+            rid,
+            "id",
+            "must be a slug of lowercase words joined by '-'",
+            "for example 'sm-logdet'",
+        )
     fam = raw.get("family", family)
     if fam not in FAMILIES:
-        raise _error(path, rid, "family", f"unknown family {fam!r}",
-                     f"use one of {', '.join(FAMILIES)}")
+        raise _error(
+            path, rid, "family", f"unknown family {fam!r}", f"use one of {', '.join(FAMILIES)}"
+        )
     shapes = _shapes(raw.get("shapes"), path, rid)
     wrt = _text(raw, "wrt", path, rid, True)
     if wrt not in shapes:
-        raise _error(path, rid, "wrt", f"{wrt!r} is not declared in shapes",
-                     f"differentiate by one of {sorted(shapes)}")
+        raise _error(
+            path,
+            rid,
+            "wrt",
+            f"{wrt!r} is not declared in shapes",
+            f"differentiate by one of {sorted(shapes)}",
+        )
     requires = _strings(raw.get("requires"), "requires", path, rid, False)
     for name in requires:
         if name not in LANGUAGE_PENDING and name not in FUNCTIONS:
-            raise _error(path, rid, "requires", f"{name!r} is not a pending language function",
-                         f"list only {', '.join(LANGUAGE_PENDING)}")
+            raise _error(
+                path,
+                rid,
+                "requires",
+                f"{name!r} is not a pending language function",
+                f"list only {', '.join(LANGUAGE_PENDING)}",
+            )
     texts = {key: _text(raw, key, path, rid, False) for key in _TEXT_FIELDS}
     rule = Rule(
         derivative=texts["derivative"],
@@ -323,8 +442,13 @@ def load_file(path: Path | str) -> list[Rule]:
         raise CatalogError(f"{path.name}: cannot be read as TOML: {exc}. Fix the syntax.") from None
     family = data.get("family")
     if family is not None and family not in FAMILIES:
-        raise _error(path, "(file)", "family", f"unknown family {family!r}",
-                     f"use one of {', '.join(FAMILIES)}")
+        raise _error(
+            path,
+            "(file)",
+            "family",
+            f"unknown family {family!r}",
+            f"use one of {', '.join(FAMILIES)}",
+        )
     entries = data.get("rule", [])
     if not isinstance(entries, list):
         raise _error(path, "(file)", "rule", "must be an array of tables", "use [[rule]] headers")
@@ -340,8 +464,13 @@ def _load_omitted(path: Path) -> tuple[Omitted, ...]:
         try:
             out.append(Omitted(str(raw["source"]), str(raw["row"]), str(raw["reason"])))
         except (KeyError, TypeError):
-            raise _error(path, f"#{i + 1}", "omitted", "needs source, row and reason",
-                         "add the three strings") from None
+            raise _error(
+                path,
+                f"#{i + 1}",
+                "omitted",
+                "needs source, row and reason",
+                "add the three strings",
+            ) from None
     return tuple(out)
 
 
@@ -356,15 +485,23 @@ def load_catalog(directory: Path | str = DATA_DIR, files: Iterable[Path] | None 
         For the first malformed entry, or an id used twice (naming both files).
     """
     directory = Path(directory)
-    paths = sorted(files) if files is not None else sorted(
-        p for p in directory.glob("*.toml") if p.name != _OMITTED_FILE)
+    paths = (
+        sorted(files)
+        if files is not None
+        else sorted(p for p in directory.glob("*.toml") if p.name != _OMITTED_FILE)
+    )
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     for path in paths:
         for rule in load_file(path):
             if rule.id in seen:
-                raise _error(path, rule.id, "id", f"duplicates the id of an entry in "
-                             f"{seen[rule.id].file}", "give each rule its own id")
+                raise _error(
+                    path,
+                    rule.id,
+                    "id",
+                    f"duplicates the id of an entry in {seen[rule.id].file}",
+                    "give each rule its own id",
+                )
             seen[rule.id] = rule
             rules.append(rule)
     rules.sort(key=lambda r: FAMILIES.index(r.family))

@@ -116,12 +116,15 @@ def rule_latex(rule: Rule, layout: Any = "mixed") -> str:
     if name not in available:
         raise ShapeError(
             f"rule {rule.id!r} ({rule.family}) has no {name} form; "
-            f"its derivative is written in: {', '.join(available) or 'none yet (pending)'}")
+            f"its derivative is written in: {', '.join(available) or 'none yet (pending)'}"
+        )
     if name == "vec":
         if rule.derivative_vec is not None and "derivative_vec" not in rule.pending:
             return text_latex(rule, "derivative_vec")
-        raise ShapeError(f"rule {rule.id!r}: the vec form waits for the language function(s) "
-                         f"{', '.join(rule.requires)}")
+        raise ShapeError(
+            f"rule {rule.id!r}: the vec form waits for the language function(s) "
+            f"{', '.join(rule.requires)}"
+        )
     if rule.derivative is None:
         if rule.linear_map is not None and "linear_map" not in rule.pending:
             return r"\mathrm{d}X \mapsto " + text_latex(rule, "linear_map")
@@ -137,15 +140,24 @@ def rule_latex(rule: Rule, layout: Any = "mixed") -> str:
 
 def rule_numpy_source(rule: Rule) -> str:
     """A self-contained numpy function computing the stated derivative (mixed layout)."""
-    fieldname = next((f for f in ("derivative", "derivative_vec", "linear_map")
-                      if getattr(rule, f) is not None and f not in rule.pending), None)
+    fieldname = next(
+        (
+            f
+            for f in ("derivative", "derivative_vec", "linear_map")
+            if getattr(rule, f) is not None and f not in rule.pending
+        ),
+        None,
+    )
     if fieldname is None:
         return f"# {rule.id}: waits for the language function(s) {', '.join(rule.requires)}\n"
     shapes: dict[str, Any] = {name: list(shape) for name, shape in rule.shapes.items()}
     if fieldname == "linear_map":
         shapes["d" + rule.wrt] = list(rule.shapes[rule.wrt])
-    what = {"derivative": "mixed-layout derivative", "derivative_vec": "vec (Kronecker) matrix",
-            "linear_map": "differential (a linear function of d" + rule.wrt + ")"}[fieldname]
+    what = {
+        "derivative": "mixed-layout derivative",
+        "derivative_vec": "vec (Kronecker) matrix",
+        "linear_map": "differential (a linear function of d" + rule.wrt + ")",
+    }[fieldname]
     doc = f"{rule.title}: the {what} of {rule.expr} by {rule.wrt} (matderiv rule {rule.id})."
     name = re.sub(r"\W", "_", rule.id)
     return numpy_source(getattr(rule, fieldname), shapes, name=name, doc=doc)
