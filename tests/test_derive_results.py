@@ -263,3 +263,23 @@ def test_sympy_input_is_accepted() -> None:
     d = derive(x.T * A * x, "x", QUAD)
     v = random_inputs(d.context, 0)
     assert np.allclose(d.evaluate(**v).ravel(), (v["A"] + v["A"].T) @ v["x"])
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "shapes"),
+    [
+        (
+            "kron(A + t * B, C + t * D)",
+            "t",
+            {"A": ("m", "n"), "B": ("m", "n"), "C": ("p", "q"), "D": ("p", "q"), "t": ()},
+        ),
+        ("kron(A, X)", "X", {"A": ("m", "n"), "X": ("p", "q")}),
+        ("kron(X, X)", "X", {"X": ("p", "q")}),
+        ("diag(x)", "x", {"x": ("n",)}),
+        ("diag(X) * diag(X)", "X", {"X": ("n", "n")}),
+    ],
+)
+def test_kronecker_and_diagonal_through_the_differential(
+    text: str, wrt: str, shapes: dict[str, Any]
+) -> None:
+    assert derive(text, wrt, shapes).check(seed=0)

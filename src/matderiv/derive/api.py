@@ -36,7 +36,7 @@ from matderiv.derive.inputs import random_inputs
 from matderiv.derive.simplify import readable, symmetrize
 from matderiv.errors import ShapeError
 from matderiv.expr._guard import internal_errors
-from matderiv.expr.codegen import NumpyFunction, compile_roots
+from matderiv.expr.codegen import NumpyFunction, compile_roots, dimension_value
 from matderiv.expr.context import Context, ShapeSpec, format_shape
 from matderiv.expr.latex import to_latex
 from matderiv.expr.nodes import Elementwise
@@ -232,7 +232,7 @@ class Derivative:
                 sizes[self.context.dims[name]] = int(arrays[name])
 
         def concrete(shape: tuple[Any, ...]) -> tuple[int, ...]:
-            return tuple(int(d) if d.is_Integer else sizes[d] for d in shape)
+            return tuple(dimension_value(d, sizes) for d in shape)
 
         return concrete(self.out_shape), concrete(self.in_shape)
 

@@ -375,6 +375,45 @@ def _vec_hadamard(node: Any, jac: Callable[[Any], Any]) -> Any:
     return None
 
 
+def _selection(n: Any) -> Any:
+    """``S`` with ``vec(diag(v)) = S v`` (n² x n): ``diag(vec I) (1 ⊗ I)``."""
+    return sp.MatMul(
+        Diag(Vec(sp.Identity(n))), sp.KroneckerProduct(sp.OneMatrix(n, 1), sp.Identity(n))
+    )
+
+
+@_vec(Diag)
+def _vec_diag(node: Any, jac: Callable[[Any], Any]) -> Any:
+    j = jac(node.args[0])
+    return None if j is None else sp.MatMul(_selection(node.rows), j)
+
+
+@_vec(Diagonal)
+def _vec_diagonal(node: Any, jac: Callable[[Any], Any]) -> Any:
+    j = jac(node.args[0])
+    return None if j is None else sp.MatMul(_selection(node.rows).T, j)
+
+
+@_vec(sp.KroneckerProduct)
+def _vec_kron(node: Any, jac: Callable[[Any], Any]) -> Any:
+    # vec(X ⊗ Y) = (I_n ⊗ K(q, m) ⊗ I_p) (vec X ⊗ vec Y) for X (m, n), Y (p, q)
+    from matderiv.expr.nodes import Commutation
+
+    if len(node.args) != 2:
+        head, *rest = node.args
+        node = sp.KroneckerProduct(head, sp.KroneckerProduct(*rest))
+    x, y = node.args
+    (m, n), (p, q) = x.shape, y.shape
+    shuffle = sp.KroneckerProduct(sp.Identity(n), Commutation(q, m), sp.Identity(p))
+    terms = []
+    jx, jy = jac(x), jac(y)
+    if jx is not None:
+        terms.append(sp.MatMul(shuffle, sp.KroneckerProduct(sp.Identity(m * n), _vec_of(y)), jx))
+    if jy is not None:
+        terms.append(sp.MatMul(shuffle, sp.KroneckerProduct(_vec_of(x), sp.Identity(p * q)), jy))
+    return sp.MatAdd(*terms) if len(terms) > 1 else (terms[0] if terms else None)
+
+
 def vec_jacobian(df: Any, dx: Any) -> Any:
     """The matrix ``J`` with ``vec(df) = J vec(dX)`` (column-major vec).
 

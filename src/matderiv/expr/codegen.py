@@ -48,7 +48,15 @@ from matderiv.expr.nodes import (
 )
 from matderiv.expr.parser import parse_typed
 
-__all__ = ["OPS", "NumpyFunction", "Op", "compile_roots", "numpy_source", "to_function"]
+__all__ = [
+    "OPS",
+    "NumpyFunction",
+    "Op",
+    "compile_roots",
+    "dimension_value",
+    "numpy_source",
+    "to_function",
+]
 
 # precedence of the printed result (Python's): higher binds tighter
 _ATOM, _POSTFIX, _POWER, _UNARY, _PRODUCT, _SUM = 100, 90, 80, 70, 60, 50
@@ -472,6 +480,17 @@ def _dim_text(dim: Any, names: Mapping[Any, str]) -> str:
     if isinstance(dim, sp.Pow) and dim.args[1].is_Integer:
         return f"{_dim_text(dim.args[0], names)} ** {int(dim.args[1])}"
     raise UnsupportedError(f"cannot write the dimension {dim} in numpy")
+
+
+def dimension_value(dim: Any, values: Mapping[Any, int]) -> int:
+    """The size of a (possibly compound) dimension given the sizes of the names.
+
+    >>> import sympy as sp
+    >>> m, p = sp.symbols("m p")
+    >>> dimension_value(m * p + 1, {m: 2, p: 3})
+    7
+    """
+    return _dim_value(sp.sympify(dim), values)
 
 
 def _dim_value(dim: Any, values: Mapping[Any, int]) -> int:
