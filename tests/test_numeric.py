@@ -194,3 +194,12 @@ def test_unknown_method_and_complex_x() -> None:
         jacobian(np.sin, 1.0, method="backward")  # type: ignore[arg-type]
     with pytest.raises(UnsupportedError, match="x is complex"):
         jacobian(np.sin, 1.0 + 1j)
+
+
+def test_an_explicit_step_is_used_as_given() -> None:
+    # Richardson with a chosen step does not adapt it: at h = 0.1 its truncation shows
+    exact = np.cos(0.7) * np.exp(np.sin(0.7))
+    error = abs(jvp(lambda x: np.exp(np.sin(x)), 0.7, 1.0, method="richardson", step=0.1) - exact)
+    assert 1e-13 < error / exact < 1e-9
+    adapted = abs(jvp(lambda x: np.exp(np.sin(x)), 0.7, 1.0, method="richardson") - exact)
+    assert adapted / exact < 1e-12

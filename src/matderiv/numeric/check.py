@@ -212,7 +212,8 @@ def _directional_test(
     for _ in range(directions):
         u = rng.standard_normal(in_shape)
         u = np.asarray(u / max(float(np.max(np.abs(u), initial=1.0)), 1e-300))
-        numeric, h = difference(ev, point, u, direction_step(point, u, method, step), method)
+        h = direction_step(point, u, method, step)
+        numeric, h = difference(ev, point, u, h, method, adapt=step is None)
         noise = roundoff_floor(ev, h, method)  # of one entry of the difference quotient
         if form == "vjp":
             vs = rng.standard_normal((3, *out_shape))
@@ -281,7 +282,8 @@ def check_derivative(
         Also build the full numeric Jacobian and compare entry by entry (it is
         built anyway to explain a failure).
     step
-        Relative step overriding the method's default.
+        Relative step overriding the method's default (Richardson then uses it
+        as given instead of adapting it).
 
     Returns
     -------

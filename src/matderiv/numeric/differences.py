@@ -131,7 +131,7 @@ def roundoff_floor(ev: Evaluator, h: float, method: str) -> float:
 
 
 def difference(
-    ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method
+    ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method, *, adapt: bool = True
 ) -> tuple[RealArray, float]:
     """The difference quotient of `method` for ``J d`` along `d`, and the step it used.
 
@@ -140,7 +140,8 @@ def difference(
     ``RICHARDSON_TARGET`` times the derivative plus the round-off floor, or
     while a step leaves f's domain: a relative step is too large for a function
     whose own scale is smaller than ``|x|`` (``sin`` at large arguments,
-    ``log det`` near a singular matrix).
+    ``log det`` near a singular matrix).  With ``adapt=False`` (a step chosen
+    by the caller) it uses `h` as given.
 
     Examples
     --------
@@ -156,6 +157,8 @@ def difference(
         return (ev.real(x + h * d) - ev.real(x - h * d)) / (2.0 * h), h
     if method == "complex":
         return ev.complex(x + 1j * h * d).imag / h, h
+    if not adapt:
+        return _richardson_at(ev, x, d, h)[0], h
     best: tuple[float, RealArray, float] | None = None
     left: LeftDomain | None = None
     for _ in range(RICHARDSON_RETRIES + 1):
@@ -178,7 +181,9 @@ def difference(
     return best[1], best[2]
 
 
-def directional(ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method) -> RealArray:
+def directional(
+    ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method, *, adapt: bool = True
+) -> RealArray:
     """The difference quotient of `method` for ``J d`` starting at step `h` along `d`.
 
     See :func:`difference` (which also returns the step used).
@@ -191,7 +196,7 @@ def directional(ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Met
     >>> round(float(directional(ev, x, np.array([1.0, 0.0]), 1e-3, "central")), 9)
     2.0
     """
-    return difference(ev, x, d, h, method)[0]
+    return difference(ev, x, d, h, method, adapt=adapt)[0]
 
 
 def direction_step(x: RealArray, d: RealArray, method: Method, step: float | None) -> float:
@@ -288,7 +293,7 @@ def jacobian_and_step(
         # a step that is exactly representable: (x_j + h) - x_j
         h = base * scale if method == "complex" else float((flat[j] + base * scale) - flat[j])
         e[j] = 1.0
-        J[..., j], used = difference(ev, x, e.reshape(x.shape), h, method)
+        J[..., j], used = difference(ev, x, e.reshape(x.shape), h, method, adapt=step is None)
         smallest = min(smallest, used)
     return J.reshape(ev.out_shape + x.shape), float(smallest)
 
@@ -309,7 +314,8 @@ def jacobian(
         ``"forward"``, ``"central"`` (default), ``"richardson"`` or ``"complex"``;
         see the module docstring for their error orders and costs.
     step
-        Relative step overriding the method's default.
+        Relative step overriding the method's default; Richardson then uses it
+        as given instead of adapting it.
 
     Returns
     -------
@@ -406,7 +412,8 @@ def jvp(
         )
     if method == "complex":
         ensure_complex_safe(ev, point)
-    return directional(ev, point, direction, direction_step(point, direction, method, step), method)
+    h = direction_step(point, direction, method, step)
+    return directional(ev, point, direction, h, method, adapt=step is None)
 
 
 def hessian(
