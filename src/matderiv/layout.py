@@ -103,9 +103,9 @@ class Layout(enum.StrEnum):
 
     #: Generalized Jacobian, shape ``out_shape + in_shape`` (the default).
     MIXED = "mixed"
-    #: Wikipedia's numerator layout: laid out by the output and by the transposed input.
+    #: Wikipedia's numerator layout, laid out by the output and by the transposed input.
     NUMERATOR = "numerator"
-    #: Wikipedia's denominator layout: the transpose of the numerator layout.
+    #: Wikipedia's denominator layout, the transpose of the numerator layout.
     DENOMINATOR = "denominator"
 
 
@@ -125,7 +125,7 @@ def as_layout(layout: Layout | str) -> Layout:
 
     Raises
     ------
-    UnsupportedError
+    ~matderiv.errors.UnsupportedError
         If `layout` names no layout.
 
     Examples
@@ -199,7 +199,7 @@ def derivative_shape(
 
     Raises
     ------
-    ShapeError
+    ~matderiv.errors.ShapeError
         If the layout does not define this pair of kinds (for instance matrix by
         matrix in numerator layout); the message names the representations that
         do exist.
@@ -278,7 +278,7 @@ def to_layout(
 
     Raises
     ------
-    ShapeError
+    ~matderiv.errors.ShapeError
         If `J` does not have the shape `src` prescribes (the message shows both
         shapes), or if `dst` does not define this pair of kinds.
 
@@ -338,7 +338,7 @@ def unvec(v: npt.ArrayLike, shape: Shape) -> FloatArray:
 
     Raises
     ------
-    ShapeError
+    ~matderiv.errors.ShapeError
         If `v` does not have ``prod(shape)`` entries.
 
     Examples
@@ -380,7 +380,7 @@ def vec_jacobian(J: npt.ArrayLike, out_shape: Shape, in_shape: Shape) -> FloatAr
 
     Raises
     ------
-    ShapeError
+    ~matderiv.errors.ShapeError
         If `J` does not have shape ``out_shape + in_shape``.
 
     Examples
@@ -405,7 +405,7 @@ def unvec_jacobian(J_vec: npt.ArrayLike, out_shape: Shape, in_shape: Shape) -> F
 
     Raises
     ------
-    ShapeError
+    ~matderiv.errors.ShapeError
         If `J_vec` is not ``(prod(out_shape), prod(in_shape))``.
 
     Examples

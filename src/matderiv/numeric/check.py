@@ -292,10 +292,10 @@ def check_derivative(
 
     Raises
     ------
-    ShapeError
+    ~matderiv.errors.ShapeError
         If an ``"array"`` derivative does not have the shape `layout` prescribes
         (the message shows both shapes and the layout whose shape it has).
-    NumericError
+    ~matderiv.errors.NumericError
         NaN or inf in `x`, in ``f(x)`` or in the claimed derivative.
 
     Examples
@@ -412,7 +412,7 @@ def _entrywise_result(
 
 
 def assert_derivative(f: Function, df: Any, x: npt.ArrayLike, **options: Any) -> CheckResult:
-    """Like :func:`check_derivative`, but raise :class:`DerivativeMismatch` when it fails.
+    """:func:`check_derivative` that raises :class:`~matderiv.errors.DerivativeMismatch` on failure.
 
     For use in tests: the exception message carries the diagnosis and the
     worst entry.

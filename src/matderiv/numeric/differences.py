@@ -52,13 +52,10 @@ __all__ = [
     "Method",
     "as_method",
     "default_step",
-    "difference",
     "gradient",
     "hessian",
     "jacobian",
-    "jacobian_and_step",
     "jvp",
-    "roundoff_floor",
 ]
 
 Method = Literal["forward", "central", "complex", "richardson"]
@@ -324,10 +321,10 @@ def jacobian(
 
     Raises
     ------
-    NumericError
+    ~matderiv.errors.NumericError
         NaN or inf in `x` or in `f`'s values, a non-numeric or complex result,
         or (method ``"complex"``) a function that is not complex-step safe.
-    ShapeError
+    ~matderiv.errors.ShapeError
         If `f` returns arrays of different shapes at different points.
 
     Examples
@@ -355,7 +352,7 @@ def gradient(
 
     Raises
     ------
-    ShapeError
+    ~matderiv.errors.ShapeError
         If `f` does not return a scalar.
 
     Examples
