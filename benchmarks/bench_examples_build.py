@@ -1,0 +1,170 @@
+"""Build time of the Worked-examples part of the book (target: <= 60 s of execution).
+
+Builds a copy of the whole book (docs/, with ``examples/index`` added to the front page's
+toctree if it is not there yet), warnings as errors, into a temporary folder, several times, in two
+configurations run one after the other by this process:
+
+- **baseline**: no page is executed (``nb_execution_mode=off``): the cost of Sphinx itself;
+- **examples**: only the pages under ``docs/examples/`` are executed (every other page is in
+  ``nb_execution_excludepatterns``).
+
+It reports the median wall time of each, their difference (what executing the examples adds to
+a build), and the median execution time of each example page as myst-nb recorded it (read from
+the build environment).  Exit status 1 when a build fails or the examples' execution exceeds
+the budget.
+
+Usage::
+
+    /work/venv/bin/python benchmarks/bench_examples_build.py [--repeat 3] [--budget 60]
+    /work/venv/bin/python benchmarks/bench_examples_build.py --page least-squares   # one page
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+EXAMPLES = "examples"
+
+
+def _other_pages() -> list[str]:
+    """Glob patterns (relative to docs/) of every page outside the examples part."""
+    pages = []
+    for path in sorted(DOCS.rglob("*.md")):
+        rel = path.relative_to(DOCS).as_posix()
+        if not rel.startswith(EXAMPLES + "/"):
+            pages.append(rel)
+    return pages
+
+
+def _source(tmp: Path) -> Path:
+    """A copy of docs/ whose front page lists the examples part (added if it is missing)."""
+    src = tmp / "docs"
+    shutil.copytree(DOCS, src)
+    index = src / "index.md"
+    text = index.read_text(encoding="utf-8")
+    if f"{EXAMPLES}/index" not in text:
+        head, sep, tail = text.rpartition(":hidden:\n")
+        if not sep:
+            raise SystemExit("docs/index.md has no hidden toctree to add the examples part to")
+        index.write_text(f"{head}{sep}\n{EXAMPLES}/index{tail}", encoding="utf-8")
+    return src
+
+
+# Run in a child process: a fresh interpreter per build, as sphinx-build would be, but with
+# configuration overrides that ``-D`` cannot express (a list of exclude patterns).
+_RUNNER = """
+import sys, json
+from sphinx.application import Sphinx
+src, conf, out, doctrees, overrides = sys.argv[1:6]
+app = Sphinx(src, conf, out, doctrees, "html", confoverrides=json.loads(overrides),
+             status=None, freshenv=True, warningiserror=True, keep_going=True)
+app.build()
+sys.exit(app.statuscode)
+"""
+
+
+def _build(src: Path, out: Path, execute_examples: bool, only: str | None) -> tuple[float, Path]:
+    doctrees = out / "doctrees"
+    overrides: dict[str, object] = {"nitpicky": True}
+    if execute_examples:
+        excluded = _other_pages()
+        if only is not None:
+            excluded += [
+                p.relative_to(DOCS).as_posix()
+                for p in sorted((DOCS / EXAMPLES).glob("*.md"))
+                if p.stem != only
+            ]
+        overrides["nb_execution_excludepatterns"] = excluded
+    else:
+        overrides["nb_execution_mode"] = "off"
+    cmd = [
+        sys.executable,
+        "-c",
+        _RUNNER,
+        str(src),
+        str(ROOT / "conf"),
+        str(out / "html"),
+        str(doctrees),
+        json.dumps(overrides),
+    ]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit(f"the build of {src} failed (exit {proc.returncode})")
+    return elapsed, doctrees
+
+
+def _page_runtimes(doctrees: Path) -> dict[str, float]:
+    """Execution time of each example page, as myst-nb recorded it in the environment."""
+    with (doctrees / "environment.pickle").open("rb") as handle:
+        env = pickle.load(handle)
+    data = getattr(env, "nb_metadata", None) or env.metadata
+    runtimes = {}
+    for docname in env.found_docs:
+        if not docname.startswith(EXAMPLES + "/"):
+            continue
+        record = data.get(docname, {}) if isinstance(data, dict) else {}
+        exec_data = record.get("exec_data") if isinstance(record, dict) else None
+        if exec_data and exec_data.get("runtime") is not None:
+            runtimes[docname] = float(exec_data["runtime"])
+    return runtimes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="builds per configuration")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds allowed")
+    parser.add_argument("--page", default=None, help="execute only this example page (stem)")
+    args = parser.parse_args()
+
+    base_times: list[float] = []
+    example_times: list[float] = []
+    per_page: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-examples-") as tmp:
+        src = _source(Path(tmp))
+        for i in range(args.repeat):
+            t_base, _ = _build(src, Path(tmp) / f"base{i}", execute_examples=False, only=args.page)
+            t_ex, doctrees = _build(
+                src, Path(tmp) / f"ex{i}", execute_examples=True, only=args.page
+            )
+            base_times.append(t_base)
+            example_times.append(t_ex)
+            for page, runtime in _page_runtimes(doctrees).items():
+                per_page.setdefault(page, []).append(runtime)
+
+    base, full = statistics.median(base_times), statistics.median(example_times)
+    pages = {page: statistics.median(times) for page, times in sorted(per_page.items())}
+    executed = sum(pages.values())
+    print(f"repetitions: {args.repeat}")
+    print(f"baseline build (nothing executed): median {base:6.2f} s  {_fmt(base_times)}")
+    print(f"build executing the examples:      median {full:6.2f} s  {_fmt(example_times)}")
+    print(f"added by the examples (difference): {full - base:6.2f} s  (ratio {full / base:.2f})")
+    print(f"sum of per-page execution times:    {executed:6.2f} s  (budget {args.budget:.0f} s)")
+    for page, runtime in pages.items():
+        print(f"  {page:36s} {runtime:6.2f} s")
+    if not pages:
+        print("no per-page execution data found (myst-nb did not record any)")
+    within = max(full - base, executed) <= args.budget
+    print("within budget" if within else "OVER BUDGET")
+    return 0 if within else 1
+
+
+def _fmt(times: list[float]) -> str:
+    return "[" + ", ".join(f"{t:.2f}" for t in times) + "]"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
