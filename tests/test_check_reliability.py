@@ -1,4 +1,4 @@
-"""Reliability of the checker: no false alarms, every mutated derivative caught.
+"""Reliability of the checker: no false alarms, every mutated derivative caught and named.
 
 1000 random cases (random family, shapes and seed).  Each family is a function
 with a hand-written derivative made of two terms, so that the mutations
@@ -128,17 +128,30 @@ MUTATIONS: dict[str, Callable[[Case, Array], Array]] = {
 }
 
 
-def _caught(case: Case, wrong: Array) -> bool:
+#: What the diagnosis must say for each mutation (a ShapeError names the layout instead).
+EXPECTED_WORDS = {
+    "transposed": "transposed",
+    "sign flipped": "sign flipped",
+    "×2": "factor of 2",
+    "×1.01": "1.01 × true",
+    "one term dropped": "",  # caught is enough: a dropped term has no fixed signature
+}
+
+
+def _check(case: Case, wrong: Array) -> tuple[bool, str]:
+    """Whether the mistake was caught, and what the checker said."""
     try:
-        return not check_derivative(case.f, wrong, case.x).passed
-    except ShapeError:
-        return True
+        result = check_derivative(case.f, wrong, case.x)
+    except ShapeError as err:
+        return True, f"ShapeError: {err}"
+    return not result.passed, result.diagnosis
 
 
 def test_no_false_alarms_and_every_mutation_caught() -> None:
     rng = np.random.default_rng(12345)
     false_alarms: list[str] = []
     missed: list[str] = []
+    misdiagnosed: list[str] = []
     applied = 0
     for k in range(N_CASES):
         case = FAMILIES[k % len(FAMILIES)](rng)
@@ -151,9 +164,13 @@ def test_no_false_alarms_and_every_mutation_caught() -> None:
             if wrong.shape == J.shape and np.allclose(wrong, J, rtol=1e-3, atol=1e-9):
                 continue  # the mutation is not a mistake here (e.g. a symmetric or 1×1 derivative)
             applied += 1
-            if not _caught(case, wrong):
+            caught, said = _check(case, wrong)
+            if not caught:
                 missed.append(f"case {k} {case.name}: {name}")
+            elif not said.startswith("ShapeError") and EXPECTED_WORDS[name] not in said:
+                misdiagnosed.append(f"case {k} {case.name}: {name} -> {said}")
     # only transposing a 1×1 or symmetric derivative is skipped (about 13% of "transposed")
     assert applied >= 0.95 * N_CASES * len(MUTATIONS)
     assert not false_alarms, false_alarms[:5]
     assert not missed, missed[:5]
+    assert not misdiagnosed, misdiagnosed[:5]
