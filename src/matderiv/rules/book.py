@@ -1,0 +1,248 @@
+"""The Rules part of the book, written from the catalog at build time.
+
+Each family page of ``docs/rules`` is one hidden code cell that prints
+:func:`family_markdown` as MyST: every identity with its anchor ``rule-<id>``, its formula in
+synced layout tabs, shapes, differential, assumptions, references, a numpy snippet and the
+verification measured in that very build.  A rule that fails verification raises
+:class:`~matderiv.errors.CatalogError`, which fails the cell and so the build.
+
+Examples
+--------
+>>> text = rule_markdown(__import__("matderiv").rules.get("sm-logdet"))
+>>> "(rule-sm-logdet)=" in text and ":sync: numerator" in text
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+from matderiv.errors import CatalogError
+from matderiv.layout import derivative_shape
+from matderiv.rules import catalog, family, omitted
+from matderiv.rules.model import ASSUMPTIONS, FAMILIES, Rule
+from matderiv.rules.render import layouts_of, rule_latex, text_latex
+from matderiv.rules.verify import Verification, check_catalog, rule_out_shape
+
+__all__ = ["disputed_markdown", "family_markdown", "index_markdown", "rule_markdown",
+           "source_of"]
+
+_TAB_TITLES = {"mixed": "Mixed", "numerator": "Numerator", "denominator": "Denominator",
+               "vec": "vec / Kronecker"}
+_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19)
+
+
+def source_of(ref: str) -> str:
+    """The source a reference string belongs to (for the counts per source).
+
+    >>> source_of("Matrix Cookbook (2012) eq. 57")
+    'Matrix Cookbook (2012)'
+    """
+    for name in ("Matrix Cookbook", "Wikipedia", "seed 001", "seed 002", "seed 003"):
+        if ref.startswith(name):
+            return "Matrix Cookbook (2012)" if name == "Matrix Cookbook" else (
+                "Wikipedia: Matrix calculus" if name == "Wikipedia" else name)
+    return "other"
+
+
+def _dims(rule: Rule) -> list[str]:
+    names: list[str] = []
+    for shape in rule.shapes.values():
+        names += [d for d in shape if isinstance(d, str) and d not in names]
+    return names
+
+
+def _shape_text(shape: Sequence[int], primes: Mapping[int, str]) -> str:
+    """Map a shape computed with prime sizes back to dimension names (products as mn)."""
+    parts = []
+    for size in shape:
+        if size == 1:
+            parts.append("1")
+            continue
+        names = []
+        for prime, name in primes.items():
+            while size % prime == 0 and size > 1:
+                names.append(name)
+                size //= prime
+        parts.append("".join(names) if size == 1 else str(size))
+    return r"\times ".join(parts) if parts else r"\text{scalar}"
+
+
+def _layout_shape(rule: Rule, layout: str) -> str:
+    names = _dims(rule)
+    primes = dict(zip(_PRIMES, names, strict=False))
+    value = {name: p for p, name in primes.items()}
+
+    def concrete(shape: Iterable[object]) -> tuple[int, ...]:
+        return tuple(int(math.prod(value[str(f)] if str(f) in value else int(str(f))
+                                   for f in str(d).split("*"))) for d in shape)
+
+    out = concrete(rule_out_shape(rule))
+    inn = concrete(rule.shapes[rule.wrt])
+    if rule.family == "second-order":
+        out = out + inn
+    if layout == "vec":
+        shape: tuple[int, ...] = (math.prod(out), math.prod(inn))
+    else:
+        shape = derivative_shape(out, inn, layout)
+    return _shape_text(shape, primes)
+
+
+def _var_latex(name: str, shape: Sequence[str | int]) -> str:
+    if not shape:
+        return rf"{name} \in \mathbb{{R}}"
+    dims = r" \times ".join(str(d) for d in shape)
+    return rf"{name} \in \mathbb{{R}}^{{{dims}}}"
+
+
+def _symbol(rule: Rule) -> str:
+    return rf"\frac{{\partial f}}{{\partial {rule.wrt}}}" if rule.family != "second-order" else (
+        rf"\frac{{\partial^2 f}}{{\partial {rule.wrt}\,\partial {rule.wrt}}}")
+
+
+def _tabs(rule: Rule) -> list[str]:
+    layouts = [name for name in layouts_of(rule)
+               if not (name == "vec" and (rule.derivative_vec is None
+                                          or "derivative_vec" in rule.pending))]
+    if rule.derivative is None and "vec" not in layouts:
+        return []
+    if rule.derivative is None:
+        layouts = ["vec"]
+    lines = ["::::{tab-set}", ":sync-group: layout", ""]
+    for name in layouts:
+        formula = rule_latex(rule, name)
+        lhs = (r"\operatorname{vec}\text{-Jacobian}" if name == "vec" else _symbol(rule))
+        lines += [f":::{{tab-item}} {_TAB_TITLES[name]}", f":sync: {name}", "",
+                  f"$$ {lhs} = {formula} $$", "",
+                  f"Shape ${_layout_shape(rule, name)}$.", ":::", ""]
+    return [*lines, "::::", ""]
+
+
+def _verification_text(rule: Rule, v: Verification) -> str:
+    if v.status == "pending":
+        return ("**Not verified yet**: the expression language lacks "
+                f"{', '.join(rule.requires)} (fields waiting: {', '.join(v.pending)}).")
+    sizes = "; ".join(", ".join(f"{k}={s}" for k, s in d.items()) or "scalars" for d in v.sizes)
+    forms = sorted({c.form.replace("_", " ") for c in v.checks})
+    parts = [f"finite differences ({v.numeric.method}, {len(v.checks)} checks of "
+             f"{', '.join(forms)} at sizes {sizes}): max relative error "
+             f"{v.numeric.max_rel_err:.1e}"]
+    engine = {"agrees": f"`derive()` agrees ({v.engine_message})",
+              "unsupported": f"`derive()` unsupported: {v.engine_message}",
+              "unavailable": f"engine unavailable: {v.engine_message}",
+              "error": f"`derive()` failed: {v.engine_message}",
+              "disagrees": f"`derive()` DISAGREES: {v.engine_message}"}[v.engine]
+    parts.append(engine)
+    parts.append("layouts round-trip exactly (" + ", ".join(v.layouts) + ")")
+    if v.pending:
+        parts.append(f"not checked until the language has {', '.join(rule.requires)}: "
+                     f"{', '.join(v.pending)}")
+    return "**Verified in this build**: " + "; ".join(parts) + f" ({v.seconds * 1000:.0f} ms)."
+
+
+def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
+    """MyST text of one identity (anchor, formula tabs, shapes, references, check)."""
+    lines = [f"(rule-{rule.id})=", f"## {rule.title}", "",
+             f"`{rule.id}` · {rule.family}", ""]
+    if "expr" not in rule.pending:
+        lines += [f"$$ f = {text_latex(rule, 'expr')}, \\qquad "
+                  + ", \\quad ".join(_var_latex(n, s) for n, s in rule.shapes.items()) + " $$", ""]
+        lines += _tabs(rule)
+    else:
+        lines += [f"Expression: `{rule.expr}` (by `{rule.wrt}`)", ""]
+    lines += [f"**Differential.** ${rule.differential}$", ""]
+    if rule.linear_map is not None:
+        lines += [f"**As a linear map** (language text): `d{rule.wrt} -> {rule.linear_map}`", ""]
+    if rule.assume:
+        items = [f"{name} {', '.join(kinds)}" for name, kinds in rule.assume.items()]
+        lines += ["**Assumptions.** " + "; ".join(items) + ".", ""]
+    if rule.note:
+        lines += ["```{note}", rule.note, "```", ""]
+    lines += ["**References.** " + "; ".join(rule.refs) + ".", ""]
+    lines += ["**Copy-paste numpy** (mixed layout):", "", "```python",
+              rule.numpy_source().rstrip(), "```", ""]
+    if verification is not None:
+        lines += [_verification_text(rule, verification), ""]
+    return "\n".join(lines)
+
+
+def family_markdown(name: str, instances: int = 3) -> str:
+    """Every identity of one family, verified now (raises CatalogError on any failure)."""
+    rules = family(name)
+    verifications = check_catalog(rules, instances=instances, strict=True)
+    intro = [f"{len(rules)} identities, each verified while this page was built "
+             f"({sum(v.seconds for v in verifications):.2f} s for the family).", ""]
+    body = [rule_markdown(rule, v) for rule, v in zip(rules, verifications, strict=True)]
+    return "\n".join(intro + body)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def index_markdown(instances: int = 3) -> str:
+    """Counts per family and per source, the whole-catalog verification, omitted rows."""
+    rules = catalog()
+    verifications = check_catalog(rules, instances=instances, strict=True)
+    status = Counter(v.status for v in verifications)
+    engine = Counter(v.engine for v in verifications)
+    seconds = sum(v.seconds for v in verifications)
+    per_family = Counter(r.family for r in rules)
+    per_source: Counter[str] = Counter()
+    for rule in rules:
+        for source in {source_of(ref) for ref in rule.refs}:
+            per_source[source] += 1
+    lines = [f"The catalog holds **{len(rules)} identities**. In this build all three checks "
+             f"ran on every one of them in {seconds:.1f} s: {status['passed']} passed, "
+             f"{status['pending']} wait for a language function, {status['failed']} failed "
+             f"(a failure stops the build). `derive()` agrees on {engine['agrees']} of them.", ""]
+    lines += ["### Identities per family", ""]
+    lines += _table(["family", "identities"],
+                    [(f"{{doc}}`{f} <{f}>`", per_family[f]) for f in FAMILIES])
+    lines += ["### Identities per source", "",
+              "A rule citing two sources counts for both.", ""]
+    lines += _table(["source", "identities"], per_source.most_common())
+    gaps = [(f"{{ref}}`{v.rule_id} <rule-{v.rule_id}>`", v.engine, v.engine_message)
+            for v in verifications if v.engine not in ("agrees",)]
+    lines += ["### Where `derive()` does not agree yet", ""]
+    lines += (_table(["rule", "status", "message"], gaps) if gaps
+              else ["None: the engine derives every identity.", ""])
+    lines += ["### Rows of the sources left out", ""]
+    lines += _table(["source", "row", "why"],
+                    [(o.source, o.row, o.reason) for o in omitted()])
+    lines += ["### Assumptions", ""]
+    lines += _table(["assumption", "meaning and sampling"], ASSUMPTIONS.items())
+    return "\n".join(lines)
+
+
+def disputed_markdown(instances: int = 3) -> str:
+    """Each disputed or conditional rule with the numeric check of the source's formula."""
+    from matderiv.rules.verify import numeric_checks
+
+    lines: list[str] = []
+    for rule in catalog():
+        if rule.note is None or not (rule.disputed or rule.conditional):
+            continue
+        lines += [f"### {{ref}}`{rule.title} <rule-{rule.id}>`", "", rule.note, ""]
+        stated = numeric_checks(rule, instances)
+        worst_stated = max(c.result.max_rel_err for c in stated)
+        if not all(c.result.passed for c in stated):
+            raise CatalogError(f"{rule.file}: entry {rule.id!r}: the stated form fails")
+        lines += [f"- stated `{rule.derivative or rule.linear_map}`: passes, max relative "
+                  f"error {worst_stated:.1e}"]
+        if rule.source_form is not None:
+            printed = numeric_checks(rule, instances, field_name="source_form")
+            if all(c.result.passed for c in printed):
+                raise CatalogError(f"{rule.file}: entry {rule.id!r}: the source form passes; "
+                                   "it is not disputed")
+            worst = max(c.result.max_rel_err for c in printed)
+            lines += [f"- as printed in the source, `{rule.source_form}`: **fails**, max "
+                      f"relative error {worst:.2g}"]
+        lines += [""]
+    return "\n".join(lines)
+
+
