@@ -132,6 +132,22 @@ def test_no_false_alarm_when_the_function_scale_differs_from_x() -> None:
     assert check_derivative(lambda x: np.sum(x**3), 3 * x**2, x)
 
 
+def test_a_failure_with_a_huge_jacobian_is_explained_from_the_directions(monkeypatch) -> None:
+    import matderiv.numeric.check as check_module
+
+    monkeypatch.setattr(check_module, "MAX_FULL_ENTRIES", 10)
+    X = np.random.default_rng(4).standard_normal((4, 4))
+    result = check_derivative(lambda X: np.sum(np.sin(X)), -np.cos(X), X)
+    assert not result
+    assert not result.full_jacobian
+    assert result.n_evals == 19
+    assert result.diagnosis.startswith("sign flipped")
+    assert "pass full=True" in result.diagnosis
+    other = check_derivative(lambda X: np.sum(np.sin(X)), np.sin(X), X)
+    assert "disagrees with finite differences along random directions" in other.diagnosis
+    assert check_derivative(lambda X: np.sum(np.sin(X)), np.sin(X), X, full=True).full_jacobian
+
+
 def test_derivative_that_is_zero_passes() -> None:
     assert check_derivative(lambda x: np.sum(x) * 0.0 + 3.0, np.zeros(4), np.ones(4))
 

@@ -29,6 +29,7 @@ one term missing? ...
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,9 +38,9 @@ import numpy as np
 import numpy.typing as npt
 
 from matderiv.errors import DerivativeMismatch, NumericError, ShapeError, UnsupportedError
-from matderiv.layout import Layout, as_layout, derivative_shape, to_layout, vec_jacobian
+from matderiv.layout import Layout, as_layout, derivative_shape, to_layout
 from matderiv.numeric._evaluate import Evaluator, Function, RealArray, as_point, describe_nonfinite
-from matderiv.numeric.diagnosis import Tolerance, diagnose, entry_name
+from matderiv.numeric.diagnosis import Tolerance, diagnose, entry_name, factor_message
 from matderiv.numeric.differences import (
     Method,
     as_method,
@@ -55,6 +56,8 @@ __all__ = ["CheckResult", "Form", "assert_derivative", "check_derivative"]
 Form = Literal["array", "linear_map", "vjp"]
 _FORMS: tuple[str, ...] = ("array", "linear_map", "vjp")
 _EPS = float(np.finfo(np.float64).eps)
+#: A failed check builds the full Jacobian to explain the failure only up to this many entries.
+MAX_FULL_ENTRIES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -136,10 +139,7 @@ def _shape_hint(
                 )
         except ShapeError:
             pass
-    if (
-        len(in_shape) + len(out_shape) > 1
-        and given == vec_jacobian(np.zeros(out_shape + in_shape), out_shape, in_shape).shape
-    ):
+    if len(in_shape) + len(out_shape) > 1 and given == (math.prod(out_shape), math.prod(in_shape)):
         hints.append("it is the shape of vec_jacobian (convert with matderiv.unvec_jacobian)")
     return "; " + "; ".join(hints) if hints else ""
 
@@ -175,7 +175,7 @@ def _full_claimed(
 ) -> RealArray:
     if C is not None:
         return C
-    n_in, n_out = int(np.prod(in_shape)), int(np.prod(out_shape))
+    n_in, n_out = math.prod(in_shape), math.prod(out_shape)
     J = np.empty((n_out, n_in))
     if form == "linear_map":
         for j in range(n_in):
@@ -200,15 +200,16 @@ def _directional_test(
     step: float | None,
     directions: int,
     seed: int,
-) -> tuple[float, float, float]:
-    """Compare claimed and numeric ``J u`` along random ``u``: (max abs error, scale, floor).
+) -> tuple[list[tuple[RealArray, RealArray]], float, float]:
+    """Claimed and numeric ``J u`` along random ``u``: (pairs, scale, round-off floor).
 
     For a pullback, compare ``⟨v, J u⟩`` with ``⟨Jᵀ v, u⟩`` for three random ``v``
     per direction (the dot-product test).
     """
     rng = np.random.default_rng(seed)
     out_shape, in_shape = ev.out_shape, point.shape
-    worst_abs, scale, floor = 0.0, 0.0, 0.0
+    pairs: list[tuple[RealArray, RealArray]] = []
+    scale, floor = 0.0, 0.0
     for _ in range(directions):
         u = rng.standard_normal(in_shape)
         u = np.asarray(u / max(float(np.max(np.abs(u), initial=1.0)), 1e-300))
@@ -228,10 +229,32 @@ def _directional_test(
                 got = _checked_call(df, u, out_shape, "df(dx)")
             want = numeric
             size = float(np.max(np.abs(numeric), initial=0.0))
-        worst_abs = max(worst_abs, float(np.max(np.abs(got - want), initial=0.0)))
+        pairs.append((np.asarray(got, dtype=np.float64), want))
         scale = max(scale, size)
         floor = max(floor, noise)
-    return worst_abs, scale, floor
+    return pairs, scale, floor
+
+
+def _directional_diagnosis(
+    pairs: list[tuple[RealArray, RealArray]], tol: Tolerance, scale: float, entries: int
+) -> str:
+    """Explain a failed directional test without the full Jacobian (too large to build)."""
+    got = np.concatenate([g.reshape(-1) for g, _ in pairs])
+    want = np.concatenate([w.reshape(-1) for _, w in pairs])
+    norm = float(want @ want)
+    c = float(got @ want) / norm if norm > 0 else 0.0
+    if norm > 0 and tol.allows(float(np.max(np.abs(got - c * want))), abs(c) * scale):
+        what = factor_message(c)
+    else:
+        worst = float(np.max(np.abs(got - want)))
+        what = (
+            "the claimed derivative disagrees with finite differences along random directions "
+            f"(largest difference {worst:.3g}, relative {worst / scale if scale else np.inf:.3g})"
+        )
+    return (
+        f"{what}. The Jacobian has {entries:,} entries, more than the {MAX_FULL_ENTRIES:,} "
+        "built to explain a failure: pass full=True to build it and diagnose the mistake."
+    )
 
 
 def check_derivative(
@@ -280,7 +303,8 @@ def check_derivative(
         Finite-difference method (default ``"richardson"``, error ``O(h⁶)``).
     full
         Also build the full numeric Jacobian and compare entry by entry (it is
-        built anyway to explain a failure).
+        built anyway to explain a failure, if it has at most
+        ``MAX_FULL_ENTRIES`` entries).
     step
         Relative step overriding the method's default (Richardson then uses it
         as given instead of adapting it).
@@ -334,9 +358,8 @@ def check_derivative(
     if method == "complex":
         ensure_complex_safe(ev, point)
 
-    worst_abs, scale, floor = _directional_test(
-        ev, point, df, form, C, method, step, directions, seed
-    )
+    pairs, scale, floor = _directional_test(ev, point, df, form, C, method, step, directions, seed)
+    worst_abs = max((float(np.max(np.abs(g - w), initial=0.0)) for g, w in pairs), default=0.0)
     tol = Tolerance(rtol, atol + floor)
     passed = tol.allows(worst_abs, scale)
     rel = worst_abs / scale if scale > 0 else (0.0 if worst_abs == 0 else np.inf)
@@ -349,6 +372,19 @@ def check_derivative(
             n_evals=ev.n_evals,
             worst_entry=None,
             diagnosis=f"agrees with {method} differences along {directions} random directions",
+            directions=directions,
+            out_shape=out_shape,
+        )
+    entries = math.prod(out_shape) * math.prod(in_shape)
+    if not passed and not full and entries > MAX_FULL_ENTRIES:
+        return CheckResult(
+            passed=False,
+            max_abs_err=worst_abs,
+            max_rel_err=rel,
+            method=method,
+            n_evals=ev.n_evals,
+            worst_entry=None,
+            diagnosis=_directional_diagnosis(pairs, tol, scale, entries),
             directions=directions,
             out_shape=out_shape,
         )

@@ -10,7 +10,8 @@ what to say), and reports the first that matches:
 3. the derivative in another layout (the array given is laid out wrongly);
 4. transposed over the input, the output, or the whole Jacobian;
 5. only the symmetric part, ``G + Gᵀ``, or the Matrix Cookbook's ``G + Gᵀ − G∘I``;
-6. one term missing (the claimed part explains part of the truth) or one too many;
+6. two terms merged as if they commuted (``2X dX`` for ``X dX + dX X``);
+7. one term missing (the claimed part explains part of the truth) or one too many;
 
 and always names the entries that differ most.
 
@@ -33,7 +34,7 @@ import numpy.typing as npt
 
 from matderiv.layout import Layout, derivative_shape, to_layout
 
-__all__ = ["Tolerance", "diagnose", "entry_name"]
+__all__ = ["Tolerance", "diagnose", "entry_name", "factor_message"]
 
 RealArray = npt.NDArray[np.float64]
 Shape = tuple[int, ...]
@@ -171,7 +172,14 @@ def _symmetric_forms(out_shape: Shape, in_shape: Shape) -> list[Candidate]:
     ]
 
 
-def _factor_message(c: float) -> str:
+def factor_message(c: float) -> str:
+    """Say that the claimed derivative is `c` times the true one.
+
+    Examples
+    --------
+    >>> factor_message(-1.0)
+    'sign flipped: the claimed derivative is −1 × the true one'
+    """
     if abs(c + 1.0) < 1e-3:
         return "sign flipped: the claimed derivative is −1 × the true one"
     if abs(c - 2.0) < 1e-3:
@@ -300,7 +308,7 @@ def _kind_of_mistake(
         return "the claimed derivative is zero, but the true one is not"
     c = float(np.vdot(claimed, true) / np.vdot(true, true))
     if _close(claimed, c * true, tol):
-        return _factor_message(c)
+        return factor_message(c)
     if raw is not None:
         mixup = _layout_mixup(true, raw, out_shape, in_shape, layout, tol)
         if mixup is not None:
