@@ -284,13 +284,14 @@ def jacobian_and_step(
     flat = x.reshape(-1)
     J = np.empty((*ev.out_shape, flat.size))
     smallest = np.inf
+    e = np.zeros(flat.size)
     for j in range(flat.size):
-        e = np.zeros(flat.size)
         scale = max(1.0, abs(float(flat[j])))
         # a step that is exactly representable: (x_j + h) - x_j
         h = base * scale if method == "complex" else float((flat[j] + base * scale) - flat[j])
         e[j] = 1.0
         J[..., j], used = difference(ev, x, e.reshape(x.shape), h, method, adapt=step is None)
+        e[j] = 0.0
         smallest = min(smallest, used)
     return J.reshape(ev.out_shape + x.shape), float(smallest)
 
