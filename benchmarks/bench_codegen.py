@@ -22,6 +22,12 @@ Usage::
 
 from __future__ import annotations
 
+import os
+
+# one BLAS thread: the comparison is between code shapes, not thread schedules
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import importlib.util
 import statistics
@@ -49,6 +55,24 @@ def _median_time(func: Callable[[], Any], repeat: int, inner: int = 1) -> float:
     return statistics.median(times)
 
 
+def _interleaved(
+    funcs: list[Callable[[], Any]], repeat: int, inner: int
+) -> list[tuple[float, float]]:
+    """Median times of several contenders, measured in turn (bursts of load hit all alike)."""
+    for func in funcs:  # warm up
+        func()
+    samples: list[list[float]] = [[] for _ in funcs]
+    for r in range(repeat):
+        order = list(range(len(funcs)))
+        order = order[r % len(order) :] + order[: r % len(order)]
+        for i in order:
+            start = time.perf_counter()
+            for _ in range(inner):
+                funcs[i]()
+            samples[i].append((time.perf_counter() - start) / inner)
+    return [(statistics.median(s), min(s)) for s in samples]  # type: ignore[misc]
+
+
 def _load_source(source: str, name: str) -> Callable[..., Any]:
     """Import generated source as a module (what a user does after copying it)."""
     path = Path(tempfile.mkdtemp()) / "generated_gradient.py"
@@ -72,15 +96,18 @@ def _gradient_case(
     expected = hand(**arrays)
     assert np.allclose(d.evaluate(**arrays), expected)
     assert np.allclose(generated(**arrays), expected)
-    for warm in (lambda: hand(**arrays), lambda: d.evaluate(**arrays), lambda: generated(**arrays)):
-        _median_time(warm, 3, inner=5)
-    t_hand = _median_time(lambda: hand(**arrays), repeat, inner=20)
-    t_eval = _median_time(lambda: d.evaluate(**arrays), repeat, inner=20)
-    t_src = _median_time(lambda: generated(**arrays), repeat, inner=20)
-    print(f"{label}: derivative {d.text()}")
-    print(f"  hand-written numpy      {1e3 * t_hand:8.3f} ms")
-    print(f"  generated source        {1e3 * t_src:8.3f} ms   ratio {t_src / t_hand:5.2f}")
-    print(f"  Derivative.evaluate     {1e3 * t_eval:8.3f} ms   ratio {t_eval / t_hand:5.2f}")
+    t_hand, t_eval, t_src = _interleaved(
+        [lambda: hand(**arrays), lambda: d.evaluate(**arrays), lambda: generated(**arrays)],
+        repeat,
+        inner=20,
+    )
+    print(f"{label}: derivative {d.text()}   (median / min of {repeat} samples)")
+    print(f"  hand-written numpy      {1e3 * t_hand[0]:8.3f} / {1e3 * t_hand[1]:.3f} ms")
+    for name, t in (("generated source", t_src), ("Derivative.evaluate", t_eval)):
+        print(
+            f"  {name:22s}  {1e3 * t[0]:8.3f} / {1e3 * t[1]:.3f} ms"
+            f"   ratio {t[0] / t_hand[0]:5.2f} (median) {t[1] / t_hand[1]:5.2f} (min)"
+        )
 
 
 def _autodiff() -> tuple[str, Any] | None:
@@ -107,7 +134,7 @@ def main() -> None:
     _gradient_case(
         "1. least squares",
         "norm(X @ w - y) ** 2",
-        lambda X, w, y: 2 * X.T @ (X @ w - y),
+        lambda X, w, y: 2 * (X.T @ (X @ w - y)),
         {"X": X, "w": w, "y": y_ls},
         args.repeat,
     )
