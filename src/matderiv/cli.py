@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from matderiv.errors import MatderivError
+from matderiv.rules import cli as rules_cli
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "main"]
 
@@ -160,6 +161,18 @@ SUBCOMMANDS: list[Subcommand] = [
         "derive an expression: matderiv derive 'x.T @ A @ x' --wrt x --shape x=n --shape A=n,n",
         _derive_arguments,
         _run_derive,
+    ),
+    Subcommand(
+        "rules",
+        "list or search the rules catalog: matderiv rules --search 'log det'",
+        rules_cli.rules_arguments,
+        rules_cli.run_rules,
+    ),
+    Subcommand(
+        "verify",
+        "verify the whole catalog three ways (exit 1 on any failure)",
+        rules_cli.verify_arguments,
+        rules_cli.run_verify,
     ),
 ]
 

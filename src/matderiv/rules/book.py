@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from matderiv.errors import CatalogError
 from matderiv.layout import derivative_shape
 from matderiv.rules import catalog, family, omitted
+from matderiv.rules.loader import missing_functions
 from matderiv.rules.model import ASSUMPTIONS, FAMILIES, Rule
 from matderiv.rules.render import layouts_of, rule_latex, text_latex
 from matderiv.rules.verify import Verification, check_catalog, rule_out_shape
@@ -123,7 +124,7 @@ def _tabs(rule: Rule) -> list[str]:
 def _verification_text(rule: Rule, v: Verification) -> str:
     if v.status == "pending":
         return ("**Not verified yet**: the expression language lacks "
-                f"{', '.join(rule.requires)} (fields waiting: {', '.join(v.pending)}).")
+                f"{', '.join(missing_functions(rule))} (fields waiting: {', '.join(v.pending)}).")
     sizes = "; ".join(", ".join(f"{k}={s}" for k, s in d.items()) or "scalars" for d in v.sizes)
     forms = sorted({c.form.replace("_", " ") for c in v.checks})
     parts = [f"finite differences ({v.numeric.method}, {len(v.checks)} checks of "
@@ -137,7 +138,7 @@ def _verification_text(rule: Rule, v: Verification) -> str:
     parts.append(engine)
     parts.append("layouts round-trip exactly (" + ", ".join(v.layouts) + ")")
     if v.pending:
-        parts.append(f"not checked until the language has {', '.join(rule.requires)}: "
+        parts.append(f"not checked until the language has {', '.join(missing_functions(rule))}: "
                      f"{', '.join(v.pending)}")
     return "**Verified in this build**: " + "; ".join(parts) + f" ({v.seconds * 1000:.0f} ms)."
 

@@ -30,7 +30,7 @@ from matderiv.expr import ASSUMPTIONS as ENGINE_ASSUMPTIONS
 from matderiv.expr import FUNCTIONS, parse_typed
 from matderiv.rules.model import ASSUMPTIONS, FAMILIES, LANGUAGE_PENDING, Omitted, Rule
 
-__all__ = ["DATA_DIR", "Catalog", "load_catalog", "load_file", "parse_field"]
+__all__ = ["DATA_DIR", "Catalog", "load_catalog", "load_file", "missing_functions", "parse_field"]
 
 #: Where the catalog's data files live.
 DATA_DIR = Path(__file__).with_name("data")
@@ -85,6 +85,16 @@ def engine_assume(rule: Rule) -> dict[str, tuple[str, ...]]:
         if known:
             out[name] = known
     return out
+
+
+def missing_functions(rule: Rule) -> tuple[str, ...]:
+    """The functions `rule` requires that the language does not have yet.
+
+    >>> from matderiv import rules
+    >>> missing_functions(rules.get("sm-trace-AXB"))
+    ()
+    """
+    return tuple(name for name in rule.requires if name not in FUNCTIONS)
 
 
 def parse_field(rule: Rule, fieldname: str) -> Any:

@@ -23,6 +23,7 @@ import sympy as sp
 from matderiv.errors import ShapeError
 from matderiv.expr import numpy_source
 from matderiv.layout import as_layout, to_layout
+from matderiv.rules.loader import missing_functions
 from matderiv.rules.model import Rule
 from matderiv.rules.sampling import instance
 
@@ -149,7 +150,8 @@ def rule_numpy_source(rule: Rule) -> str:
         None,
     )
     if fieldname is None:
-        return f"# {rule.id}: waits for the language function(s) {', '.join(rule.requires)}\n"
+        missing = ", ".join(missing_functions(rule))
+        return f"# {rule.id}: waits for the language function(s) {missing}\n"
     shapes: dict[str, Any] = {name: list(shape) for name, shape in rule.shapes.items()}
     if fieldname == "linear_map":
         shapes["d" + rule.wrt] = list(rule.shapes[rule.wrt])

@@ -441,7 +441,11 @@ def verify_rule(rule: Rule, instances: int = 3, seed: int = 0) -> Verification:
     """Run the three checks on `rule` at `instances` random instances."""
     start = time.perf_counter()
     checks = numeric_checks(rule, instances, seed)
-    engine, message, rel = ("pending", "the expression waits for a language function", math.nan)
+    engine, rel = "pending", math.nan
+    from matderiv.rules.loader import missing_functions
+
+    message = ("no stated form can be evaluated until the language has "
+               f"{', '.join(missing_functions(rule))}")
     layouts_ok, layouts = True, tuple[str, ...]()
     sizes: list[Mapping[str, int]] = []
     if "expr" not in rule.pending:
