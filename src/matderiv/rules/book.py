@@ -41,7 +41,7 @@ def source_of(ref: str) -> str:
     >>> source_of("Matrix Cookbook (2012) eq. 57")
     'Matrix Cookbook (2012)'
     """
-    for name in ("Matrix Cookbook", "Wikipedia", "seed 001", "seed 002", "seed 003"):
+    for name in ("Matrix Cookbook", "Wikipedia", "seed 000", "seed 001", "seed 002", "seed 003"):
         if ref.startswith(name):
             return "Matrix Cookbook (2012)" if name == "Matrix Cookbook" else (
                 "Wikipedia: Matrix calculus" if name == "Wikipedia" else name)
