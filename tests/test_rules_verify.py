@@ -81,3 +81,11 @@ def test_verification_rejects_deliberately_wrong_derivatives(rule_id: str, wrong
 def test_wrong_linear_map_is_rejected() -> None:
     rule = dataclasses.replace(rules.get("mm-square"), linear_map="2 * X @ dX")
     assert not rule.verify().passed
+
+
+@pytest.mark.parametrize("rule", [r for r in rules.catalog() if r.conditional],
+                         ids=lambda r: r.id)
+def test_conditional_rule_fails_without_its_condition(rule: rules.Rule) -> None:
+    from matderiv.rules.book import _without_condition
+
+    assert "**fails**" in _without_condition(rule, instances=2)
