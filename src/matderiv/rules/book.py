@@ -103,21 +103,58 @@ def _symbol(rule: Rule) -> str:
         rf"\frac{{\partial^2 f}}{{\partial {rule.wrt}\,\partial {rule.wrt}}}")
 
 
+def _tab(name: str, body: list[str]) -> list[str]:
+    return [f":::{{tab-item}} {_TAB_TITLES[name]}", f":sync: {name}", "", *body, ":::", ""]
+
+
 def _tabs(rule: Rule) -> list[str]:
-    layouts = [name for name in layouts_of(rule)
-               if not (name == "vec" and (rule.derivative_vec is None
-                                          or "derivative_vec" in rule.pending))]
-    if rule.derivative is None and "vec" not in layouts:
-        return []
-    if rule.derivative is None:
-        layouts = ["vec"]
+    """Synced layout tabs: the stated array in each layout, or what exists instead."""
+    vec_ok = rule.derivative_vec is not None and "derivative_vec" not in rule.pending
     lines = ["::::{tab-set}", ":sync-group: layout", ""]
-    for name in layouts:
-        formula = rule_latex(rule, name)
-        lhs = (r"\operatorname{vec}\text{-Jacobian}" if name == "vec" else _symbol(rule))
-        lines += [f":::{{tab-item}} {_TAB_TITLES[name]}", f":sync: {name}", "",
-                  f"$$ {lhs} = {formula} $$", "",
-                  f"Shape ${_layout_shape(rule, name)}$.", ":::", ""]
+    if rule.derivative is not None:
+        for name in layouts_of(rule):
+            if name == "vec" and not vec_ok:
+                continue
+            lhs = r"\operatorname{vec}\text{-Jacobian}" if name == "vec" else _symbol(rule)
+            lines += _tab(name, [f"$$ {lhs} = {rule_latex(rule, name)} $$", "",
+                                 f"Shape ${_layout_shape(rule, name)}$."])
+        return [*lines, "::::", ""]
+    if rule.family == "differential":
+        return []
+    if rule.family == "second-order":
+        hessian = [f"As a mixed array the second derivative has shape "
+                   f"${_layout_shape(rule, 'mixed')}$; the catalog states it as the Hessian of "
+                   f"$f(\\operatorname{{vec}} {rule.wrt})$ (vec tab)."]
+        lines += _tab("mixed", hessian)
+        if vec_ok:
+            lines += _tab("vec", [f"$$ \\nabla^2_{{\\operatorname{{vec}} {rule.wrt}}} f = "
+                                  f"{rule_latex(rule, 'vec')} $$", "",
+                                  f"Shape ${_layout_shape(rule, 'vec')}$."])
+        else:
+            lines += _tab("vec", [f"Stated as `{rule.derivative_vec}`; shown once the language "
+                                  f"has {', '.join(missing_functions(rule))}."])
+        return [*lines, "::::", ""]
+    mixed = [f"The mixed array has shape ${_layout_shape(rule, 'mixed')}$, entries "
+             rf"$\partial F_{{i\ldots}}/\partial {rule.wrt}_{{j\ldots}}$; "
+             "it is the linear map"]
+    if rule.linear_map is not None and "linear_map" not in rule.pending:
+        mixed += ["", f"$$ d{rule.wrt} \\mapsto {text_latex(rule, 'linear_map')} $$"]
+    lines += _tab("mixed", mixed)
+    undefined = ["Not defined: numerator and denominator layouts only write derivatives that "
+                 "fit in a matrix. Use the mixed array or the vec matrix."]
+    lines += _tab("numerator", undefined) + _tab("denominator", undefined)
+    if vec_ok:
+        lines += _tab("vec", [f"$$ \\operatorname{{vec}}(dF) = "
+                              f"\\Big({rule_latex(rule, 'vec')}\\Big)\\operatorname{{vec}}"
+                              f"(d{rule.wrt}) $$", "",
+                              f"Shape ${_layout_shape(rule, 'vec')}$."])
+    elif rule.derivative_vec is not None:
+        missing = ", ".join(missing_functions(rule))
+        lines += _tab("vec", [f"Stated as `{rule.derivative_vec}`; shown once the language "
+                              f"has {missing}."])
+    else:
+        lines += _tab("vec", [f"Shape ${_layout_shape(rule, 'vec')}$; the catalog states this "
+                              "rule as a linear map only."])
     return [*lines, "::::", ""]
 
 
@@ -162,7 +199,11 @@ def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
     if rule.note:
         lines += ["```{note}", rule.note, "```", ""]
     lines += ["**References.** " + "; ".join(rule.refs) + ".", ""]
-    lines += ["**Copy-paste numpy** (mixed layout):", "", "```python",
+    form = next((f for f in ("derivative", "derivative_vec", "linear_map")
+                 if getattr(rule, f) is not None and f not in rule.pending), None)
+    what = {"derivative": "the mixed-layout derivative", "derivative_vec": "the vec matrix",
+            "linear_map": "the differential as a function of the direction", None: "pending"}
+    lines += [f"**Copy-paste numpy** ({what[form]}):", "", "```python",
               rule.numpy_source().rstrip(), "```", ""]
     if verification is not None:
         lines += [_verification_text(rule, verification), ""]
