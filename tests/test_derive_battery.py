@@ -84,3 +84,20 @@ def test_battery_problem(problem: Problem) -> None:
     assert claimed.shape == numeric.shape
     scale = max(1.0, float(np.max(np.abs(numeric))))
     assert np.max(np.abs(claimed - numeric)) <= tol * scale * 10
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=[p.id for p in PROBLEMS])
+def test_printed_result_is_numpy_for_the_same_arrays(problem: Problem) -> None:
+    """The text of a gradient, Jacobian or tangent parses and computes the same array."""
+    d = _derivative(problem)
+    if d.form == "vec":  # Kronecker forms use vec() and K(m, n), outside the language
+        return
+    inputs = random_inputs(d.context, seed=2, positive=["x"] if "log(x" in problem.expr else [])
+    again = to_function(d.text(), problem.shapes)
+    got = again(
+        **{k: inputs[k] for k in again.arg_names},
+        **{k: inputs[k] for k in d.args if k not in again.arg_names},
+    )
+    want = d.evaluate(**inputs)
+    assert got.shape == want.shape
+    assert np.allclose(got, want)

@@ -156,6 +156,13 @@ class Derivative:
     def __str__(self) -> str:
         return self.text()
 
+    def __repr__(self) -> str:
+        what = self.source or to_text(self.function)
+        order = "hessian" if self.gradient_of is not None else self.form
+        return (
+            f"Derivative(d/d{self.wrt} [{what}] = {self.text()}; {order}, {self.layout.value})"
+        )
+
     # -- numbers ------------------------------------------------------------------------
     def _output_shape(self, layout: Layout) -> tuple[Any, ...]:
         if layout is not Layout.MIXED or self.form in ("vec", "jacobian"):

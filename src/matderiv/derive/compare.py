@@ -155,7 +155,7 @@ def _evaluate_sympy(result: Any, d: Derivative, inputs: Mapping[str, Any]) -> np
     sizes = dimension_sizes(d.context)
     concrete = result.subs(sizes)
     symbols = []
-    values = []
+    values: list[Any] = []
     for name in d.context.shapes:
         sym = d.context.symbols[name]
         value = np.asarray(inputs[name], dtype=float)

@@ -536,6 +536,17 @@ def _maximum(reader: _Reader, node: ast.Call) -> _Val:
     )
 
 
+def _heaviside(reader: _Reader, node: ast.Call) -> _Val:
+    if len(node.args) == 2:
+        at_zero = node.args[1]
+        if isinstance(at_zero, ast.Constant) and at_zero.value == 0:
+            inner = ast.Call(func=ast.Name(id="step"), args=[node.args[0]], keywords=[])
+            ast.copy_location(inner, node)
+            val = _elementwise("step")(reader, inner)
+            return _Val(val.expr, val.shape, reader.text(node))
+    raise reader.error("heaviside is supported as np.heaviside(z, 0) (the step function)", node)
+
+
 def _diag(reader: _Reader, node: ast.Call) -> _Val:
     (arg,) = reader.args(node, 1, "diag")
     if len(arg.shape) == 1:
@@ -628,6 +639,7 @@ FUNCTIONS: dict[str, _Handler] = {
     "logsumexp": _scalar_reduction("logsumexp", LogSumExp, lambda x: x),
     "softmax": _softmax,
     "maximum": _maximum,
+    "heaviside": _heaviside,
     "diag": _diag,
     "outer": _outer,
     "dot": _dot,

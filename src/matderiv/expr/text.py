@@ -200,9 +200,17 @@ _PRINTERS: dict[type, Callable[[Any], Txt]] = {
     SumAll: lambda n: _call("sum", n.arg),
     Norm: lambda n: _call("norm", n.arg),
     LogSumExp: lambda n: _call("logsumexp", n.arg),
-    Softmax: lambda n: _call("softmax", n.arg),
+    Softmax: lambda n: (
+        _call("softmax", n.arg)
+        if n.arg.shape[1] == 1
+        else (f"np.exp({_p(n.arg)[0]}) / sum(np.exp({_p(n.arg)[0]}))", _PRODUCT)
+    ),
     ScalarOf: lambda n: _p(n.arg),
-    Elementwise: lambda n: _call(n.name, n.arg),
+    Elementwise: lambda n: (
+        (f"np.heaviside({_p(n.arg)[0]}, 0)", _POSTFIX)
+        if n.name == "step"
+        else _call(n.name, n.arg)
+    ),
     Diag: lambda n: _call("diag", n.args[0]),
     Diagonal: lambda n: _call("diag", n.args[0]),
     sp.KroneckerProduct: lambda n: _call("kron", *n.args),
@@ -218,7 +226,7 @@ _PRINTERS: dict[type, Callable[[Any], Txt]] = {
     sp.tanh: lambda n: _call("tanh", n.args[0]),
     sp.Abs: lambda n: _call("abs", n.args[0]),
     sp.sign: lambda n: _call("np.sign", n.args[0]),
-    sp.Heaviside: lambda n: _call("step", n.args[0]),
+    sp.Heaviside: lambda n: (f"np.heaviside({_p(n.args[0])[0]}, 0)", _POSTFIX),
     sp.Max: lambda n: (f"np.maximum({', '.join(_p(a)[0] for a in n.args)})", _POSTFIX),
 }
 
