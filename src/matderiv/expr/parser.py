@@ -149,8 +149,8 @@ class _Reader:
     def allowed_names(self) -> str:
         declared = ", ".join(sorted(self.ctx.symbols)) or "none"
         return (
-            f"declared names: {declared}; declare a new one in shapes=...; "
-            f"functions: {', '.join(sorted(FUNCTIONS))}"
+            f"declared names: {declared}; declare a new one in shapes "
+            f"(on the command line: --shape NAME=DIMS); functions: {', '.join(sorted(FUNCTIONS))}"
         )
 
     def _read_Attribute(self, node: ast.Attribute) -> _Val:
