@@ -90,7 +90,8 @@ class Verification:
     engine_rel_err
         Largest relative difference between stated and derived (NaN if not compared).
     layouts_ok, layouts
-        Whether every layout round trip returned the same array, and the layouts tried.
+        Whether every layout round trip returned the same array (and the transposed
+        formulas the book displays equal the converted arrays), and the layouts tried.
     pending
         Fields that wait for a language function (not checked).
     seconds
@@ -434,6 +435,33 @@ def layout_check(
     return ok, tuple(tried)
 
 
+def displayed_layouts_check(rule: Rule, arrays: Mapping[str, FloatArray],
+                            dims: Mapping[str, int], J: FloatArray) -> bool:
+    """The formulas the book shows per layout evaluate to :func:`to_layout` of the mixed array.
+
+    For a matrix-shaped derivative the transposed layout is displayed from the text
+    ``(derivative).T``; evaluate that text and compare it with the converted array.
+    """
+    if rule.derivative is None or J.ndim != 2 or rule.family == "second-order":
+        return True
+    out_shape, in_shape = _shapes(rule, arrays)
+    transposed = None
+    for layout in ("numerator", "denominator"):
+        try:
+            L = to_layout(J, out_shape, in_shape, "mixed", layout)
+        except ShapeError:
+            continue
+        if np.array_equal(L, J):
+            continue
+        if transposed is None:
+            shapes = tuple(rule.shapes.items())
+            fn = _compile(f"({rule.derivative}).T", shapes)
+            transposed = np.asarray(fn(**arrays, **dims), dtype=np.float64)
+        if not np.allclose(transposed, L, rtol=1e-12, atol=1e-12):
+            return False
+    return True
+
+
 # ---- all three ----------------------------------------------------------------------------
 
 
@@ -465,7 +493,7 @@ def verify_rule(rule: Rule, instances: int = 3, seed: int = 0) -> Verification:
             if rule.family == "second-order":
                 out_shape = out_shape + in_shape
             ok, layouts = layout_check(stated, out_shape, in_shape)
-            layouts_ok = layouts_ok and ok
+            layouts_ok = layouts_ok and ok and displayed_layouts_check(rule, arrays, dims, stated)
         if statuses:
             order = ("disagrees", "error", "unsupported", "unavailable", "agrees")
             worst = min(
