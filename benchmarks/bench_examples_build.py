@@ -4,9 +4,10 @@ Builds a copy of the whole book (docs/, with ``examples/index`` added to the fro
 toctree if it is not there yet), warnings as errors, into a temporary folder, several times, in two
 configurations run one after the other by this process:
 
-- **baseline**: no page is executed (``nb_execution_mode=off``): the cost of Sphinx itself;
-- **examples**: only the pages under ``docs/examples/`` are executed (every other page is in
-  ``nb_execution_excludepatterns``).
+- **baseline**: no example page is executed: the cost of Sphinx itself (plus the rules pages,
+  executed in both configurations because they generate the ``rule-<id>`` anchors that the
+  examples link to);
+- **examples**: the same, plus every page under ``docs/examples/`` executed.
 
 It reports the median wall time of each, their difference (what executing the examples adds to
 a build), and the median execution time of each example page as myst-nb recorded it (read from
@@ -37,14 +38,19 @@ DOCS = ROOT / "docs"
 EXAMPLES = "examples"
 
 
-def _other_pages() -> list[str]:
-    """Glob patterns (relative to docs/) of every page outside the examples part."""
-    pages = []
-    for path in sorted(DOCS.rglob("*.md")):
-        rel = path.relative_to(DOCS).as_posix()
-        if not rel.startswith(EXAMPLES + "/"):
-            pages.append(rel)
-    return pages
+# Pages that generate cross-reference targets when executed (the rules catalog's ``rule-<id>``
+# anchors): executed in both configurations, so that every reference resolves under -W.
+ALWAYS_EXECUTED = ("rules/",)
+
+
+def _not_executed(with_examples: bool) -> list[str]:
+    """Pages (relative to docs/) that a configuration does not execute."""
+    keep = ALWAYS_EXECUTED + ((EXAMPLES + "/",) if with_examples else ())
+    return [
+        rel
+        for rel in (path.relative_to(DOCS).as_posix() for path in sorted(DOCS.rglob("*.md")))
+        if not rel.startswith(keep)
+    ]
 
 
 def _source(tmp: Path) -> Path:
@@ -77,17 +83,14 @@ sys.exit(app.statuscode)
 def _build(src: Path, out: Path, execute_examples: bool, only: str | None) -> tuple[float, Path]:
     doctrees = out / "doctrees"
     overrides: dict[str, object] = {"nitpicky": True}
-    if execute_examples:
-        excluded = _other_pages()
-        if only is not None:
-            excluded += [
-                p.relative_to(DOCS).as_posix()
-                for p in sorted((DOCS / EXAMPLES).glob("*.md"))
-                if p.stem != only
-            ]
-        overrides["nb_execution_excludepatterns"] = excluded
-    else:
-        overrides["nb_execution_mode"] = "off"
+    excluded = _not_executed(with_examples=execute_examples)
+    if execute_examples and only is not None:
+        excluded += [
+            p.relative_to(DOCS).as_posix()
+            for p in sorted((DOCS / EXAMPLES).glob("*.md"))
+            if p.stem != only
+        ]
+    overrides["nb_execution_excludepatterns"] = excluded
     cmd = [
         sys.executable,
         "-c",
