@@ -159,9 +159,7 @@ class Derivative:
     def __repr__(self) -> str:
         what = self.source or to_text(self.function)
         order = "hessian" if self.gradient_of is not None else self.form
-        return (
-            f"Derivative(d/d{self.wrt} [{what}] = {self.text()}; {order}, {self.layout.value})"
-        )
+        return f"Derivative(d/d{self.wrt} [{what}] = {self.text()}; {order}, {self.layout.value})"
 
     # -- numbers ------------------------------------------------------------------------
     def _output_shape(self, layout: Layout) -> tuple[Any, ...]:
@@ -175,6 +173,50 @@ class Derivative:
         return compile_roots(
             [self.mixed], self.context, [mixed._output_shape(Layout.MIXED)], self.args
         )
+
+    @functools.cached_property
+    def _kronecker_plan(self) -> NumpyFunction | None:
+        """For a vec form that is a sum of ``c (P ⊗ A)``: the factors, compiled.
+
+        Then the mixed array is ``J[i, j, k, l] = Σ c A[i, k] P[j, l]``, written once,
+        instead of the Kronecker matrix followed by a strided reshuffle.
+        """
+        if self.form != "vec":
+            return None
+        terms = self.mixed.args if isinstance(self.mixed, sp.MatAdd) else (self.mixed,)
+        roots: list[Any] = []
+        shapes: list[tuple[Any, ...]] = []
+        for term in terms:
+            coeff, mats = (
+                term.as_coeff_matrices() if isinstance(term, sp.MatMul) else (sp.Integer(1), [term])
+            )
+            if len(mats) != 1 or not isinstance(mats[0], sp.KroneckerProduct):
+                return None
+            if len(mats[0].args) != 2:
+                return None
+            p, a = mats[0].args
+            f_rows, f_cols = _internal_shape(self.function)
+            x_rows, x_cols = self.context.symbols[self.wrt].shape
+            if tuple(a.shape) != (f_rows, x_rows) or tuple(p.shape) != (f_cols, x_cols):
+                return None  # not of the form vec(A dX Pᵀ)
+            roots += [coeff, p, a]
+            shapes += [(), tuple(p.shape), tuple(a.shape)]
+        return compile_roots(roots, self.context, shapes, self.args)
+
+    def _mixed_from_kronecker(
+        self, plan: NumpyFunction, arrays: Mapping[str, Any], shape: tuple[int, ...]
+    ) -> npt.NDArray[Any]:
+        values = plan(**arrays)
+        if not isinstance(values, tuple):
+            values = (values,)
+        total: npt.NDArray[Any] | None = None
+        for i in range(0, len(values), 3):
+            coeff, p, a = values[i : i + 3]
+            a4 = a[:, None, :, None] if coeff == 1 else coeff * a[:, None, :, None]
+            term = a4 * p[None, :, None, :]  # J[i, j, k, l] = c A[i, k] P[j, l]
+            total = term if total is None else total + term
+        assert total is not None
+        return total.reshape(shape)
 
     def numpy_source(self, name: str | None = None) -> str:
         """Self-contained numpy source of a function computing :attr:`expr`.
@@ -220,10 +262,14 @@ class Derivative:
         >>> d.evaluate(X=np.eye(2)).shape
         (2, 2, 2, 2)
         """
-        value = np.asarray(self._mixed_function(**arrays))
         out_int, in_int = self._int_shapes(arrays)
-        if self.form == "vec":
-            value = unvec_jacobian(value, out_int, in_int)
+        plan = self._kronecker_plan
+        if plan is not None:
+            value = self._mixed_from_kronecker(plan, arrays, out_int + in_int)
+        else:
+            value = np.asarray(self._mixed_function(**arrays))
+            if self.form == "vec":
+                value = unvec_jacobian(value, out_int, in_int)
         if self.layout is not Layout.MIXED:
             value = to_layout(value, out_int, in_int, Layout.MIXED, self.layout)
         return value
@@ -297,6 +343,12 @@ class Derivative:
 
     def _symmetric_variable(self) -> bool:
         return "symmetric" in self.context.assume.get(self.wrt, frozenset())
+
+
+def _internal_shape(expr: Any) -> tuple[Any, Any]:
+    if isinstance(expr, sp.MatrixExpr):
+        return tuple(expr.shape)
+    return (sp.Integer(1), sp.Integer(1))
 
 
 def _function_of(fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetric: bool) -> Any:
