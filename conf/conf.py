@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ import matderiv
 
 CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
+# local extensions live beside this file (conf/notebook_download.py)
+sys.path.insert(0, str(CONF_DIR))
 
 # -- Project -----------------------------------------------------------------------------
 project = "matderiv"
@@ -43,6 +46,8 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx_design",
     "sphinx_copybutton",
+    "notebook_download",  # conf/notebook_download.py: the executed .ipynb in the download menu
+    "light_icons",  # conf/light_icons.py: no 1.5 MB fontawesome.js (icons come from the CSS)
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
 
@@ -127,6 +132,9 @@ html_theme_options: dict[str, Any] = {
     "show_navbar_depth": 1,
 }
 html_last_updated_fmt = ""
+# pydata-sphinx-theme: follow the reader's light/dark preference; without a default the theme
+# logs "Got invalid theme mode" as a console error on a first visit.
+html_context = {"default_mode": "auto"}
 
 # Copied snippets carry no prompts and no output lines.
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
@@ -170,4 +178,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
             "(nox -s docs does), which include django-static-mathjax."
         )
     app.connect("build-finished", _copy_mathjax)
+    # MathJax on every page, not only on pages with math in their body: page titles with
+    # math are shown in every page's navigation sidebar and previous/next links.
+    app.set_html_assets_policy("always")
     return {"parallel_read_safe": True}
