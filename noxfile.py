@@ -65,9 +65,35 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session
+def browser(session: nox.Session) -> None:
+    """The built book in Debian's headless chromium, network outside 127.0.0.1 blocked.
+
+    Reuses build/html (``nox -s docs`` makes it) and builds it first when it is missing;
+    serves it on 127.0.0.1 and runs the Playwright tests in browser/ (every page clean,
+    math rendered, search, copy button, synced tabs, downloads, dark mode, screenshots
+    into build/screenshots/).  Needs /usr/bin/chromium (``apt-get install chromium``, as
+    .ci/run does); never ``playwright install``.  ``nox -s browser -- -k search`` selects.
+    """
+    html = BUILD / "html"
+    built = (html / "index.html").is_file()
+    _install(session, "test", "browser", *(() if built else ("docs",)))
+    if not built:
+        session.run(
+            "sphinx-build", "-b", "html", "-c", "conf", "-W", "--keep-going", "-n",
+            "-d", str(BUILD / "doctrees"), "docs", str(html),
+            env={"MATDERIV_NB_EXECUTION": "force"},
+        )  # fmt: skip
+    session.run(
+        "pytest", "browser", "-p", "no:cacheprovider", *session.posargs,
+        env={"MATDERIV_SITE": str(html)},
+    )  # fmt: skip
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark script under benchmarks/ (or the ones named after ``--``)."""
-    _install(session, "test", "docs")
+    # bench_page_weight.py drives chromium through Playwright (the browser group)
+    _install(session, "test", "docs", "browser")
     scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
     for script in scripts:
         session.run("python", script)

@@ -1,0 +1,147 @@
+"""How the book looks: screenshots at desktop and phone widths, and dark mode kept legible.
+
+Screenshots go to ``build/screenshots/`` (beside the built site), for CI to keep as artifacts:
+the front page, a Rules page and a Worked-example page at 1280 and 390 pixels wide, plus the
+same in dark mode at desktop width.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sitecheck
+from playwright.sync_api import Browser, Page
+
+WIDTHS = {"desktop": sitecheck.DESKTOP, "phone": sitecheck.PHONE}
+
+
+def _first_page_of(part: str) -> str | None:
+    pages = sitecheck.part_pages(sitecheck.SITE, part)[1:]  # the part's index comes first
+    return pages[0] if pages else None
+
+
+SHOTS = {
+    "front": "index.html",
+    "rules": _first_page_of(r"^rules"),
+    "example": _first_page_of(r"worked examples"),
+}
+
+
+def _settle(page: Page) -> None:
+    """Wait until MathJax has typeset the page and the web fonts are in."""
+    page.evaluate(
+        "async () => { if (window.MathJax?.startup?.promise) await MathJax.startup.promise;"
+        " await document.fonts.ready; }"
+    )
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("name", list(SHOTS))
+def test_screenshot(
+    name: str, width: str, browser: Browser, base_url: str, screenshots: Path, blocked: list[str]
+) -> None:
+    page_path = SHOTS[name]
+    if page_path is None:
+        pytest.skip(f"pending: the book has no {name} page yet")
+    phone = width == "phone"
+    for scheme in ("light", "dark") if not phone else ("light",):
+        context = sitecheck.offline_context(
+            browser, blocked, viewport=WIDTHS[width], color_scheme=scheme, is_mobile=phone,
+            has_touch=phone, device_scale_factor=2 if phone else 1,
+        )  # fmt: skip
+        page = context.new_page()
+        page.goto(base_url + page_path)
+        _settle(page)
+        suffix = "" if scheme == "light" else "-dark"
+        target = screenshots / f"{name}-{width}{suffix}.png"
+        page.screenshot(path=target, full_page=True)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        context.close()
+        assert target.stat().st_size > 10_000, f"{target} is (nearly) empty"
+        assert overflow <= 1, (
+            f"{page_path} at {width} width scrolls sideways by {overflow}px "
+            "(a wide table or equation escapes its scroll container)"
+        )
+    assert not blocked, f"{page_path}: requests outside 127.0.0.1: {blocked}"
+
+
+# Runs in a dark-mode page: for each math container the contrast of its colour against the
+# background behind it; for each figure, whether it is transparent and how light its backdrop is.
+_LEGIBILITY_JS = r"""
+async () => {
+  if (window.MathJax?.startup?.promise) await MathJax.startup.promise;
+  const parse = (c) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const p = m[1].split(',').map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const lum = ({r, g, b}) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const backdrop = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0.5) return c;
+    }
+    return {r: 255, g: 255, b: 255, a: 1};
+  };
+  const math = [];
+  for (const el of document.querySelectorAll('mjx-container')) {
+    const fg = lum(parse(getComputedStyle(el).color));
+    const bg = lum(backdrop(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    math.push({ratio, text: (el.parentElement?.textContent || '').slice(0, 60)});
+  }
+  const figures = [];
+  for (const img of document.querySelectorAll('.cell_output img, figure img')) {
+    await img.decode().catch(() => null);
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let transparent = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] < 250) transparent++;
+    figures.push({src: img.getAttribute('src'), transparent: transparent / (data.length / 4),
+                  backdrop: lum(backdrop(img))});
+  }
+  return {theme: document.documentElement.dataset.theme, math, figures};
+}
+"""
+
+
+def _legibility_pages() -> list[str]:
+    site = sitecheck.SITE
+    return [
+        p
+        for p in sitecheck.discover_pages(site)
+        if any(m in (site / p).read_text(encoding="utf-8") for m in ('class="math', "<img"))
+    ]
+
+
+@pytest.mark.parametrize("dark_page", _legibility_pages())
+def test_dark_mode_keeps_math_and_plots_legible(
+    dark_page: str, browser: Browser, base_url: str, blocked: list[str]
+) -> None:
+    context = sitecheck.offline_context(
+        browser, blocked, viewport=sitecheck.DESKTOP, color_scheme="dark"
+    )
+    page = context.new_page()
+    page.goto(base_url + dark_page)
+    found = page.evaluate(_LEGIBILITY_JS)
+    context.close()
+    assert found["theme"] == "dark", f"{dark_page}: the theme ignores the reader's dark preference"
+    faint = [m for m in found["math"] if m["ratio"] < 4.5]
+    assert not faint, (
+        f"{dark_page}: {len(faint)} formula(s) below 4.5:1 contrast in dark mode, e.g. {faint[0]}"
+    )
+    unreadable = [f for f in found["figures"] if f["transparent"] > 0.01 and f["backdrop"] < 0.6]
+    assert not unreadable, (
+        f"{dark_page}: transparent figure(s) on a dark backdrop (dark text and axes vanish): "
+        f"{[f['src'] for f in unreadable]}"
+    )
