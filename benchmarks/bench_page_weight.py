@@ -1,0 +1,114 @@
+"""Bytes one page of the book transfers in a browser (html + css + js + fonts + MathJax).
+
+Every page of the built site (``build/html``, or ``MATDERIV_SITE``) is opened in Debian's
+headless chromium with an empty cache, the network outside 127.0.0.1 blocked, and waited on
+until MathJax has typeset it and its fonts are in.  Bytes are the response bodies plus
+headers of every request the page made, as the browser counts them.  Reports the median and
+the maximum over pages, the split by kind for the heaviest page, and the budget: 3 MB a page.
+Exits 1 when a page is over budget.
+
+Byte counts are deterministic (same site, same bytes), so one visit per page is enough;
+each page is measured twice and the two counts must agree, as a check of the measurement.
+
+Run: ``python benchmarks/bench_page_weight.py`` (after ``nox -s docs``), or ``nox -s bench``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from collections import Counter
+from pathlib import Path
+
+from playwright.sync_api import Browser, Request, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "browser"))
+
+import sitecheck  # noqa: E402 - the browser suite's helpers, found through the path above
+
+BUDGET = 3_000_000  # bytes a page may transfer, math included
+KINDS = ("html", "css", "js", "fonts", "mathjax", "images", "other")
+
+
+def _kind(request: Request) -> str:
+    path = request.url.split("?")[0]
+    if "/_static/mathjax/" in path:
+        return "mathjax"  # the MathJax component and its woff fonts
+    kind = request.resource_type
+    if kind == "document":
+        return "html"
+    if kind == "stylesheet":
+        return "css"
+    if kind == "script" or path.endswith(".js"):
+        return "js"
+    if kind == "font":
+        return "fonts"
+    if kind == "image":
+        return "images"
+    return "other"
+
+
+def measure(browser: Browser, base_url: str, page_path: str) -> Counter[str]:
+    """Bytes by kind that one cold visit of ``page_path`` transfers."""
+    blocked: list[str] = []
+    context = sitecheck.offline_context(browser, blocked, viewport=sitecheck.DESKTOP)
+    finished: list[Request] = []
+    page = context.new_page()
+    page.on("requestfinished", lambda request: finished.append(request))
+    page.goto(base_url + page_path, wait_until="load")
+    page.evaluate(
+        "async () => { if (window.MathJax?.startup?.promise) await MathJax.startup.promise;"
+        " await document.fonts.ready; }"
+    )
+    page.wait_for_load_state("networkidle")
+    weights: Counter[str] = Counter()
+    for request in finished:
+        sizes = request.sizes()
+        weights[_kind(request)] += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+    context.close()
+    if blocked:
+        raise RuntimeError(f"{page_path} asked for the network: {blocked}")
+    return weights
+
+
+def main() -> int:
+    site = sitecheck.SITE
+    if not (site / "index.html").is_file():
+        print(f"no built book at {site}: run `nox -s docs` first (or set MATDERIV_SITE)")
+        return 2
+    pages = sitecheck.discover_pages(site)
+    results: dict[str, Counter[str]] = {}
+    with sitecheck.serve(site) as base_url, sync_playwright() as playwright:
+        browser = sitecheck.launch(playwright)
+        for page_path in pages:
+            first, second = (measure(browser, base_url, page_path) for _ in range(2))
+            if first != second:
+                raise RuntimeError(f"{page_path}: two cold visits differ: {first} vs {second}")
+            results[page_path] = first
+        browser.close()
+
+    totals = {p: sum(w.values()) for p, w in results.items()}
+    print(f"page weight over {len(pages)} pages of {site} (cold cache, bytes incl. headers)")
+    print(f"{'page':<44}" + "".join(f"{k:>9}" for k in KINDS) + f"{'total':>11}")
+    for page_path in sorted(pages, key=totals.__getitem__, reverse=True):
+        row = "".join(f"{results[page_path][k] / 1e3:>8.0f}k" for k in KINDS)
+        print(f"{page_path:<44}{row}{totals[page_path] / 1e6:>10.2f}M")
+    heaviest = max(totals, key=totals.__getitem__)
+    median = statistics.median(totals.values())
+    mathjax = results[heaviest]["mathjax"]
+    print()
+    print(f"median {median / 1e6:.2f} MB, max {totals[heaviest] / 1e6:.2f} MB ({heaviest})")
+    print(
+        f"budget {BUDGET / 1e6:.1f} MB: max is {totals[heaviest] / BUDGET:.0%} of it; "
+        f"MathJax is {mathjax / totals[heaviest]:.0%} of the heaviest page"
+    )
+    over = [p for p, t in totals.items() if t > BUDGET]
+    if over:
+        print(f"OVER BUDGET: {over}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
