@@ -195,7 +195,8 @@ class Derivative:
             if len(mats[0].args) != 2:
                 return None
             p, a = mats[0].args
-            f_rows, f_cols = _internal_shape(self.function)
+            of = self.gradient_of.mixed if self.gradient_of is not None else self.function
+            f_rows, f_cols = _internal_shape(of)
             x_rows, x_cols = self.context.symbols[self.wrt].shape
             if tuple(a.shape) != (f_rows, x_rows) or tuple(p.shape) != (f_cols, x_cols):
                 return None  # not of the form vec(A dX Pᵀ)
