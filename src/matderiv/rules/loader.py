@@ -20,6 +20,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -111,11 +112,20 @@ def parse_field(rule: Rule, fieldname: str) -> Any:
     >>> parse_field(rules.get("sm-trace-AXB"), "derivative").shape
     (m, n)
     """
-    text = getattr(rule, fieldname)
-    shapes: dict[str, Any] = {name: list(shape) for name, shape in rule.shapes.items()}
+    shapes = dict(rule.shapes)
     if fieldname == "linear_map":
-        shapes["d" + rule.wrt] = list(rule.shapes[rule.wrt])
-    return parse_typed(text, shapes, engine_assume(rule))
+        shapes["d" + rule.wrt] = rule.shapes[rule.wrt]
+    assume = engine_assume(rule)
+    return _parse(getattr(rule, fieldname), tuple(shapes.items()), tuple(assume.items()))
+
+
+@lru_cache(maxsize=8192)
+def _parse(
+    text: str,
+    shapes: tuple[tuple[str, tuple[str | int, ...]], ...],
+    assume: tuple[tuple[str, tuple[str, ...]], ...],
+) -> Any:
+    return parse_typed(text, {name: list(shape) for name, shape in shapes}, dict(assume))
 
 
 def _text(raw: Mapping[str, Any], key: str, path: Path, entry: str, required: bool) -> str | None:

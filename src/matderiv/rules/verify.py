@@ -126,11 +126,20 @@ class Verification:
 # ---- evaluating the rule's text -----------------------------------------------------------
 
 
+_COMPILED: dict[tuple[str, str, str, str], Any] = {}
+
+
 def _compiled(rule: Rule, fieldname: str) -> Any:
-    shapes: dict[str, tuple[str | int, ...]] = dict(rule.shapes)
-    if fieldname == "linear_map":
-        shapes["d" + rule.wrt] = rule.shapes[rule.wrt]
-    return _compile(getattr(rule, fieldname), tuple(shapes.items()))
+    """The numpy function of a field, compiled once from the loader's parse of it."""
+    from matderiv.rules.loader import parse_field
+
+    key = (rule.file, rule.id, fieldname, getattr(rule, fieldname))
+    fn = _COMPILED.get(key)
+    if fn is None:
+        parsed = parse_field(rule, fieldname)
+        fn = to_function(parsed.expr, parsed.context)
+        _COMPILED[key] = fn
+    return fn
 
 
 @lru_cache(maxsize=4096)
