@@ -207,6 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when a requested check fails, 2 on bad input.
+
+    Examples
+    --------
+    >>> main(["derive", "logdet(X)", "--wrt", "X", "--shape", "X=n,n", "--format", "latex"])
+    X^{-T}
+    % differential: \\operatorname{tr}\\left(X^{-1} dX\\right)
+    0
     """
     parser = build_parser()
     try:

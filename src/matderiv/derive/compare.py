@@ -205,6 +205,12 @@ def compare(
     -------
     Comparison
         Both results and their numeric status.
+
+    Examples
+    --------
+    >>> c = compare("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")})
+    >>> c.sympy_status, c.matderiv_ok
+    ('right', True)
     """
     start = time.perf_counter()
     d = derive(expr, wrt, shapes, assume)

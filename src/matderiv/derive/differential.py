@@ -50,7 +50,11 @@ RULES: dict[type, Rule] = {}
 
 
 def rule(*types: type) -> Callable[[Rule], Rule]:
-    """Register a differential rule for `types` (a decorator)."""
+    """Register a differential rule for `types` (a decorator).
+
+    >>> RULES[sp.Transpose] is _transpose
+    True
+    """
 
     def register(func: Rule) -> Rule:
         for t in types:

@@ -73,6 +73,13 @@ def random_inputs(
         Name -> array in the user's shape: ``spd`` as ``B Bᵀ/n + I``,
         ``symmetric`` as ``(B + Bᵀ)/2``, ``invertible`` as ``B + 2√n I``,
         ``positive`` entries in ``[0.5, 2)``.
+
+    Examples
+    --------
+    >>> from matderiv.expr import make_context
+    >>> v = random_inputs(make_context({"x": (4,)}, {"x": "positive"}), seed=1)
+    >>> bool((v["x"] > 0).all())
+    True
     """
     rng = np.random.default_rng(seed)
     dims = dimension_sizes(ctx, sizes)

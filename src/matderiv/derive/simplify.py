@@ -143,6 +143,13 @@ def readable(expr: Any, symmetric: Iterable[Any] = ()) -> Any:
     -------
     sympy.Basic
         An equal expression, usually shorter.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> A, x = sp.MatrixSymbol("A", 3, 3), sp.MatrixSymbol("x", 3, 1)
+    >>> print(readable(sp.MatAdd(sp.MatMul(A, x), sp.MatMul(A.T, x))))
+    (A + A.T)*x
     """
     symmetric = list(symmetric)
     out = expr.doit()

@@ -527,6 +527,16 @@ class NumpyFunction:
     Call it with the arrays as keyword arguments, in their numpy shapes
     (0-d scalars, 1-D vectors, 2-D matrices).  ``source`` is the same
     function as Python text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = to_function("outer(x, x)", {"x": ("n",)})
+    >>> f(x=np.array([1.0, 2.0]))
+    array([[1., 2.],
+           [2., 4.]])
+    >>> f.arg_names
+    ('x',)
     """
 
     context: Context

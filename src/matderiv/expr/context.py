@@ -75,7 +75,12 @@ class Context:
     assume: dict[str, frozenset[str]]
 
     def with_names(self, extra: Mapping[str, tuple[Any, ...]]) -> Context:
-        """A copy that also declares `extra` (user-level shapes with SymPy dims)."""
+        """A copy that also declares `extra` (user-level shapes with SymPy dims).
+
+        >>> ctx = make_context({"X": ("m", "n")})
+        >>> ctx.with_names({"dX": ctx.shapes["X"]}).symbols["dX"].shape
+        (m, n)
+        """
         shapes = dict(self.shapes)
         symbols = dict(self.symbols)
         for name, shape in extra.items():
