@@ -119,3 +119,9 @@ def test_integer_and_complex_inputs() -> None:
     z = f(x=np.array([1.0, 0, 0]) + 1e-20j, A=np.eye(3))
     assert np.iscomplexobj(z)
     assert np.isclose(z.imag, 2e-20)
+
+
+def test_a_dimension_used_as_a_number() -> None:
+    # ones(n) @ ones(n) is n: the size comes from the arrays
+    f = to_function("x * (ones(n) @ ones(n)) + sum(ones(n))", {"x": ("n",)})
+    assert np.allclose(f(x=np.array([1.0, 2.0, 3.0])), [6.0, 9.0, 12.0])

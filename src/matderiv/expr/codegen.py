@@ -408,7 +408,14 @@ def _kron_call(values: list[Any]) -> Any:
     return out
 
 
+def _is_dimension(node: Any) -> bool:
+    """Dimension names are positive integer symbols; user scalars are only real."""
+    return isinstance(node, sp.Symbol) and node.is_integer is True
+
+
 def _op_for(node: Any) -> Op:
+    if _is_dimension(node):  # a size used as a number, e.g. sum(ones(n)) = n
+        return Op((), lambda a, d: (d(node), _ATOM), lambda a, d: d(node))
     if isinstance(node, sp.MatrixSymbol | sp.Symbol):
         name = str(node.name)
         return Op((), lambda a, d: (name, _ATOM), lambda a, d: None)
@@ -514,6 +521,8 @@ def _dims_needed(roots: Iterable[Any]) -> set[Any]:
     dims: set[Any] = set()
     for root in roots:
         for node in sp.preorder_traversal(root):
+            if _is_dimension(node):
+                dims.add(node)
             if isinstance(node, sp.Identity | sp.ZeroMatrix | sp.OneMatrix | Commutation):
                 for d in node.shape if not isinstance(node, Commutation) else node.args:
                     dims |= set(sp.sympify(d).free_symbols)
@@ -554,7 +563,7 @@ class NumpyFunction:
         for op, node, kids in zip(
             self._program.ops, self._program.nodes, self._program.children, strict=True
         ):
-            if isinstance(node, sp.MatrixSymbol | sp.Symbol):
+            if isinstance(node, sp.MatrixSymbol | sp.Symbol) and not _is_dimension(node):
                 computed.append(values[str(node.name)])
             else:
                 computed.append(op.call([computed[k] for k in kids], lambda d: _dim_value(d, dims)))
