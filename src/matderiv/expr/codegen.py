@@ -520,7 +520,11 @@ def _dim_value(dim: Any, values: Mapping[Any, int]) -> int:
 def _dims_needed(roots: Iterable[Any]) -> set[Any]:
     dims: set[Any] = set()
     for root in roots:
-        for node in sp.preorder_traversal(root):
+        walk = sp.preorder_traversal(root)
+        for node in walk:
+            if isinstance(node, sp.MatrixSymbol):
+                walk.skip()  # its shape is known from its array
+                continue
             if _is_dimension(node):
                 dims.add(node)
             if isinstance(node, sp.Identity | sp.ZeroMatrix | sp.OneMatrix | Commutation):
