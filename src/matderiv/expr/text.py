@@ -207,9 +207,7 @@ _PRINTERS: dict[type, Callable[[Any], Txt]] = {
     ),
     ScalarOf: lambda n: _p(n.arg),
     Elementwise: lambda n: (
-        (f"np.heaviside({_p(n.arg)[0]}, 0)", _POSTFIX)
-        if n.name == "step"
-        else _call(n.name, n.arg)
+        (f"np.heaviside({_p(n.arg)[0]}, 0)", _POSTFIX) if n.name == "step" else _call(n.name, n.arg)
     ),
     Diag: lambda n: _call("diag", n.args[0]),
     Diagonal: lambda n: _call("diag", n.args[0]),
