@@ -141,6 +141,11 @@ class Derivative:
         inner = to_latex(self.function)
         if self.gradient_of is not None:
             return rf"\frac{{\partial^2}}{{\partial {var}^2}}\left({inner}\right)"
+        if self.form == "vec":
+            return (
+                rf"\frac{{\partial \operatorname{{vec}}\left({inner}\right)}}"
+                rf"{{\partial \operatorname{{vec}} {var}}}"
+            )
         return rf"\frac{{\partial}}{{\partial {var}}}\left({inner}\right)"
 
     def text(self, layout: Layout | str | None = None) -> str:
