@@ -283,3 +283,18 @@ def test_kronecker_and_diagonal_through_the_differential(
     text: str, wrt: str, shapes: dict[str, Any]
 ) -> None:
     assert derive(text, wrt, shapes).check(seed=0)
+
+
+def test_backprop_graph_of_seed_003() -> None:
+    """f = (x + y) max(y, z): df/dx = max(y, z), df/dy = max(y, z) + (x + y)[y > z], ..."""
+    shapes = {"x": (), "y": (), "z": ()}
+    point = {"x": 1.0, "y": 2.0, "z": 0.5}  # y > z: the max routes to y
+    grads = {
+        w: float(derive("(x + y) * np.maximum(y, z)", w, shapes).evaluate(**point)) for w in "xyz"
+    }
+    assert grads == {"x": 2.0, "y": 2.0 + 3.0, "z": 0.0}
+    point = {"x": 1.0, "y": -2.0, "z": 0.5}  # z > y: the max routes to z
+    grads = {
+        w: float(derive("(x + y) * np.maximum(y, z)", w, shapes).evaluate(**point)) for w in "xyz"
+    }
+    assert grads == {"x": 0.5, "y": 0.5, "z": -1.0}

@@ -287,7 +287,7 @@ def _step(node: Any, d: D) -> Any:
     return None  # zero almost everywhere
 
 
-@rule(sp.Function)
+@rule(sp.Function, sp.Max, sp.Min)
 def _function(node: Any, d: D) -> Any:
     if len(node.args) != 1 and not isinstance(node, sp.Max | sp.Min):
         raise UnsupportedError(f"no differential rule for the function {node.func}")

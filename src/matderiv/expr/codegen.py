@@ -273,10 +273,13 @@ def _elementwise_op(node: Any) -> Op:
 
 
 def _max_op(node: Any) -> Op:
-    args = [a for a in node.args if a != 0]
-    if len(args) != 1 or len(node.args) != 2:
-        raise UnsupportedError(f"no numpy code for {node}: only Max(z, 0) is supported")
-    return _unary(args[0], "np.maximum({0}, 0.0)", lambda z: np.maximum(z, 0.0), 0, _POSTFIX)
+    if len(node.args) != 2:
+        raise UnsupportedError(f"no numpy code for {node}: Max of two arguments only")
+    return Op(
+        tuple(node.args),
+        lambda a, d: (f"np.maximum({a[0][0]}, {a[1][0]})", _POSTFIX),
+        lambda a, d: np.maximum(a[0], a[1]),
+    )
 
 
 def _heaviside_op(node: Any) -> Op:

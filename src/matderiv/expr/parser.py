@@ -530,8 +530,12 @@ def _maximum(reader: _Reader, node: ast.Call) -> _Val:
                 ast.copy_location(inner, node)
                 val = _elementwise("relu")(reader, inner)
                 return _Val(val.expr, val.shape, reader.text(node))
+    if len(node.args) == 2:
+        a, b = (reader.read(arg) for arg in node.args)
+        if a.is_scalar and b.is_scalar:
+            return _Val(sp.Max(a.expr, b.expr), (), reader.text(node))
     raise reader.error(
-        "maximum is supported only as np.maximum(z, 0) (relu)",
+        "maximum is supported as np.maximum(z, 0) (relu) and for two scalars",
         node,
     )
 
