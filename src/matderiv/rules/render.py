@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,21 +35,31 @@ def text_latex(rule: Rule, fieldname: str, text: str | None = None) -> str:
     """LaTeX of a language field of `rule`, or of `text` read with that field's names.
 
     Uses the language's LaTeX printer when it has one, else SymPy's printer of the parsed
-    expression.
+    expression.  Memoized: the pages print each formula once per layout.
     """
-    from matderiv import expr as language
     from matderiv.rules.loader import engine_assume
 
     source = text if text is not None else getattr(rule, fieldname)
-    shapes: dict[str, Any] = {name: list(shape) for name, shape in rule.shapes.items()}
+    shapes = dict(rule.shapes)
     if fieldname == "linear_map":
-        shapes["d" + rule.wrt] = list(rule.shapes[rule.wrt])
-    parsed = language.parse(source, shapes, engine_assume(rule))
+        shapes["d" + rule.wrt] = rule.shapes[rule.wrt]
+    return _latex(source, tuple(shapes.items()), tuple(engine_assume(rule).items()))
+
+
+@lru_cache(maxsize=8192)
+def _latex(
+    source: str,
+    shapes: tuple[tuple[str, tuple[str | int, ...]], ...],
+    assume: tuple[tuple[str, tuple[str, ...]], ...],
+) -> str:
+    from matderiv.rules.loader import _parse
+
+    parsed = _parse(source, shapes, assume)
     try:
         from matderiv.expr.latex import to_latex
     except ImportError:  # the language's printer is optional; SymPy's is the fallback
-        return str(sp.latex(parsed))
-    return str(to_latex(parsed))
+        return str(sp.latex(parsed.expr))
+    return str(to_latex(parsed.expr))
 
 
 def _shapes(rule: Rule) -> tuple[tuple[int, ...], tuple[int, ...]]:
