@@ -16,71 +16,20 @@ Run: ``python benchmarks/bench_page_weight.py`` (after ``nox -s docs``), or ``no
 
 from __future__ import annotations
 
-import functools
-import gzip
 import statistics
 import sys
 from collections import Counter
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from playwright.sync_api import Browser, Request, sync_playwright
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "browser"))
 
 import sitecheck  # noqa: E402 - the browser suite's helpers, found through the path above
 
-BUDGET = 3_000_000  # bytes a page may transfer, math included
-KINDS = ("html", "css", "js", "fonts", "mathjax", "images", "other")
-
-
-def _kind(request: Request) -> str:
-    path = request.url.split("?")[0]
-    if "/_static/mathjax/" in path:
-        return "mathjax"  # the MathJax component and its woff fonts
-    kind = request.resource_type
-    if kind == "document":
-        return "html"
-    if kind == "stylesheet":
-        return "css"
-    if kind == "script" or path.endswith(".js"):
-        return "js"
-    if kind == "font":
-        return "fonts"
-    if kind == "image":
-        return "images"
-    return "other"
-
-
-@functools.cache
-def _gzipped(path: Path) -> int:
-    """Bytes of a file after gzip, as most static hosts would send it (headers not counted)."""
-    return len(gzip.compress(path.read_bytes(), compresslevel=6)) if path.is_file() else 0
-
-
-def measure(browser: Browser, base_url: str, page_path: str) -> Counter[str]:
-    """Bytes by kind that one cold visit of ``page_path`` transfers."""
-    blocked: list[str] = []
-    context = sitecheck.offline_context(browser, blocked, viewport=sitecheck.DESKTOP)
-    finished: list[Request] = []
-    page = context.new_page()
-    page.on("requestfinished", lambda request: finished.append(request))
-    page.goto(base_url + page_path, wait_until="load")
-    page.evaluate(
-        "async () => { if (window.MathJax?.startup?.promise) await MathJax.startup.promise;"
-        " await document.fonts.ready; }"
-    )
-    page.wait_for_load_state("networkidle")
-    weights: Counter[str] = Counter()
-    for request in finished:
-        sizes = request.sizes()
-        weights[_kind(request)] += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        weights["gzip"] += _gzipped(sitecheck.SITE / unquote(urlsplit(request.url).path[1:]))
-    context.close()
-    if blocked:
-        raise RuntimeError(f"{page_path} asked for the network: {blocked}")
-    return weights
+BUDGET = sitecheck.PAGE_BUDGET
+KINDS = sitecheck.WEIGHT_KINDS
 
 
 def main() -> int:
@@ -93,7 +42,7 @@ def main() -> int:
     with sitecheck.serve(site) as base_url, sync_playwright() as playwright:
         browser = sitecheck.launch(playwright)
         for page_path in pages:
-            first, second = (measure(browser, base_url, page_path) for _ in range(2))
+            first, second = (sitecheck.page_weight(browser, base_url, p) for p in [page_path] * 2)
             if first != second:
                 raise RuntimeError(f"{page_path}: two cold visits differ: {first} vs {second}")
             results[page_path] = first

@@ -8,12 +8,14 @@ download (``playwright install``) are never used.
 from __future__ import annotations
 
 import functools
+import gzip
 import html.parser
 import os
 import re
 import threading
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -238,6 +240,65 @@ def check_page(context: BrowserContext, base_url: str, page_path: str) -> PageRe
             "search results): keep math out of the page's first heading"
         )
     return report
+
+
+# ----------------------------------------------------------------------------------------
+# Page weight
+
+PAGE_BUDGET = 3_000_000  # bytes a page may transfer, math included
+WEIGHT_KINDS = ("html", "css", "js", "fonts", "mathjax", "images", "other")
+
+
+def _kind(request: Request) -> str:
+    path = request.url.split("?")[0]
+    if "/_static/mathjax/" in path:
+        return "mathjax"  # the MathJax component and its woff fonts
+    kind = request.resource_type
+    if kind == "document":
+        return "html"
+    if kind == "stylesheet":
+        return "css"
+    if kind == "script" or path.endswith(".js"):
+        return "js"
+    if kind == "font":
+        return "fonts"
+    if kind == "image":
+        return "images"
+    return "other"
+
+
+@functools.cache
+def _gzipped(path: Path) -> int:
+    """Bytes of a file after gzip, as most static hosts would send it (headers not counted)."""
+    return len(gzip.compress(path.read_bytes(), compresslevel=6)) if path.is_file() else 0
+
+
+def page_weight(browser: Browser, base_url: str, page_path: str) -> Counter[str]:
+    """Bytes by kind (:data:`WEIGHT_KINDS`) that one cold visit of ``page_path`` transfers.
+
+    Response bodies plus headers, as the browser counts them, after MathJax has typeset
+    the page and its fonts are in; ``weights["gzip"]`` estimates the same files gzipped.
+    """
+    blocked: list[str] = []
+    context = offline_context(browser, blocked, viewport=DESKTOP)
+    finished: list[Request] = []
+    page = context.new_page()
+    page.on("requestfinished", lambda request: finished.append(request))
+    page.goto(base_url + page_path, wait_until="load")
+    page.evaluate(
+        "async () => { if (window.MathJax?.startup?.promise) await MathJax.startup.promise;"
+        " await document.fonts.ready; }"
+    )
+    page.wait_for_load_state("networkidle")
+    weights: Counter[str] = Counter()
+    for request in finished:
+        sizes = request.sizes()
+        weights[_kind(request)] += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        weights["gzip"] += _gzipped(SITE / unquote(urlsplit(request.url).path[1:]))
+    context.close()
+    if blocked:
+        raise RuntimeError(f"{page_path} asked for the network: {blocked}")
+    return weights
 
 
 # ----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sitecheck
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
 WIDTHS = {"desktop": sitecheck.DESKTOP, "phone": sitecheck.PHONE}
 
@@ -144,4 +144,40 @@ def test_dark_mode_keeps_math_and_plots_legible(
     assert not unreadable, (
         f"{dark_page}: transparent figure(s) on a dark backdrop (dark text and axes vanish): "
         f"{[f['src'] for f in unreadable]}"
+    )
+
+
+def test_heaviest_pages_stay_within_the_weight_budget(browser: Browser, base_url: str) -> None:
+    """The three pages with the largest HTML, measured as benchmarks/bench_page_weight.py does.
+
+    Every page shares the theme's and MathJax's files, so the pages with the most HTML are
+    the heaviest; the benchmark measures them all and reports the median and maximum.
+    """
+    site = sitecheck.SITE
+    pages = sorted(
+        sitecheck.discover_pages(site), key=lambda p: (site / p).stat().st_size, reverse=True
+    )[:3]
+    weights = {p: sitecheck.page_weight(browser, base_url, p) for p in pages}
+    totals = {p: sum(w[k] for k in sitecheck.WEIGHT_KINDS) for p, w in weights.items()}
+    over = {p: f"{t / 1e6:.2f} MB" for p, t in totals.items() if t > sitecheck.PAGE_BUDGET}
+    assert not over, f"pages over the {sitecheck.PAGE_BUDGET / 1e6:.0f} MB budget: {over}"
+
+
+def test_icons_render_from_the_web_font(context: BrowserContext, base_url: str) -> None:
+    """The theme's icons draw without fontawesome.js (conf/light_icons.py drops it)."""
+    page = context.new_page()
+    page.goto(base_url + "index.html")
+    page.evaluate("document.fonts.ready")
+    icons = page.evaluate(
+        """() => Array.from(document.querySelectorAll('i[class*="fa-"]'))
+          .filter(i => i.getClientRects().length)
+          .map(i => ({cls: i.className, width: i.getBoundingClientRect().width,
+                      content: getComputedStyle(i, '::before').content,
+                      font: getComputedStyle(i, '::before').fontFamily}))"""
+    )
+    assert icons, "index.html: no visible icons found"
+    broken = [i for i in icons if i["width"] < 4 or i["content"] in ("none", "normal", '""')]
+    assert not broken, f"index.html: icons that do not draw: {broken}"
+    assert page.evaluate("document.fonts.check('900 16px \"Font Awesome 7 Free\"')"), (
+        "index.html: the Font Awesome web font did not load"
     )
