@@ -93,3 +93,16 @@ def test_python_dash_m() -> None:
     )
     assert bad.returncode == 2
     assert "unknown name 'q'" in bad.stderr
+
+
+def test_every_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["derive", "x.T @ A @ x", "--wrt", "x", "--shape", "x=n", "--shape", "A=n,n"]
+    assert main([*argv, "--layout", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "numerator    shape (1, n)" in out
+    assert "denominator  shape (n, 1)" in out
+    assert main(["derive", "X @ X", "--wrt", "X", "--shape", "X=n,n", "--layout", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "numerator    undefined" in out
+    assert "(n, n, n, n)" in out
+    assert main([*argv, "--layout", "all", "--format", "numpy"]) == 2

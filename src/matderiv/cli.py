@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from matderiv.errors import MatderivError
+from matderiv.errors import MatderivError, ShapeError
 from matderiv.rules import cli as rules_cli
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "main"]
@@ -86,8 +86,9 @@ def _derive_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--layout",
         default="mixed",
-        choices=["mixed", "numerator", "denominator"],
-        help="layout of the result (default: mixed, the gradient has the variable's shape)",
+        choices=["mixed", "numerator", "denominator", "all"],
+        help="layout of the result (default: mixed, the gradient has the variable's shape); "
+        "'all' lists every layout with its shape",
     )
     parser.add_argument(
         "--format",
@@ -116,35 +117,43 @@ def _run_derive(args: argparse.Namespace, out: TextIO) -> int:
 
     shapes = dict(args.shape)
     assume = {name: list(facts) for name, facts in args.assume}
+    every = args.layout == "all"
+    if every and args.format == "numpy":
+        raise ShapeError("--format numpy writes one function: choose one --layout, not 'all'")
+    layout = "mixed" if every else args.layout
     if args.hessian:
         d = hessian(args.expression, args.wrt, shapes, assume)
-        if args.layout != "mixed":
-            d = d.in_layout(args.layout)
+        if layout != "mixed":
+            d = d.in_layout(layout)
     else:
-        d = derive(args.expression, args.wrt, shapes, assume, layout=args.layout)
+        d = derive(args.expression, args.wrt, shapes, assume, layout=layout)
     what = "Hessian" if args.hessian else d.form
     if args.format == "numpy":
         out.write(d.numpy_source())
     elif args.format == "latex":
-        out.write(d.latex() + "\n")
+        for name, other in _layouts(d, every):
+            if isinstance(other, str):
+                out.write(f"% {name}: {other}\n")
+            else:
+                prefix = f"% {name} layout\n" if every else ""
+                out.write(prefix + other.latex() + "\n")
         out.write(f"% differential: {to_latex(d.differential)}\n")
     else:
         head = f"d/d{args.wrt} [{args.expression}]"
         if args.hessian:
             head = f"d²/d{args.wrt}² [{args.expression}]"
-        shape = d.expr.shape if d.layout != "mixed" or d.form == "vec" else None
-        shown = (
-            _describe_shape(shape)
-            if shape is not None
-            else _describe_shape(
-                d.in_shape
-                if d.form == "gradient"
-                else (d.expr.shape if d.form == "jacobian" else d.out_shape)
-            )
-        )
         vec_note = ", vec form: vec(dF) = J vec(dX)" if d.form == "vec" else ""
-        out.write(f"{head}  ({what}, {d.layout} layout{vec_note}, shape {shown})\n")
-        out.write(f"  = {d.text()}\n")
+        if every:
+            out.write(f"{head}  ({what}{vec_note})\n")
+            for name, other in _layouts(d, every):
+                if isinstance(other, str):
+                    out.write(f"  {name:12s} {other}\n")
+                else:
+                    out.write(f"  {name:12s} shape {_shown_shape(other):12s} = {other.text()}\n")
+        else:
+            shown = _shown_shape(d)
+            out.write(f"{head}  ({what}, {d.layout} layout{vec_note}, shape {shown})\n")
+            out.write(f"  = {d.text()}\n")
         out.write("differential:\n")
         out.write(f"  {to_text(d.differential)}\n")
     if args.check:
@@ -152,6 +161,31 @@ def _run_derive(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"check: {result}\n")
         return 0 if result else 1
     return 0
+
+
+def _shown_shape(d: Any) -> str:
+    """The shape of ``d.expr`` as the user's arrays have it (1-D vectors in mixed layout)."""
+    if d.form == "vec":
+        array = _describe_shape(tuple(d.out_shape) + tuple(d.in_shape))
+        return f"{_describe_shape(d.expr.shape)} (vec; array {array})"
+    if d.layout != "mixed":
+        return _describe_shape(d.expr.shape)
+    if d.form == "gradient":
+        return _describe_shape(d.in_shape)
+    return _describe_shape(d.expr.shape if d.form == "jacobian" else d.out_shape)
+
+
+def _layouts(d: Any, every: bool) -> list[tuple[str, Any]]:
+    """``[(layout, Derivative or why it is undefined)]``: one entry, or every layout."""
+    if not every:
+        return [(str(d.layout), d)]
+    out: list[tuple[str, Any]] = []
+    for name in ("mixed", "numerator", "denominator"):
+        try:
+            out.append((name, d.in_layout(name)))
+        except ShapeError as err:
+            out.append((name, "undefined: " + str(err).splitlines()[0]))
+    return out
 
 
 #: The subcommands, in the order ``matderiv --help`` lists them.

@@ -409,7 +409,17 @@ def _in_layout(d: Derivative, layout: Layout) -> Any:
     if layout is Layout.MIXED:
         return d.mixed
     # let matderiv.layout say whether the layout exists for this pair of kinds
-    derivative_shape(tuple(2 for _ in d.out_shape), tuple(3 for _ in d.in_shape), layout)
+    try:
+        derivative_shape(tuple(2 for _ in d.out_shape), tuple(3 for _ in d.in_shape), layout)
+    except ShapeError:
+        kinds = ("scalar", "vector", "matrix")
+        raise ShapeError(
+            f"{layout.value} layout has no {kinds[len(d.out_shape)]}-by-"
+            f"{kinds[len(d.in_shape)]} derivative (output shape {format_shape(d.out_shape)}, "
+            f"input shape {format_shape(d.in_shape)}); what exists: the mixed layout "
+            f"(evaluate() gives the array of shape {format_shape(d.out_shape + d.in_shape)}), "
+            "the vec (Kronecker) matrix that expr holds, and the linear map .differential"
+        ) from None
     if _transposes(d.form, d.out_shape, d.in_shape, layout):
         return d.mixed.T.doit() if isinstance(d.mixed, sp.MatrixExpr) else d.mixed
     return d.mixed
