@@ -404,5 +404,11 @@ def part_pages(site: Path, title: str) -> list[str]:
         if re.search(title, page_title(site, index.relative_to(site).as_posix()), re.I):
             folder = index.parent.relative_to(site).as_posix()
             pages = [p for p in discover_pages(site) if p.startswith(folder + "/")]
-            return sorted(pages, key=lambda p: (p != f"{folder}/index.html", p))
+            # in the order the part's index lists them (its toctree), the rest alphabetically
+            listed = re.findall(r'href="([^"#]+\.html)', index.read_text(encoding="utf-8"))
+            order = {f"{folder}/{href}": i for i, href in reversed(list(enumerate(listed)))}
+            return sorted(
+                pages,
+                key=lambda p: (p != f"{folder}/index.html", order.get(p, len(order)), p),
+            )
     return []
