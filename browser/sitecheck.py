@@ -53,7 +53,7 @@ ALLOWED_CONSOLE_ERRORS: list[tuple[re.Pattern[str], str]] = [
      "duplicate of the HTTP-status check, which names the URL"),
     # A request this suite aborts (outside 127.0.0.1) is logged by Chromium as well; the
     # request itself is reported as a failure by the request listeners.
-    (re.compile(r"^Failed to load resource: net::ERR_FAILED"),
+    (re.compile(r"^Failed to load resource: net::ERR_BLOCKED_BY_CLIENT"),
      "duplicate of the blocked-request check, which names the URL"),
 ]  # fmt: skip
 

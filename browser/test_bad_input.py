@@ -1,5 +1,5 @@
-"""Bad input: a page with broken math, raw TeX, a dead internal link or a JavaScript error makes
-the browser check fail, and the failure names the page.
+"""Bad input: a page with broken math, raw TeX, a dead internal link, a request for the network
+or a JavaScript error makes the browser check fail, and the failure names the page.
 
 Faults are injected into a copy of the built site (so the pages carry the real theme, scripts
 and MathJax), then this suite's page test runs on the copy in a subprocess, exactly as
@@ -60,6 +60,12 @@ FAULTS = {
             "</article>", '<p><a href="index.html#no-such-section">gone</a></p></article>', 1
         ),
         "dead internal link: index.html#no-such-section",
+    ),
+    "external.html": (
+        lambda html: html.replace(
+            "</article>", '<img src="https://cdn.example.com/logo.png" alt=""></article>', 1
+        ),
+        "blocked request outside 127.0.0.1: https://cdn.example.com/logo.png",
     ),
     "js-error.html": (
         lambda html: html.replace(
