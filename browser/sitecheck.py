@@ -149,11 +149,13 @@ async () => {
   const mathElements = Array.from(document.querySelectorAll('.math'));
   const result = {mathElements: mathElements.length, mathjax: false, untypeset: [],
                   errors: [], rawTex: [], links: []};
+  const within = (promise, ms) =>
+    Promise.race([promise.then(() => true), new Promise((ok) => setTimeout(() => ok(false), ms))]);
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     result.mathjax = true;
-    await MathJax.startup.promise;
+    result.typesetInTime = await within(MathJax.startup.promise, 20000);
   }
-  await document.fonts.ready;
+  result.fontsInTime = await within(document.fonts.ready, 20000);
   for (const el of mathElements) {
     if (!el.querySelector('mjx-container')) {
       result.untypeset.push(el.textContent.trim().slice(0, 80));
@@ -226,6 +228,10 @@ def check_page(context: BrowserContext, base_url: str, page_path: str) -> PageRe
         page.close()
     report.math_elements = found["mathElements"]
     report.links = found["links"]
+    if found["mathjax"] and not found["typesetInTime"]:
+        problems.append("MathJax did not finish typesetting within 20 s")
+    if not found["fontsInTime"]:
+        problems.append("the page's web fonts did not load within 20 s")
     if report.math_elements and not found["mathjax"]:
         problems.append(f"{report.math_elements} math element(s) but MathJax did not load")
     if found["untypeset"]:
@@ -360,16 +366,10 @@ class LinkChecker:
 
 
 def wait_for_search_results(page: Page, timeout_ms: float = 15000) -> list[str]:
-    """On Sphinx's search page, wait until the search finished; return the result titles."""
+    """On Sphinx's search page, wait until the search has finished; return the result titles."""
     page.wait_for_function(
-        "() => document.querySelector('#search-results .search-summary') !== null "
-        "&& !document.querySelector('#search-progress')?.textContent.includes('Preparing')",
-        timeout=timeout_ms,
-    )
-    page.wait_for_function(
-        "() => { const s = document.querySelector('#search-results .search-summary');"
-        " return s && !/searching/i.test(s.textContent) && "
-        "(document.querySelector('#search-results h2')?.textContent || '') !== 'Searching'; }",
+        "() => /Search finished|did not match/.test("
+        "document.querySelector('#search-results .search-summary')?.textContent || '')",
         timeout=timeout_ms,
     )
     titles: list[str] = page.eval_on_selector_all(
