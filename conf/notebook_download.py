@@ -10,9 +10,12 @@ context, so the theme's menu shows an ``.ipynb`` entry beside the ``.md`` source
 from __future__ import annotations
 
 import shutil
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+import nbformat
+from jupyter_cache import get_cache
 from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.application import Sphinx
 
@@ -28,8 +31,25 @@ def _offer_notebook(
         return
     target = Path(app.outdir, "_sources", *f"{pagename}.ipynb".split("/"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(executed, target)
+    config = app.env.mystnb_config
+    if config.execution_mode == "cache":
+        _write_from_cache(executed, target, config.execution_cache_path)
+    else:
+        shutil.copyfile(executed, target)
     context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _write_from_cache(executed: Path, target: Path, cache_path: str) -> None:
+    """Write the notebook with its outputs merged from the jupyter-cache.
+
+    In ``cache`` mode myst-nb 1.4 writes a page served from the cache *without* its outputs
+    (it writes the notebook it read, not the one it merged the cached outputs into), so the
+    outputs are merged here.  ``force`` mode (nox and CI) writes the executed notebook.
+    """
+    notebook = nbformat.read(executed, as_version=4)
+    with suppress(KeyError):  # not in the cache: keep the notebook as myst-nb wrote it
+        _, notebook = get_cache(cache_path).merge_match_into_notebook(notebook)
+    nbformat.write(notebook, target)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
