@@ -13,6 +13,7 @@ def test_family_page_has_every_rule_with_anchor_and_verification(family: str) ->
     text = family_markdown(family, instances=1)
     for rule in rules.family(family):
         assert f"(rule-{rule.id})=" in text
+        assert f"```{{index}} single: {rule.title}; {family}\n```" in text
     checked = text.count("**Verified in this build**")
     pending = text.count("**Not verified yet**")
     assert checked + pending == len(rules.family(family))

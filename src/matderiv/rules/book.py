@@ -180,9 +180,15 @@ def _verification_text(rule: Rule, v: Verification) -> str:
     return "**Verified in this build**: " + "; ".join(parts) + f" ({v.seconds * 1000:.0f} ms)."
 
 
+def _index_term(title: str) -> str:
+    """`title` as the main term of a ``single:`` index entry (``;`` separates subentries)."""
+    return title.replace(";", ",").lstrip("!")
+
+
 def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
     """MyST text of one identity (anchor, formula tabs, shapes, references, check)."""
     lines = [f"(rule-{rule.id})=", f"## {rule.title}", "",
+             f"```{{index}} single: {_index_term(rule.title)}; {rule.family}", "```", "",
              f"`{rule.id}` · {rule.family}", ""]
     if "expr" not in rule.pending:
         lines += [f"$$ f = {text_latex(rule, 'expr')}, \\qquad "
