@@ -77,11 +77,23 @@ nitpick_ignore = [
     ("py:class", "sympy.core.expr.Expr"),
     ("py:class", "sympy.matrices.expressions.matexpr.MatrixExpr"),
     ("py:class", "MatrixExpr"),
+    ("py:class", "sympy.core.symbol.Symbol"),
     # the standard library's docs are not fetched either
     ("py:class", "argparse.ArgumentParser"),
     ("py:class", "argparse._SubParsersAction"),
+    ("py:class", "argparse.Namespace"),
     ("py:class", "pathlib.Path"),
     ("py:class", "enum.StrEnum"),
+    ("py:class", "collections.abc.Callable"),
+    ("py:class", "collections.abc.Iterable"),
+    ("py:class", "collections.abc.Mapping"),
+    ("py:class", "collections.abc.Sequence"),
+    ("py:data", "typing.Any"),
+    ("py:data", "typing.Literal"),
+    ("py:data", "typing.Union"),
+    ("py:data", "Ellipsis"),  # tuple[int, ...] in signatures
+    # a private field shows in the signature of the NumpyFunction dataclass; not API
+    ("py:class", "matderiv.expr.codegen._Program"),
 ]
 nitpick_ignore_regex = [
     # private names and type variables of numpy's typing stubs

@@ -74,7 +74,7 @@ class Derivative:
     wrt
         The variable's name.
     form
-        How `expr` represents the map: one of :data:`FORMS`.  In ``"vec"`` form
+        How `expr` represents the map: one of :data:`~matderiv.derive.api.FORMS`.  In ``"vec"`` form
         `expr` is the Kronecker-form matrix ``J`` with ``vec(dF) = J vec(dX)``,
         and :meth:`evaluate` returns the generalized (mixed) Jacobian array.
     out_shape, in_shape

@@ -195,7 +195,7 @@ def compare(
     Parameters
     ----------
     expr, wrt, shapes, assume
-        As for :func:`~matderiv.derive.api.derive`.
+        As for :func:`~matderiv.derive.derive`.
     seed
         Seed of the random point.
     time_limit

@@ -166,7 +166,7 @@ def make_context(
     shapes
         Name -> shape (tuple of ints or dimension names; ``()`` for a scalar).
     assume
-        Name -> assumption or list of assumptions (see :data:`ASSUMPTIONS`).
+        Name -> assumption or list of assumptions (see :data:`~matderiv.expr.context.ASSUMPTIONS`).
 
     Returns
     -------

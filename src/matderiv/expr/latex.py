@@ -1,6 +1,6 @@
 """LaTeX for matderiv expressions, in the book's notation.
 
-SymPy's LaTeX printer with the nodes of :mod:`matderiv.expr.nodes` added and
+SymPy's LaTeX printer with the nodes of ``matderiv.expr.nodes`` added and
 a few matrix-calculus habits: ``X^{-T}`` for the inverse transpose,
 ``\\det X``, ``\\operatorname{tr}``, ``\\odot`` for the Hadamard product,
 ``I`` for the identity and ``\\mathbf{1}`` for a vector or matrix of ones.

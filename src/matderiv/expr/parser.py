@@ -43,7 +43,7 @@ class Parsed:
     Attributes
     ----------
     expr
-        The SymPy expression (internal representation, see :mod:`matderiv.expr.nodes`).
+        The SymPy expression (internal representation, see ``matderiv.expr.nodes``).
     shape
         The numpy shape of the value: ``()``, ``(n,)`` or ``(m, n)`` with SymPy dims.
     context
@@ -804,7 +804,7 @@ def parse(
     """Parse an expression of the language into a SymPy expression.
 
     Vectors become ``(n, 1)`` matrix expressions, scalars SymPy scalars
-    (see :mod:`matderiv.expr.nodes`); use :func:`parse_typed` to also get
+    (see ``matderiv.expr.nodes``); use :func:`parse_typed` to also get
     the numpy shape.
 
     Parameters
@@ -814,7 +814,7 @@ def parse(
     shapes
         Name -> shape: a tuple of ints or dimension names, ``()`` for a scalar.
     assume
-        Name -> assumption, see :data:`matderiv.expr.context.ASSUMPTIONS`.
+        Name -> assumption, see :data:`~matderiv.expr.context.ASSUMPTIONS`.
 
     Returns
     -------

@@ -1,11 +1,11 @@
 """Numeric derivatives and the derivative checker.
 
-- :mod:`matderiv.numeric.differences`: :func:`jacobian`, :func:`gradient`,
+- ``matderiv.numeric.differences``: :func:`jacobian`, :func:`gradient`,
   :func:`hessian`, :func:`jvp` by forward, central, Richardson or complex-step
   differences.
-- :mod:`matderiv.numeric.check`: :func:`check_derivative` and
+- ``matderiv.numeric.check``: :func:`check_derivative` and
   :func:`assert_derivative`, with :class:`CheckResult`.
-- :mod:`matderiv.numeric.diagnosis`: what kind of mistake a wrong derivative is.
+- ``matderiv.numeric.diagnosis``: what kind of mistake a wrong derivative is.
 """
 
 from __future__ import annotations

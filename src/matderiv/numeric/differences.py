@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 Method = Literal["forward", "central", "complex", "richardson"]
+#: The names of the differencing methods, as accepted by ``method=``.
 METHODS: tuple[str, ...] = get_args(Method)
 
 _EPS = float(np.finfo(np.float64).eps)

@@ -90,7 +90,7 @@ def family(name: str) -> tuple[Rule, ...]:
     Raises
     ------
     CatalogError
-        If `name` is not one of :data:`FAMILIES`.
+        If `name` is not one of :data:`~matderiv.rules.model.FAMILIES`.
 
     Examples
     --------

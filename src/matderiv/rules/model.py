@@ -66,13 +66,13 @@ class Rule:
     title
         One line naming the identity.
     family
-        One of :data:`FAMILIES`.
+        One of :data:`~matderiv.rules.model.FAMILIES`.
     expr, wrt
         The expression (language text) and the name it is differentiated by.
     shapes
         Name -> shape of dimension names (``()`` scalar, ``("n",)`` vector, ``("m", "n")`` matrix).
     assume
-        Name -> assumptions (see :data:`ASSUMPTIONS`).
+        Name -> assumptions (see :data:`~matderiv.rules.model.ASSUMPTIONS`).
     derivative
         The stated derivative in MIXED layout, as language text (``None`` when the mixed
         array has more than two axes); for the second-order family, the second derivative.
@@ -92,7 +92,7 @@ class Rule:
     sizes
         Explicit dimension sizes for the random instances (default: several non-square sizes).
     requires
-        Functions from :data:`LANGUAGE_PENDING` the rule uses.
+        Functions from :data:`~matderiv.rules.model.LANGUAGE_PENDING` the rule uses.
     file
         The data file the rule came from.
     pending
@@ -169,6 +169,11 @@ class Rule:
         ----------
         layout
             ``"mixed"``, ``"numerator"``, ``"denominator"`` or ``"vec"``.
+
+        Returns
+        -------
+        str
+            The LaTeX of the derivative (without ``$`` delimiters).
 
         Raises
         ------

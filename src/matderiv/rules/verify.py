@@ -2,7 +2,7 @@
 
 1. **Finite differences.**  Every stated form (the mixed array ``derivative``, the vec matrix
    ``derivative_vec``, the differential ``linear_map``) is checked with
-   :func:`matderiv.numeric.check.check_derivative` at random inputs that satisfy the
+   :func:`matderiv.numeric.check_derivative` at random inputs that satisfy the
    assumptions, at several sizes (second derivatives against :func:`matderiv.numeric.hessian`).
    For a variable that is symmetric (or diagonal) the function is differentiated on that
    subspace, ``V -> f(P(V))``.
