@@ -199,6 +199,9 @@ def test_latex_and_repr_latex() -> None:
     assert html.startswith("$")
     assert html.endswith("$")
     assert r"\partial" in html
+    # the variable on the left-hand side is typeset like everywhere else (Theta -> \Theta)
+    theta = derive("trace(A @ Theta)", "Theta", {"A": ("n", "n"), "Theta": ("n", "n")})
+    assert r"{\partial \Theta}" in theta._repr_latex_()
 
 
 def test_text_round_trips_through_the_parser() -> None:

@@ -137,7 +137,7 @@ class Derivative:
         return f"$\\displaystyle {lhs} = {self.latex()}$"
 
     def _lhs_latex(self) -> str:
-        var = self.wrt
+        var = to_latex(self.context.symbols[self.wrt])
         inner = to_latex(self.function)
         if self.gradient_of is not None:
             return rf"\frac{{\partial^2}}{{\partial {var}^2}}\left({inner}\right)"
