@@ -75,7 +75,24 @@ CASES: list[tuple[str, Callable[[V], Any]]] = [
     ("x @ x * (A @ x)", lambda v: (v["x"] @ v["x"]) * (v["A"] @ v["x"])),
     ("np.exp(c) * c ** 2 - np.tanh(c)", lambda v: np.exp(v["c"]) * v["c"] ** 2 - np.tanh(v["c"])),
     ("sigmoid(c) + sum(X) / c", lambda v: _sigmoid(v["c"]) + np.sum(v["X"]) / v["c"]),
+    ("kron(A, X)", lambda v: np.kron(v["A"], v["X"])),
+    ("kron(x, y)", lambda v: np.kron(v["x"], v["y"])),
+    ("kron(x, X)", lambda v: np.kron(v["x"], v["X"])),
+    ("kron(X, y) + 1", lambda v: np.kron(v["X"], v["y"]) + 1),
+    ("kron(X.T, x).T", lambda v: np.kron(v["X"].T, v["x"]).T),
+    ("vec(X)", lambda v: v["X"].reshape(-1, order="F")),
+    ("commutation(m, n) @ vec(X)", lambda v: v["X"].T.reshape(-1, order="F")),
+    ("commutation(n, m) @ kron(A, X)", lambda v: _commutation(3, 4) @ np.kron(v["A"], v["X"])),
 ]
+
+
+def _commutation(m: int, n: int) -> Any:
+    """The commutation matrix by its definition, entry by entry (an oracle for the codegen)."""
+    k = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0  # vec(Xᵀ)[i n + j] = Xᵀ[j, i] = X[i, j] = vec(X)[j m + i]
+    return k
 
 
 @pytest.mark.parametrize(("text", "oracle"), CASES, ids=[c[0] for c in CASES])

@@ -108,7 +108,7 @@ class Vec(sp.MatrixExpr):  # type: ignore[misc]
 
 
 class Commutation(sp.MatrixExpr):  # type: ignore[misc]
-    """The commutation matrix ``K(m, n)``: ``K vec(X) = vec(X.T)`` for X (m, n)."""
+    """The commutation matrix ``commutation(m, n)``: ``K vec(X) = vec(X.T)`` for X (m, n)."""
 
     def __new__(cls, m: Any, n: Any) -> Commutation:
         return super().__new__(cls, sp.sympify(m), sp.sympify(n))  # type: ignore[no-any-return]
@@ -120,7 +120,7 @@ class Commutation(sp.MatrixExpr):  # type: ignore[misc]
 
     def _sympystr(self, printer: Any) -> str:
         m, n = self.args
-        return f"K({printer._print(m)}, {printer._print(n)})"
+        return f"commutation({printer._print(m)}, {printer._print(n)})"
 
 
 class _ScalarNode(sp.Expr):  # type: ignore[misc]

@@ -27,7 +27,18 @@ from matderiv.errors import ParseError, ShapeError, UnsupportedError
 from matderiv.expr._guard import internal_errors
 from matderiv.expr.context import Context, ShapeSpec, format_shape, make_context
 from matderiv.expr.functions import ELEMENTWISE
-from matderiv.expr.nodes import Diag, Diagonal, LogDet, LogSumExp, Norm, ScalarOf, Softmax, SumAll
+from matderiv.expr.nodes import (
+    Commutation,
+    Diag,
+    Diagonal,
+    LogDet,
+    LogSumExp,
+    Norm,
+    ScalarOf,
+    Softmax,
+    SumAll,
+    Vec,
+)
 
 __all__ = ["FUNCTIONS", "Parsed", "parse", "parse_typed", "user_shape"]
 
@@ -579,11 +590,37 @@ def _matmul_call(reader: _Reader, node: ast.Call) -> _Val:
 
 
 def _kron(reader: _Reader, node: ast.Call) -> _Val:
+    # numpy's rules: two 1-D arrays give a 1-D array; a 1-D array next to a matrix
+    # is a row (its shape is padded in front to (1, n)).
     a, b = reader.args(node, 2, "kron")
-    if len(a.shape) != 2 or len(b.shape) != 2:
-        raise ShapeError(f"kron needs two matrices, got {a.describe()} and {b.describe()}")
-    shape = (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1])
-    return _Val(sp.KroneckerProduct(a.expr, b.expr), shape, reader.text(node))
+    if a.is_scalar or b.is_scalar:
+        raise ShapeError(
+            f"kron needs two vectors or matrices, got {a.describe()} and {b.describe()}"
+        )
+    text = reader.text(node)
+    if len(a.shape) == 1 and len(b.shape) == 1:
+        return _Val(sp.KroneckerProduct(a.expr, b.expr), (a.shape[0] * b.shape[0],), text)
+    left = a.expr.T if len(a.shape) == 1 else a.expr
+    right = b.expr.T if len(b.shape) == 1 else b.expr
+    shape = (left.shape[0] * right.shape[0], left.shape[1] * right.shape[1])
+    return _Val(sp.KroneckerProduct(left, right), shape, text)
+
+
+def _vec(reader: _Reader, node: ast.Call) -> _Val:
+    (arg,) = reader.args(node, 1, "vec")
+    if len(arg.shape) != 2:
+        raise ShapeError(f"vec needs a matrix, got {arg.describe()}")
+    return _Val(Vec(arg.expr), (arg.shape[0] * arg.shape[1],), reader.text(node))
+
+
+def _commutation(reader: _Reader, node: ast.Call) -> _Val:
+    if len(node.args) != 2:
+        raise reader.error(
+            "commutation(m, n) takes two dimensions: K vec(X) = vec(X.T) for X of shape (m, n)",
+            node,
+        )
+    m, n = (reader.dimension(arg) for arg in node.args)
+    return _Val(Commutation(m, n), (m * n, m * n), reader.text(node))
 
 
 def _matrix_power(reader: _Reader, node: ast.Call) -> _Val:
@@ -650,6 +687,8 @@ FUNCTIONS: dict[str, _Handler] = {
     "matmul": _matmul_call,
     "matrix_power": _matrix_power,
     "kron": _kron,
+    "vec": _vec,
+    "commutation": _commutation,
     "eye": _eye,
     "identity": _eye,
     "ones": _filled("ones", sp.OneMatrix),

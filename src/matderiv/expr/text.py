@@ -171,6 +171,20 @@ def _transpose(node: Any) -> Txt:
     return (f"{_wrap(_p(node.arg), _POSTFIX)}.T", _POSTFIX)
 
 
+def _kron(node: Any) -> Txt:
+    # Vectors print as 1-D arrays, which np.kron treats as rows next to a matrix; a
+    # column (or a product of columns) is written through (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ or as an outer product.
+    *init, b = node.args
+    a = init[0] if len(init) == 1 else sp.KroneckerProduct(*init)
+    if (_is_col(a) and _is_col(b)) or not (_is_col(a) or _is_col(b)):
+        return _call("kron", a, b)
+    if _is_col(a) and _is_row(b):
+        return _call("outer", a, b.T)
+    if _is_row(a) and _is_col(b):
+        return _call("outer", b, a.T)
+    return (f"{_wrap(_call('kron', a.T, b.T), _POSTFIX)}.T", _POSTFIX)
+
+
 def _dims(shape: tuple[Any, Any]) -> str:
     if shape[1] == 1:
         return str(shape[0])
@@ -211,9 +225,9 @@ _PRINTERS: dict[type, Callable[[Any], Txt]] = {
     ),
     Diag: lambda n: _call("diag", n.args[0]),
     Diagonal: lambda n: _call("diag", n.args[0]),
-    sp.KroneckerProduct: lambda n: _call("kron", *n.args),
+    sp.KroneckerProduct: lambda n: _kron(n),
     Vec: lambda n: _call("vec", n.arg),
-    Commutation: lambda n: (f"K({n.args[0]}, {n.args[1]})", _POSTFIX),
+    Commutation: lambda n: (f"commutation({n.args[0]}, {n.args[1]})", _POSTFIX),
     sp.Identity: lambda n: (f"eye({n.rows})", _POSTFIX),
     sp.ZeroMatrix: lambda n: (f"zeros({_dims(n.shape)})", _POSTFIX),
     sp.OneMatrix: lambda n: (f"ones({_dims(n.shape)})", _POSTFIX),
