@@ -49,10 +49,11 @@ ASSUMPTIONS: dict[str, str] = {
     "orthogonal": "QᵀQ = I (sampled as the Q factor of a Gaussian matrix)",
 }
 
-#: Functions the catalog uses that the expression language does not have yet (see
-#: /work/catalog-needs.md).  A rule lists the ones it needs in ``requires``; a field that
-#: calls one of them is *pending* until the language has it, and is reported as such.
-LANGUAGE_PENDING: tuple[str, ...] = ("kron", "commutation", "abs")
+#: Functions the catalog may use that the expression language does not have yet.  A rule
+#: lists the ones it needs in ``requires``; a field that calls one of them is *pending* until
+#: the language has it, and is reported as such.  (``kron``, ``commutation`` and ``vec`` were
+#: here until the language gained them.)
+LANGUAGE_PENDING: tuple[str, ...] = ("abs",)
 
 
 @dataclass(frozen=True)
