@@ -18,19 +18,19 @@ column vector the 2-D shape ``(n, 1)``, never ``(n,)``: the shape alone tells
 which layout an array is in.  With ``y ∈ R^m``, ``x ∈ R^n``, ``Y ∈ R^{m×n}``,
 ``X ∈ R^{p×q}``:
 
-=========================  ===============  ================  ==================
-pair                       mixed            numerator         denominator
-=========================  ===============  ================  ==================
-scalar by scalar           ``()``           ``()``            ``()``
-vector ``y`` by scalar     ``(m,)``         ``(m, 1)``        ``(1, m)``
-matrix ``Y`` by scalar     ``(m, n)``       ``(m, n)``        ``(n, m)`` [*]_
-scalar by vector ``x``     ``(n,)``         ``(1, n)``        ``(n, 1)``
-vector by vector           ``(m, n)``       ``(m, n)``        ``(n, m)``
-scalar by matrix ``X``     ``(p, q)``       ``(q, p)``        ``(p, q)``
-matrix by vector           ``(m, n, n)``    undefined         undefined
-vector by matrix           ``(m, p, q)``    undefined         undefined
-matrix by matrix           ``(m, n, p, q)`` undefined         undefined
-=========================  ===============  ================  ==================
+=========================  ================  ================  ==================
+pair                       mixed             numerator         denominator
+=========================  ================  ================  ==================
+scalar by scalar           ``()``            ``()``            ``()``
+vector ``y`` by scalar     ``(m,)``          ``(m, 1)``        ``(1, m)``
+matrix ``Y`` by scalar     ``(m, n)``        ``(m, n)``        ``(n, m)`` [*]_
+scalar by vector ``x``     ``(n,)``          ``(1, n)``        ``(n, 1)``
+vector by vector           ``(m, n)``        ``(m, n)``        ``(n, m)``
+scalar by matrix ``X``     ``(p, q)``        ``(q, p)``        ``(p, q)``
+matrix by vector           ``(m, n, n)``     undefined         undefined
+vector by matrix           ``(m, p, q)``     undefined         undefined
+matrix by matrix           ``(m, n, p, q)``  undefined         undefined
+=========================  ================  ================  ==================
 
 .. [*] Wikipedia defines the matrix-by-scalar derivative in numerator layout
    only; matderiv takes the denominator form to be its transpose, the rule
