@@ -92,8 +92,9 @@ def browser(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark script under benchmarks/ (or the ones named after ``--``)."""
-    # bench_page_weight.py drives chromium through Playwright (the browser group)
-    _install(session, "test", "docs", "browser")
+    # bench_page_weight.py drives chromium through Playwright (the browser group);
+    # bench_codegen.py compares with autograd (the bench group; never a matderiv dependency)
+    _install(session, "test", "docs", "browser", "bench")
     scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
     for script in scripts:
         session.run("python", script)
