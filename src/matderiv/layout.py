@@ -23,7 +23,7 @@ pair                       mixed             numerator         denominator
 =========================  ================  ================  ==================
 scalar by scalar           ``()``            ``()``            ``()``
 vector ``y`` by scalar     ``(m,)``          ``(m, 1)``        ``(1, m)``
-matrix ``Y`` by scalar     ``(m, n)``        ``(m, n)``        ``(n, m)`` [*]_
+matrix ``Y`` by scalar     ``(m, n)``        ``(m, n)``        ``(n, m)`` (†)
 scalar by vector ``x``     ``(n,)``          ``(1, n)``        ``(n, 1)``
 vector by vector           ``(m, n)``        ``(m, n)``        ``(n, m)``
 scalar by matrix ``X``     ``(p, q)``        ``(q, p)``        ``(p, q)``
@@ -32,9 +32,9 @@ vector by matrix           ``(m, p, q)``     undefined         undefined
 matrix by matrix           ``(m, n, p, q)``  undefined         undefined
 =========================  ================  ================  ==================
 
-.. [*] Wikipedia defines the matrix-by-scalar derivative in numerator layout
-   only; matderiv takes the denominator form to be its transpose, the rule
-   that relates the two layouts everywhere else.
+(†) Wikipedia defines the matrix-by-scalar derivative in numerator layout
+only; matderiv takes the denominator form to be its transpose, the rule that
+relates the two layouts everywhere else.
 
 The mixed layout exists for every pair and any tensor rank; it is the layout
 of ``jax.jacobian``, the Matrix Cookbook and matrixcalculus.org, and in it the
