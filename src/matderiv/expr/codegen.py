@@ -237,8 +237,9 @@ def _mul_op(node: Any) -> Op:
 
 
 def _pow_op(node: Any) -> Op:
+    """Scalar powers and elementwise (Hadamard) powers: both are numpy's ``**``."""
     base, exponent = node.args
-    if exponent == sp.Rational(1, 2):
+    if exponent == sp.Rational(1, 2) and isinstance(node, sp.Pow):
         return _unary(base, "np.sqrt({0})", np.sqrt, 0, _POSTFIX)
     if exponent == -1:
         return Op(
@@ -288,21 +289,6 @@ def _heaviside_op(node: Any) -> Op:
     )
 
 
-def _hadamard_power_op(node: Any) -> Op:
-    base, exponent = node.args
-    if exponent == -1:
-        return Op(
-            (base,),
-            lambda a, d: (f"1 / {_wrap(a[0], _PRODUCT + 1)}", _PRODUCT),
-            lambda a, d: 1 / a[0],
-        )
-    return Op(
-        (base, exponent),
-        lambda a, d: (f"{_wrap(a[0], _POWER + 1)} ** {_wrap(a[1], _POWER)}", _POWER),
-        lambda a, d: a[0] ** a[1],
-    )
-
-
 def _matpow_op(node: Any) -> Op:
     base, k = node.args
     k = int(k)
@@ -338,7 +324,7 @@ OPS: dict[type, _T] = {
     sp.Mul: _mul_op,
     sp.Pow: _pow_op,
     sp.HadamardProduct: lambda n: _nary(n, " * ", _PRODUCT, lambda x, y: x * y),
-    sp.HadamardPower: _hadamard_power_op,
+    sp.HadamardPower: _pow_op,
     sp.KroneckerProduct: lambda n: Op(
         tuple(n.args),
         lambda a, d: (

@@ -268,8 +268,8 @@ def to_text(expr: Any) -> str:
     Returns
     -------
     str
-        Text that :func:`matderiv.expr.parse` reads back (except for the
-        ``vec``, ``K`` and ``step`` of some matrix-by-matrix derivatives).
+        Text that :func:`matderiv.expr.parse` reads back, and numpy code for the
+        same arrays (vec forms included: ``vec``, ``commutation`` and ``kron``).
 
     Examples
     --------
