@@ -142,3 +142,26 @@ def test_a_dimension_used_as_a_number() -> None:
     # ones(n) @ ones(n) is n: the size comes from the arrays
     f = to_function("x * (ones(n) @ ones(n)) + sum(ones(n))", {"x": ("n",)})
     assert np.allclose(f(x=np.array([1.0, 2.0, 3.0])), [6.0, 9.0, 12.0])
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        np.array([0.5, 0.1, 0.2, 0.25, 0.01]),  # all positive: one symmetric product
+        np.array([0.5, -0.1, 0.0, 0.25, -3.0]),  # mixed signs and a zero
+        np.array([0.5, np.nan, 0.2, 0.25, 0.01]),  # NaN must propagate, not be dropped
+        np.array([0.5, 0.1j, 0.2, 0.25, 0.01]),  # complex (the complex-step method)
+    ],
+)
+def test_weighted_gram_is_the_plain_product(weights: Any) -> None:
+    """Aᵀ diag(w) A is generated as a symmetric rank-k update; compare with the plain product."""
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((5, 3))
+    f = to_function("A.T @ diag(w) @ A", {"A": ("m", "n"), "w": ("m",)})
+    assert "_weighted_gram" in f.source
+    want = A.T @ np.diag(weights) @ A
+    got = f(A=A, w=weights)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True)
+    scaled = to_function("-2 * A.T @ diag(w) @ A", {"A": ("m", "n"), "w": ("m",)})
+    assert np.allclose(scaled(A=A, w=weights), -2 * want, rtol=1e-12, atol=1e-12, equal_nan=True)

@@ -11,6 +11,9 @@ Examples
 0.693...
 >>> _commutation(2, 3).shape
 (6, 6)
+>>> a = np.arange(6.0).reshape(3, 2)
+>>> np.allclose(_weighted_gram(a, np.array([1.0, -2.0, 0.5])), a.T @ np.diag([1, -2, 0.5]) @ a)
+True
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["_commutation", "_logsumexp", "_softmax"]
+__all__ = ["_commutation", "_logsumexp", "_softmax", "_weighted_gram"]
 
 
 def _softmax(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -38,3 +41,20 @@ def _commutation(m: int, n: int) -> npt.NDArray[np.float64]:
     i, j = rows % n, rows // n  # row r of vec(X.T) is X.T[i, j] = X[j, i]
     k[rows, i * m + j] = 1.0
     return k
+
+
+def _weighted_gram(
+    a: npt.NDArray[np.float64], w: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    # a.T @ diag(w) @ a written as b.T @ b products, which numpy computes with a symmetric
+    # rank-k update (half the flops of a general product): b = sqrt(w) a, row by row,
+    # rows of negative weight subtracted (complex or non-finite weights: the plain product)
+    w = np.reshape(w, -1)
+    if np.iscomplexobj(a) or np.iscomplexobj(w) or not np.all(np.isfinite(w)):
+        return (a.T * w) @ a
+    if np.all(w >= 0):
+        b = a * np.sqrt(w)[:, None]
+        return b.T @ b
+    pos, neg = w >= 0, w < 0
+    b, c = a[pos] * np.sqrt(w[pos])[:, None], a[neg] * np.sqrt(-w[neg])[:, None]
+    return b.T @ b - c.T @ c

@@ -107,7 +107,39 @@ def _unary(
     )
 
 
+def _weighted_gram_op(node: Any) -> Op | None:
+    """``c Aᵀ diag(w) A`` (Gauss–Newton and logistic Hessians) by a symmetric rank-k update."""
+    coeff, matrices = node.as_coeff_matrices()
+    if len(matrices) != 3:
+        return None
+    first, middle, last = matrices
+    if not (
+        isinstance(first, sp.Transpose) and first.arg == last and isinstance(middle, DiagMatrix)
+    ):
+        return None
+    has_coeff = coeff != 1
+    children = (coeff, last, middle.args[0]) if has_coeff else (last, middle.args[0])
+
+    def source(a: list[Src], d: Callable[[Any], str]) -> Src:
+        matrix, weights = a[-2:]
+        text: Src = (f"_weighted_gram({matrix[0]}, {weights[0]})", _POSTFIX)
+        if not has_coeff:
+            return text
+        if a[0][0] == "-1":
+            return (f"-{text[0]}", _UNARY)
+        return (f"{_wrap(a[0], _PRODUCT)} * {text[0]}", _PRODUCT)
+
+    def call(a: list[Any], d: Callable[[Any], int]) -> Any:
+        gram = _numpy_helpers._weighted_gram(a[-2], a[-1])
+        return a[0] * gram if has_coeff else gram
+
+    return Op(children, source, call, ("_weighted_gram",))
+
+
 def _matmul_op(node: Any) -> Op:
+    gram = _weighted_gram_op(node)
+    if gram is not None:
+        return gram
     coeff, matrices = node.as_coeff_matrices()
     factors: list[Any] = []
     diag_flags: list[bool] = []
