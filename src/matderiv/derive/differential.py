@@ -121,33 +121,14 @@ def _matmul(node: Any, d: D) -> Any:
     return _sum(terms)
 
 
-@rule(sp.Mul)
-def _mul(node: Any, d: D) -> Any:
+@rule(sp.Mul, sp.HadamardProduct, sp.KroneckerProduct)
+def _product(node: Any, d: D) -> Any:
+    # the product rule, one term per factor, for any product whose factors keep their order
     terms = []
     for i, factor in enumerate(node.args):
         df = d(factor)
         if df is not None:
-            terms.append(sp.Mul(*node.args[:i], df, *node.args[i + 1 :]))
-    return _sum(terms)
-
-
-@rule(sp.HadamardProduct)
-def _hadamard(node: Any, d: D) -> Any:
-    terms = []
-    for i, factor in enumerate(node.args):
-        df = d(factor)
-        if df is not None:
-            terms.append(sp.HadamardProduct(*node.args[:i], df, *node.args[i + 1 :]))
-    return _sum(terms)
-
-
-@rule(sp.KroneckerProduct)
-def _kronecker(node: Any, d: D) -> Any:
-    terms = []
-    for i, factor in enumerate(node.args):
-        df = d(factor)
-        if df is not None:
-            terms.append(sp.KroneckerProduct(*node.args[:i], df, *node.args[i + 1 :]))
+            terms.append(node.func(*node.args[:i], df, *node.args[i + 1 :]))
     return _sum(terms)
 
 
