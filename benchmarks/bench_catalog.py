@@ -27,8 +27,8 @@ from collections import Counter
 
 from matderiv.numeric import jacobian
 from matderiv.rules import DATA_DIR
+from matderiv.rules.instances import instance
 from matderiv.rules.loader import load_catalog
-from matderiv.rules.sampling import instance
 from matderiv.rules.verify import evaluate_field, verify_rule
 
 
