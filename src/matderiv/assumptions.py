@@ -74,7 +74,8 @@ TABLE: Mapping[str, Assumption] = {
         Assumption(
             "symmetric",
             "X == X.T (the gradient is symmetrised, transposes of X simplify to X)",
-            "(R + Rᵀ)/2 (shifted by 2I after scaling by 1/√n when also invertible)",
+            "(R + Rᵀ)/2 (when also invertible: scaled by 1/√n, shifted by 2I and redrawn "
+            "until det > 0 and cond < 1000)",
             square=True,
         ),
         Assumption(
@@ -87,7 +88,7 @@ TABLE: Mapping[str, Assumption] = {
         Assumption(
             "invertible",
             "square and nonsingular (random inputs are well conditioned)",
-            "R/√n + 2I (det > 0, well conditioned)",
+            "R/√n + 2I, redrawn until det > 0 and cond < 1000",
             square=True,
         ),
         Assumption(

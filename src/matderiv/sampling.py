@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from matderiv.assumptions import implied
 
-__all__ = ["DRAWS", "SIZES", "projection", "sample", "symmetrize"]
+__all__ = ["DRAWS", "MAX_COND", "SIZES", "projection", "sample", "symmetrize"]
 
 FloatArray = npt.NDArray[np.float64]
 Shape = tuple[int, ...]
@@ -38,6 +38,9 @@ Draw = Callable[[Shape, np.random.Generator, Facts], FloatArray]
 
 #: Sizes given to the 1st, 2nd, ... dimension name of a check (distinct, none equal to 1).
 SIZES: tuple[int, ...] = (3, 4, 2, 5, 6, 7)
+
+#: An invertible draw is redrawn until its condition number is below this (and det > 0).
+MAX_COND = 1000.0
 
 
 def symmetrize(V: Any) -> Any:
@@ -74,18 +77,28 @@ def _diagonal(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArra
     return np.diag(rng.uniform(0.5, 2.0, size=shape[0]))
 
 
+def _well_conditioned(draw: Callable[[], FloatArray]) -> FloatArray:
+    """The first of `draw`'s matrices with det > 0 and condition number below :data:`MAX_COND`."""
+    for _ in range(1000):
+        A = draw()
+        if np.linalg.det(A) > 0 and np.linalg.cond(A) < MAX_COND:
+            return A
+    raise ValueError("no well-conditioned matrix in 1000 draws")  # pragma: no cover
+
+
 def _symmetric(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
-    S: FloatArray = symmetrize(rng.standard_normal(shape))
     if "invertible" in facts:
-        shifted: FloatArray = S / np.sqrt(shape[0]) + 2.0 * np.eye(shape[0])
-        return shifted
+        n = shape[0]
+        return _well_conditioned(
+            lambda: symmetrize(rng.standard_normal(shape)) / np.sqrt(n) + 2.0 * np.eye(n)
+        )
+    S: FloatArray = symmetrize(rng.standard_normal(shape))
     return S
 
 
 def _invertible(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
     n = shape[0]
-    shifted: FloatArray = rng.standard_normal(shape) / np.sqrt(n) + 2.0 * np.eye(n)
-    return shifted
+    return _well_conditioned(lambda: rng.standard_normal(shape) / np.sqrt(n) + 2.0 * np.eye(n))
 
 
 #: How an array satisfying each assumption is drawn, in order of precedence: the first
