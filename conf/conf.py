@@ -65,6 +65,7 @@ nitpick_ignore = [
     ("py:class", "numpy.generic"),
     ("py:class", "numpy.bool"),
     ("py:class", "numpy.bool_"),
+    ("py:class", "numpy.random._generator.Generator"),
     ("py:class", "numpy._typing._array_like._ScalarType_co"),
     ("py:class", "NDArray"),
     ("py:class", "ArrayLike"),

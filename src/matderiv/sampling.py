@@ -1,7 +1,7 @@
 """The one sampler of random inputs, and the projection onto a structured variable.
 
 Every numeric check draws its inputs here: ``Derivative.check`` (through
-:func:`matderiv.derive.inputs.random_inputs`) and the catalog's verification (through
+``matderiv.derive.inputs.random_inputs``) and the catalog's verification (through
 :func:`matderiv.rules.instances.instance`).  How each assumption of
 :data:`matderiv.assumptions.TABLE` is satisfied is one entry of :data:`DRAWS`; the stanza's
 ``sampling`` text describes it.
@@ -33,7 +33,7 @@ __all__ = ["DRAWS", "MAX_COND", "SIZES", "projection", "sample", "symmetrize"]
 FloatArray = npt.NDArray[np.float64]
 Shape = tuple[int, ...]
 Facts = frozenset[str]
-#: A draw: (shape, generator, every assumption of the array) -> array.
+#: A draw takes (shape, generator, every assumption of the array) and returns the array.
 Draw = Callable[[Shape, np.random.Generator, Facts], FloatArray]
 
 #: Sizes given to the 1st, 2nd, ... dimension name of a check (distinct, none equal to 1).
@@ -101,8 +101,8 @@ def _invertible(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatAr
     return _well_conditioned(lambda: rng.standard_normal(shape) / np.sqrt(n) + 2.0 * np.eye(n))
 
 
-#: How an array satisfying each assumption is drawn, in order of precedence: the first
-#: assumption of the array (with those it implies) in this order draws it.
+#: How an array satisfying each assumption is drawn, in order of precedence (the first
+#: assumption of the array, with those it implies, in this order draws it).
 DRAWS: dict[str, Draw] = {
     "positive": _positive,
     "spd": _spd,

@@ -28,7 +28,7 @@ from matderiv.rules.verify import check_catalog
 __all__ = ["MAX_INSTANCES", "rules_arguments", "run_rules", "run_verify", "verify_arguments"]
 
 #: The most random instances per rule ``matderiv verify --instances`` accepts (the time grows
-#: with the number: the whole catalog at the default 3 takes seconds).
+#: with the number, and the whole catalog at the default 3 takes seconds).
 MAX_INSTANCES = 50
 
 

@@ -36,8 +36,8 @@ Family = Literal[
 ]
 FAMILIES: tuple[Family, ...] = get_args(Family)
 
-#: The forms a rule may state its derivative in: the mixed-layout array, the vec
-#: (Kronecker) matrix, the differential as a linear map of the direction.
+#: The forms a rule may state its derivative in (the mixed-layout array, the vec
+#: (Kronecker) matrix, the differential as a linear map of the direction).
 Form = Literal["derivative", "derivative_vec", "linear_map"]
 FORMS: tuple[Form, ...] = get_args(Form)
 

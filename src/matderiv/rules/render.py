@@ -30,8 +30,8 @@ from matderiv.rules.verify import evaluate_field
 
 __all__ = ["LAYOUTS", "LayoutName", "layouts_of", "rule_latex", "rule_numpy_source", "text_latex"]
 
-#: The layouts a rule's derivative is written in: the three of :class:`~matderiv.layout.Layout` and
-#: the vec (Kronecker) matrix.
+#: The layouts a rule's derivative is written in (mixed, numerator and denominator, and the
+#: vec or Kronecker matrix).
 LayoutName = Literal["mixed", "numerator", "denominator", "vec"]
 LAYOUTS: tuple[LayoutName, ...] = get_args(LayoutName)
 
@@ -104,6 +104,11 @@ def rule_latex(rule: Rule, layout: LayoutName | Layout = "mixed") -> str:
         ``"mixed"``, ``"numerator"``, ``"denominator"`` (or a :class:`~matderiv.layout.Layout`), or
         ``"vec"`` for the vec (Kronecker) matrix.
 
+    Returns
+    -------
+    str
+        The LaTeX of the derivative.
+
     Raises
     ------
     ShapeError
@@ -141,7 +146,11 @@ def rule_latex(rule: Rule, layout: LayoutName | Layout = "mixed") -> str:
 def rule_numpy_source(rule: Rule) -> str:
     """Self-contained numpy source of the stated derivative (a copy-paste snippet).
 
-    The first stated form: the mixed-layout array, else the vec matrix, else the linear map.
+    Returns
+    -------
+    str
+        A module defining one function named after the rule id, for the first stated form:
+        the mixed-layout array, else the vec matrix, else the linear map.
 
     Examples
     --------

@@ -57,9 +57,9 @@ __all__ = [
     "verify_rule",
 ]
 
-#: How the stated derivative compares with the engine's: ``agrees``, ``disagrees``,
-#: ``unsupported`` (the engine raised UnsupportedError) or ``error`` (the engine failed on a
-#: valid input).  Ordered from the worst.
+#: How the stated derivative compares with the engine's (``agrees``, ``disagrees``,
+#: ``unsupported`` when the engine raised UnsupportedError, or ``error`` when the engine failed
+#: on a valid input), ordered from the worst.
 EngineStatus = Literal["disagrees", "error", "unsupported", "agrees"]
 _ENGINE_ORDER: tuple[EngineStatus, ...] = ("disagrees", "error", "unsupported", "agrees")
 
