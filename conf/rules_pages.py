@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 
 from docutils import nodes
 from docutils.statemachine import StringList
@@ -37,6 +37,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from matderiv.assumptions import TABLE as ASSUMPTIONS
+from matderiv.assumptions import AssumptionName
 from matderiv.errors import CatalogError
 from matderiv.layout import derivative_shape
 from matderiv.rules import DATA_DIR, FAMILIES, Rule, catalog, family, is_family, omitted
@@ -271,15 +272,17 @@ def _assumption_text(name: str) -> str:
     return f"{stanza.meaning}; sampled as {stanza.sampling}{engine}"
 
 
-_RELAX = {"spd": ("invertible",), "symmetric": (), "diagonal": ()}
+#: What a structural assumption becomes when a conditional rule is checked without it.
+_RELAX: dict[str, tuple[AssumptionName, ...]] = {
+    "spd": ("invertible",), "symmetric": (), "diagonal": ()}
 
 
 def _without_condition(rule: Rule, instances: int) -> str:
     """Check a conditional rule at inputs that drop its structural assumptions."""
-    relaxed_assume = {}
+    relaxed_assume: dict[str, tuple[AssumptionName, ...]] = {}
     dropped = []
     for name, kinds in rule.assume.items():
-        kept: list[str] = []
+        kept: list[AssumptionName] = []
         for kind in kinds:
             if kind in _RELAX:
                 kept += list(_RELAX[kind])
@@ -331,16 +334,19 @@ def disputed_markdown(instances: int = 3) -> str:
 
 
 class _RulesDirective(SphinxDirective):
-    """Replace the directive by the MyST text of a generator, parsed in place."""
+    """Replace the directive by the MyST text of :meth:`markdown`, parsed in place."""
 
     has_content = False
-    generate: ClassVar[Callable[[list[str]], str]]
+
+    def markdown(self) -> str:
+        """The MyST text the directive stands for."""
+        raise NotImplementedError(f"{type(self).__name__} does not define markdown()")
 
     def run(self) -> list[nodes.Node]:
         for path in sorted(DATA_DIR.glob("*.toml")):  # an edited data file rebuilds the page
             self.env.note_dependency(str(path))
         try:
-            text = type(self).generate(self.arguments)
+            text = self.markdown()
         except CatalogError as exc:
             raise self.error(f"{self.name}: {exc}") from None
         holder = nodes.container()
@@ -349,29 +355,30 @@ class _RulesDirective(SphinxDirective):
         return list(holder.children)
 
 
-def _family_page(arguments: list[str]) -> str:
-    if not is_family(arguments[0]):
-        raise CatalogError(f"unknown family {arguments[0]!r}; use one of {', '.join(FAMILIES)}")
-    return family_markdown(arguments[0])
-
-
 class RulesFamilyDirective(_RulesDirective):
     """``{rules-family} <family>``: the identities of one family (:func:`family_markdown`)."""
 
     required_arguments = 1
-    generate = staticmethod(_family_page)
+
+    def markdown(self) -> str:
+        name = self.arguments[0]
+        if not is_family(name):
+            raise CatalogError(f"unknown family {name!r}; use one of {', '.join(FAMILIES)}")
+        return family_markdown(name)
 
 
 class RulesIndexDirective(_RulesDirective):
     """``{rules-index}``: the whole catalog in this build (:func:`index_markdown`)."""
 
-    generate = staticmethod(lambda arguments: index_markdown())
+    def markdown(self) -> str:
+        return index_markdown()
 
 
 class RulesDisputedDirective(_RulesDirective):
     """``{rules-disputed}``: disputed and conditional rules checked (:func:`disputed_markdown`)."""
 
-    generate = staticmethod(lambda arguments: disputed_markdown())
+    def markdown(self) -> str:
+        return disputed_markdown()
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

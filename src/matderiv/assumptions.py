@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeGuard
 
 __all__ = [
     "ASSUMPTIONS",
@@ -30,6 +30,7 @@ __all__ = [
     "Assumption",
     "AssumptionName",
     "implied",
+    "is_assumption",
 ]
 
 #: The names of the assumptions.
@@ -115,6 +116,15 @@ TABLE: Mapping[str, Assumption] = {
 
 #: The assumptions the symbolic engine understands (``assume=``), and what each means.
 ASSUMPTIONS: Mapping[str, str] = {a.name: a.meaning for a in TABLE.values() if a.symbolic}
+
+def is_assumption(name: object) -> TypeGuard[AssumptionName]:
+    """Whether `name` is one of the assumptions of :data:`TABLE`.
+
+    >>> is_assumption("spd"), is_assumption("unitary")
+    (True, False)
+    """
+    return isinstance(name, str) and name in TABLE
+
 
 def implied(names: Iterable[str]) -> frozenset[str]:
     """`names` and every assumption they imply.

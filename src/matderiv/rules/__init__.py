@@ -43,6 +43,7 @@ __all__ = [
     "catalog",
     "family",
     "get",
+    "is_family",
     "omitted",
     "search",
 ]

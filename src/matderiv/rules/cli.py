@@ -22,7 +22,8 @@ import argparse
 from typing import TextIO
 
 from matderiv import rules
-from matderiv.rules.render import LAYOUTS, LayoutName, rule_latex
+from matderiv.rules.model import LAYOUTS, LayoutName
+from matderiv.rules.render import rule_latex
 from matderiv.rules.verify import check_catalog
 
 __all__ = ["MAX_INSTANCES", "rules_arguments", "run_rules", "run_verify", "verify_arguments"]

@@ -27,9 +27,10 @@ from typing import Any
 import sympy as sp
 
 from matderiv.assumptions import TABLE as ASSUMPTIONS
+from matderiv.assumptions import AssumptionName, is_assumption
 from matderiv.errors import CatalogError, MatderivError
-from matderiv.expr import FUNCTIONS, parse_typed
-from matderiv.rules.model import FAMILIES, FORMS, Omitted, Rule, is_family
+from matderiv.expr import FUNCTIONS, Parsed, parse_typed
+from matderiv.rules.model import FAMILIES, FORMS, Field, Omitted, Rule, is_family
 
 __all__ = [
     "DATA_DIR",
@@ -79,7 +80,7 @@ def _error(path: Path | str, entry: str, fieldname: str, what: str, todo: str) -
     return CatalogError(f"{name}: entry {entry!r}, field {fieldname!r}: {what}. {todo}")
 
 
-def engine_assume(rule: Rule) -> dict[str, tuple[str, ...]]:
+def engine_assume(rule: Rule) -> dict[str, tuple[AssumptionName, ...]]:
     """The rule's assumptions that the symbolic engine reads (``assume=`` of ``derive``).
 
     The others (``diagonal``, ``orthogonal``) only steer the random inputs; see
@@ -89,7 +90,7 @@ def engine_assume(rule: Rule) -> dict[str, tuple[str, ...]]:
     >>> engine_assume(rules.get("sm-diag-trace-AX"))
     {}
     """
-    out: dict[str, tuple[str, ...]] = {}
+    out: dict[str, tuple[AssumptionName, ...]] = {}
     for name, items in rule.assume.items():
         known = tuple(a for a in items if ASSUMPTIONS[a].symbolic)
         if known:
@@ -97,7 +98,7 @@ def engine_assume(rule: Rule) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def parse_field(rule: Rule, fieldname: str) -> Any:
+def parse_field(rule: Rule, fieldname: Field) -> Parsed:
     """Parse one language field of `rule` (``expr``, ``derivative``, ...) with the engine.
 
     The linear map is read with the direction ``d<wrt>`` declared like ``wrt``
@@ -115,7 +116,7 @@ def parse_field(rule: Rule, fieldname: str) -> Any:
     return parse_text(rule, fieldname, getattr(rule, fieldname))
 
 
-def parse_text(rule: Rule, fieldname: str, text: str) -> Any:
+def parse_text(rule: Rule, fieldname: Field, text: str) -> Parsed:
     """Parse `text` with the names, shapes and assumptions of `rule` (memoized).
 
     `fieldname` says which names are declared: for ``linear_map`` also the direction
@@ -137,7 +138,7 @@ def _parse(
     text: str,
     shapes: tuple[tuple[str, tuple[str | int, ...]], ...],
     assume: tuple[tuple[str, tuple[str, ...]], ...],
-) -> Any:
+) -> Parsed:
     return parse_typed(text, {name: list(shape) for name, shape in shapes}, dict(assume))
 
 
@@ -187,7 +188,7 @@ def _shapes(raw: Any, path: Path, entry: str) -> dict[str, tuple[str | int, ...]
 
 def _assume(
     raw: Any, shapes: Mapping[str, Any], path: Path, entry: str
-) -> dict[str, tuple[str, ...]]:
+) -> dict[str, tuple[AssumptionName, ...]]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -198,7 +199,7 @@ def _assume(
             f"must be a table of name = assumption, got {raw!r}",
             'write assume = { A = "symmetric" }',
         )
-    out: dict[str, tuple[str, ...]] = {}
+    out: dict[str, tuple[AssumptionName, ...]] = {}
     for name, items in raw.items():
         values = [items] if isinstance(items, str) else items
         if name not in shapes:
@@ -217,8 +218,9 @@ def _assume(
                 f"value for {name!r} is {items!r}",
                 "give an assumption name or a list of them",
             )
+        known: list[AssumptionName] = []
         for value in values:
-            if value not in ASSUMPTIONS:
+            if not is_assumption(value):
                 raise _error(
                     path,
                     entry,
@@ -235,7 +237,8 @@ def _assume(
                     f"{name!r} is assumed {value} but has shape {list(shape)}",
                     f'declare {name!r} square, as ["n", "n"], or drop the assumption',
                 )
-        out[str(name)] = tuple(values)
+            known.append(value)
+        out[str(name)] = tuple(known)
     return out
 
 
@@ -328,7 +331,8 @@ def _check_language(rule: Rule, path: Path) -> None:
             "write an expression of the language (see matderiv.expr)",
         ) from None
     expected = _expected_shapes(rule, out_shape)
-    for fieldname in (*FORMS, "source_form"):
+    stated: tuple[Field, ...] = (*FORMS, "source_form")
+    for fieldname in stated:
         if getattr(rule, fieldname) is None:
             continue
         if fieldname == "linear_map" and rule.family == "second-order":

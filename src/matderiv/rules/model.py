@@ -20,7 +20,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeGuard, get_args
 
-__all__ = ["FAMILIES", "FORMS", "Family", "Form", "Omitted", "Rule", "is_family"]
+from matderiv.assumptions import AssumptionName
+
+__all__ = [
+    "FAMILIES",
+    "FORMS",
+    "LAYOUTS",
+    "Family",
+    "Field",
+    "Form",
+    "LayoutName",
+    "Omitted",
+    "Rule",
+    "is_family",
+]
 
 #: The families of the catalog, in the order of the book.  Each data file holds one.
 Family = Literal[
@@ -40,6 +53,15 @@ FAMILIES: tuple[Family, ...] = get_args(Family)
 #: (Kronecker) matrix, the differential as a linear map of the direction).
 Form = Literal["derivative", "derivative_vec", "linear_map"]
 FORMS: tuple[Form, ...] = get_args(Form)
+
+#: The fields of a rule written in the expression language (the expression, the stated forms,
+#: and the formula a source prints for a disputed rule).
+Field = Literal["expr", "derivative", "derivative_vec", "linear_map", "source_form"]
+
+#: The layouts a rule's derivative is written in (mixed, numerator and denominator, and the
+#: vec or Kronecker matrix).
+LayoutName = Literal["mixed", "numerator", "denominator", "vec"]
+LAYOUTS: tuple[LayoutName, ...] = get_args(LayoutName)
 
 
 def is_family(name: object) -> TypeGuard[Family]:
@@ -101,7 +123,7 @@ class Rule:
     shapes: Mapping[str, tuple[str | int, ...]]
     differential: str
     refs: tuple[str, ...]
-    assume: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    assume: Mapping[str, tuple[AssumptionName, ...]] = field(default_factory=dict)
     derivative: str | None = None
     derivative_vec: str | None = None
     linear_map: str | None = None

@@ -15,7 +15,7 @@ Examples
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 
@@ -25,18 +25,13 @@ from matderiv.expr.latex import to_latex
 from matderiv.layout import Layout, as_layout, to_layout
 from matderiv.rules.instances import instance
 from matderiv.rules.loader import parse_text
-from matderiv.rules.model import Rule
+from matderiv.rules.model import Field, LayoutName, Rule
 from matderiv.rules.verify import evaluate_field
 
-__all__ = ["LAYOUTS", "LayoutName", "layouts_of", "rule_latex", "rule_numpy_source", "text_latex"]
-
-#: The layouts a rule's derivative is written in (mixed, numerator and denominator, and the
-#: vec or Kronecker matrix).
-LayoutName = Literal["mixed", "numerator", "denominator", "vec"]
-LAYOUTS: tuple[LayoutName, ...] = get_args(LayoutName)
+__all__ = ["layouts_of", "rule_latex", "rule_numpy_source", "text_latex"]
 
 
-def text_latex(rule: Rule, fieldname: str, text: str | None = None) -> str:
+def text_latex(rule: Rule, fieldname: Field, text: str | None = None) -> str:
     """LaTeX of a language field of `rule`, or of `text` read with that field's names.
 
     The text is parsed with the rule's names and assumptions (memoized there).
@@ -54,7 +49,7 @@ def _shapes(rule: Rule) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return out_shape, in_shape
 
 
-def layouts_of(rule: Rule) -> tuple[str, ...]:
+def layouts_of(rule: Rule) -> tuple[LayoutName, ...]:
     """The layouts the rule's derivative can be written in (``vec`` for array-by-matrix).
 
     >>> from matderiv import rules
@@ -63,8 +58,9 @@ def layouts_of(rule: Rule) -> tuple[str, ...]:
     """
     if rule.derivative is None:
         return ("mixed", "vec") if rule.derivative_vec is not None else ("mixed",)
-    out = ["mixed"]
+    out: list[LayoutName] = ["mixed"]
     out_shape, in_shape = _shapes(rule)
+    layout: LayoutName
     for layout in ("numerator", "denominator"):
         try:
             to_layout(np.zeros(out_shape + in_shape), out_shape, in_shape, "mixed", layout)

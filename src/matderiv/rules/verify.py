@@ -34,13 +34,13 @@ import numpy.typing as npt
 
 from matderiv.derive import derive, hessian
 from matderiv.errors import CatalogError, MatderivError, ShapeError, UnsupportedError
-from matderiv.expr import to_function
+from matderiv.expr import NumpyFunction, to_function
 from matderiv.layout import derivative_shape, to_layout, unvec_jacobian, vec_jacobian
 from matderiv.numeric import hessian as numeric_hessian
 from matderiv.numeric.check import CheckResult, check_derivative
 from matderiv.rules.instances import instance, projection
 from matderiv.rules.loader import engine_assume, parse_field, parse_text
-from matderiv.rules.model import Rule
+from matderiv.rules.model import Field, Form, LayoutName, Rule
 
 __all__ = [
     "EngineStatus",
@@ -76,7 +76,7 @@ RTOL_ENGINE = 1e-8
 class FormCheck:
     """One finite-difference check: a stated form at one instance."""
 
-    form: str  # a Form, or "source_form" for the disputed-identities page
+    form: Form | Literal["source_form"]  # source_form: for the disputed-identities page
     dims: Mapping[str, int]
     result: CheckResult
 
@@ -115,7 +115,7 @@ class Verification:
     engine_message: str
     engine_rel_err: float
     layouts_ok: bool
-    layouts: tuple[str, ...]
+    layouts: tuple[LayoutName, ...]
     seconds: float = 0.0
     sizes: tuple[Mapping[str, int], ...] = field(default=())
 
@@ -128,10 +128,10 @@ class Verification:
 # ---- evaluating the rule's text -----------------------------------------------------------
 
 
-_COMPILED: dict[tuple[str, str, str, str], Any] = {}
+_COMPILED: dict[tuple[str, str, str, str], NumpyFunction] = {}
 
 
-def _compiled(rule: Rule, fieldname: str, text: str | None = None) -> Any:
+def _compiled(rule: Rule, fieldname: Field, text: str | None = None) -> NumpyFunction:
     """The numpy function of a field (or of `text` read like it), compiled once."""
     source = getattr(rule, fieldname) if text is None else text
     key = (rule.file, rule.id, fieldname, source)
@@ -144,7 +144,7 @@ def _compiled(rule: Rule, fieldname: str, text: str | None = None) -> Any:
 
 
 def evaluate_field(
-    rule: Rule, fieldname: str, arrays: Mapping[str, Any], dims: Mapping[str, int]
+    rule: Rule, fieldname: Field, arrays: Mapping[str, Any], dims: Mapping[str, int]
 ) -> FloatArray:
     """Evaluate a language field of `rule` (``expr``, ``derivative``...) on concrete arrays.
 
@@ -266,7 +266,10 @@ def _hessian_check(f: Callable[[FloatArray], Any], H: FloatArray, x: FloatArray)
 
 
 def numeric_checks(
-    rule: Rule, instances: int = 3, seed: int = 0, field_name: str | None = None
+    rule: Rule,
+    instances: int = 3,
+    seed: int = 0,
+    field_name: Form | Literal["source_form"] | None = None,
 ) -> tuple[FormCheck, ...]:
     """Finite-difference checks of every stated form at `instances` random instances.
 
@@ -282,7 +285,9 @@ def numeric_checks(
         raise ValueError(f"instances must be at least 1, got {instances}")
     out: list[FormCheck] = []
     project = projection(rule)
-    forms: tuple[str, ...] = (field_name,) if field_name is not None else rule.forms
+    forms: tuple[Form | Literal["source_form"], ...] = (
+        (field_name,) if field_name is not None else rule.forms
+    )
     for k in range(instances):
         dims, arrays = instance(rule, k, seed)
         f = _function(rule, arrays, dims, project)
@@ -402,10 +407,11 @@ def engine_check(
 
 def layout_check(
     J: FloatArray, out_shape: tuple[int, ...], in_shape: tuple[int, ...]
-) -> tuple[bool, tuple[str, ...]]:
+) -> tuple[bool, tuple[LayoutName, ...]]:
     """Round-trip the mixed array `J` through every defined layout and the vec matrix."""
-    tried = ["mixed"]
+    tried: list[LayoutName] = ["mixed"]
     ok = bool(np.array_equal(to_layout(J, out_shape, in_shape, "mixed", "mixed"), J))
+    layout: LayoutName
     for layout in ("numerator", "denominator"):
         try:
             derivative_shape(out_shape, in_shape, layout)
@@ -461,7 +467,7 @@ def verify_rule(rule: Rule, instances: int = 3, seed: int = 0) -> Verification:
     """
     start = time.perf_counter()
     checks = numeric_checks(rule, instances, seed)
-    layouts_ok, layouts = True, tuple[str, ...]()
+    layouts_ok, layouts = True, tuple[LayoutName, ...]()
     sizes: list[Mapping[str, int]] = []
     statuses: list[tuple[EngineStatus, str, float]] = []
     result, first_status, first_message = engine_derivative(rule)
