@@ -11,6 +11,7 @@ from matderiv import rules
 from matderiv.cli import main
 from matderiv.rules import cli as rules_cli
 from matderiv.rules.cli import MAX_INSTANCES
+from matderiv.rules.verify import check_catalog
 
 
 def test_rules_lists_one_family(capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,7 +67,7 @@ def test_verify_accepts_the_documented_maximum(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seen: list[int] = []
-    real = rules_cli.check_catalog
+    real = check_catalog
 
     def spy(chosen: tuple[rules.Rule, ...], instances: int, strict: bool) -> Any:
         seen.append(instances)
