@@ -8,7 +8,7 @@ axes) and is checked three ways by :func:`matderiv.rules.verify.verify_rule`: ag
 differences, against :func:`matderiv.derive`, and across layouts.
 :mod:`matderiv.rules.render` writes a rule in LaTeX (in each layout) and as numpy source.
 
-This module looks rules up; it imports neither the checks nor numpy.
+This module only looks rules up (it does not import the checks).
 
 Examples
 --------
