@@ -27,19 +27,18 @@ from collections import Counter
 
 from matderiv.numeric import jacobian
 from matderiv.rules import DATA_DIR
+from matderiv.rules.instances import instance
 from matderiv.rules.loader import load_catalog
-from matderiv.rules.sampling import instance
 from matderiv.rules.verify import evaluate_field, verify_rule
 
 
 def _verify_all(rules: tuple, instances: int) -> Counter[str]:  # type: ignore[type-arg]
-    return Counter(verify_rule(rule, instances=instances).status for rule in rules)
+    results = (verify_rule(rule, instances=instances) for rule in rules)
+    return Counter("passed" if v.passed else "failed" for v in results)
 
 
 def _baseline(rules: tuple, instances: int) -> None:  # type: ignore[type-arg]
     for rule in rules:
-        if "expr" in rule.pending:
-            continue
         for k in range(instances):
             dims, arrays = instance(rule, k)
 

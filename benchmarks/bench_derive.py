@@ -1,6 +1,6 @@
 """Time to derive each battery problem, and the ratio to SymPy's own ``.diff``.
 
-Measured in this process, for every problem of :mod:`matderiv.derive.battery`:
+Measured in this process, for every problem of the test battery, ``tests/battery.py``:
 
 - ``cold``: one ``derive()`` (or ``hessian()``) right after ``sympy.core.cache.clear_cache()``;
 - ``warm``: the median of ``--repeat`` further calls (SymPy's cache warm, as in a session);
@@ -19,16 +19,21 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sympy.core.cache import clear_cache
 
 from matderiv import derive, hessian
-from matderiv.derive.battery import PROBLEMS, Problem
 from matderiv.derive.compare import compare, to_sympy_native
 from matderiv.expr.nodes import ScalarOf
+
+# the battery of problems is test data: tests/battery.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from battery import PROBLEMS, Problem
 
 
 def _timed(func: Callable[[], Any], repeat: int) -> list[float]:

@@ -2,10 +2,10 @@
 
 Builds two throwaway books in a temporary folder with the repository's ``conf/``:
 
-- ``rules``: ``docs/rules`` as it is (every page generates its identities from the catalog and
-  verifies them while it executes);
-- ``baseline``: the same pages with each generating cell replaced by ``import matderiv``
-  (kernel start-up, imports, parsing and writing stay; generation and verification go).
+- ``rules``: ``docs/rules`` as it is (the ``{rules-...}`` directives of ``conf/rules_pages.py``
+  generate each page's identities from the catalog and verify them while it is read);
+- ``baseline``: the same pages without those directives (the pages' other cells, parsing and
+  writing stay; generation and verification go).
 
 The two builds alternate, ``--repeat`` times; the median wall time of each and their
 difference (the cost of generating and verifying the catalog inside the book) are printed.
@@ -44,8 +44,7 @@ def _make_book(where: Path, baseline: bool) -> Path:
     if baseline:
         for page in (docs / "rules").glob("*.md"):
             text = page.read_text(encoding="utf-8")
-            text = re.sub(r"display\(Markdown\([a-z_]+\((\"[^\"]*\")?\)\)\)", "import matderiv",
-                          text)
+            text = re.sub(r"```\{rules-[a-z]+\}[^\n]*\n```\n", "", text)
             page.write_text(text, encoding="utf-8")
     return docs
 

@@ -48,6 +48,7 @@ extensions = [
     "sphinx_copybutton",
     "notebook_download",  # conf/notebook_download.py: the executed .ipynb in the download menu
     "light_icons",  # conf/light_icons.py: no 1.5 MB fontawesome.js (icons come from the CSS)
+    "rules_pages",  # conf/rules_pages.py: the Rules part, generated and verified at build time
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
 
@@ -64,6 +65,7 @@ nitpick_ignore = [
     ("py:class", "numpy.generic"),
     ("py:class", "numpy.bool"),
     ("py:class", "numpy.bool_"),
+    ("py:class", "numpy.random._generator.Generator"),
     ("py:class", "numpy._typing._array_like._ScalarType_co"),
     ("py:class", "NDArray"),
     ("py:class", "ArrayLike"),

@@ -84,3 +84,57 @@ def test_fixed_book_builds_and_passes_its_doctests(tmp_path: Path) -> None:
     built = tmp_path / "build" / "html"
     assert (built / "_static" / "mathjax" / "tex-chtml-full.js").is_file()
     assert "_static/mathjax/tex-chtml-full.js" in (built / "page.html").read_text(encoding="utf-8")
+
+
+RULES_PAGE = """\
+(rules-scalar-by-scalar)=
+# Scalar by scalar
+
+```{rules-family} scalar-by-scalar
+```
+
+The first identity: {ref}`rule-FIRST`.
+"""
+
+
+def _write_rules_book(root: Path, family: str) -> Path:
+    from matderiv import rules
+
+    docs = root / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "index.md").write_text("# Rules gate\n\n```{toctree}\n:hidden:\n\nrules\n```\n",
+                                   encoding="utf-8")
+    first = rules.family("scalar-by-scalar")[0].id
+    page = RULES_PAGE.replace("FIRST", first).replace("} scalar-by-scalar", "} " + family)
+    (docs / "rules.md").write_text(page, encoding="utf-8")
+    return docs
+
+
+@pytest.mark.slow
+def test_rules_family_directive_writes_every_identity_into_the_page(tmp_path: Path) -> None:
+    from matderiv import rules
+
+    docs = _write_rules_book(tmp_path, "scalar-by-scalar")
+    result = _sphinx("html", docs, tmp_path / "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (tmp_path / "build" / "html" / "rules.html").read_text(encoding="utf-8")
+    family = rules.family("scalar-by-scalar")
+    for rule in family:
+        # the anchor other pages link to (docutils writes ids in lower case)
+        assert f'id="rule-{rule.id.lower()}"' in html, rule.id
+    assert html.count("Verified in this build") == len(family)
+    assert 'class="sd-tab-set' in html  # the layout tabs are rendered, not shown as text
+    assert "{rules-family}" not in html
+    assert "{tab-set}" not in html
+    first = rules.family("scalar-by-scalar")[0].id.lower()
+    assert f'href="#rule-{first}"' in html  # the {ref} to an identity resolves
+
+
+@pytest.mark.slow
+def test_rules_directive_with_an_unknown_family_fails_the_build(tmp_path: Path) -> None:
+    docs = _write_rules_book(tmp_path, "tensor-by-tensor")
+    result = _sphinx("html", docs, tmp_path / "build")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "rules.md" in log  # names the page
+    assert "unknown family 'tensor-by-tensor'" in log

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from battery import PROBLEMS, Problem
 
 from matderiv import derive, hessian
 from matderiv.derive.api import Derivative
-from matderiv.derive.battery import PROBLEMS, Problem
 from matderiv.derive.inputs import random_inputs
 from matderiv.expr import to_function
 from matderiv.layout import vec_jacobian

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
 from matderiv import rules
 from matderiv.cli import main
+from matderiv.rules import cli as rules_cli
+from matderiv.rules.cli import MAX_INSTANCES
+from matderiv.rules.verify import check_catalog
 
 
 def test_rules_lists_one_family(capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,3 +49,31 @@ def test_verify_exits_1_on_a_wrong_rule(
     out = capsys.readouterr().out
     assert "FAILED  sm-logdet" in out
     assert "transposed" in out
+
+
+@pytest.mark.parametrize("instances", ["0", "-3", "51", "1000000", "two"])
+def test_verify_instances_out_of_range_is_a_one_line_usage_error(
+    instances: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", "--id", "sm-logdet", "--instances", instances]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing verified, no misleading FAILED
+    (error,) = [line for line in captured.err.splitlines() if "error:" in line]
+    assert "argument --instances" in error
+    assert str(MAX_INSTANCES) in error or "whole number" in error
+
+
+def test_verify_accepts_the_documented_maximum(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[int] = []
+    real = check_catalog
+
+    def spy(chosen: tuple[rules.Rule, ...], instances: int, strict: bool) -> Any:
+        seen.append(instances)
+        return real(chosen, instances=1, strict=strict)  # one instance keeps the test fast
+
+    monkeypatch.setattr(rules_cli, "check_catalog", spy)
+    assert main(["verify", "--id", "sm-logdet", "--instances", str(MAX_INSTANCES)]) == 0
+    assert seen == [MAX_INSTANCES]
+    assert "1 passed, 0 failed" in capsys.readouterr().out

@@ -112,6 +112,13 @@ def test_stated_derivative_that_fails_verification(tmp_path: Path) -> None:
     assert "finite-difference" in message
 
 
-def test_requires_names_only_pending_language_functions(tmp_path: Path) -> None:
+def test_requires_names_only_language_functions(tmp_path: Path) -> None:
     text = GOOD.replace('wrt = "X"', 'wrt = "X"\nrequires = ["expm"]')
-    _expect(_write(tmp_path, text), "tr-ax", "requires", "not a pending language function")
+    _expect(_write(tmp_path, text), "tr-ax", "requires", "not a function of the expression")
+
+
+@pytest.mark.parametrize("assumption", ["symmetric", "spd", "invertible", "diagonal"])
+def test_structured_assumption_on_a_non_square_name(tmp_path: Path, assumption: str) -> None:
+    assume = f'assume = {{ X = "{assumption}" }}'
+    text = GOOD.replace('derivative = "A.T"', 'derivative = "A.T"\n' + assume)
+    _expect(_write(tmp_path, text), "tr-ax", "assume", f"'X' is assumed {assumption} but has")

@@ -1,4 +1,4 @@
-"""Random inputs that honour shapes and assumptions, for numeric checks.
+"""Random inputs for the names of a context, drawn by the one sampler :mod:`matderiv.sampling`.
 
 Examples
 --------
@@ -21,11 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from matderiv.expr.context import Context
+from matderiv.sampling import SIZES, sample
 
-__all__ = ["DEFAULT_SIZES", "dimension_sizes", "random_inputs"]
-
-#: Sizes given to dimension names, in order of first use (distinct, none equal to 1).
-DEFAULT_SIZES = (3, 4, 2, 5, 6, 7)
+__all__ = ["dimension_sizes", "random_inputs"]
 
 
 def dimension_sizes(ctx: Context, sizes: Mapping[str, int] | None = None) -> dict[Any, int]:
@@ -38,7 +36,7 @@ def dimension_sizes(ctx: Context, sizes: Mapping[str, int] | None = None) -> dic
     """
     chosen = dict(sizes or {})
     out: dict[Any, int] = {}
-    free = iter(s for s in DEFAULT_SIZES if s not in chosen.values())
+    free = iter(s for s in SIZES if s not in chosen.values())
     for name, symbol in ctx.dims.items():
         out[symbol] = chosen[name] if name in chosen else next(free, 3)
     return out
@@ -70,9 +68,8 @@ def random_inputs(
     Returns
     -------
     dict
-        Name -> array in the user's shape: ``spd`` as ``B Bᵀ/n + I``,
-        ``symmetric`` as ``(B + Bᵀ)/2``, ``invertible`` as ``B + 2√n I``,
-        ``positive`` entries in ``[0.5, 2)``.
+        Name -> float64 array in the user's shape, drawn by :func:`matderiv.sampling.sample`
+        to satisfy the name's assumptions (see :data:`matderiv.assumptions.TABLE`).
 
     Examples
     --------
@@ -87,17 +84,6 @@ def random_inputs(
     out: dict[str, npt.NDArray[np.float64]] = {}
     for name in names if names is not None else ctx.shapes:
         shape = tuple(dims[d] if d in dims else int(d) for d in ctx.shapes[name])
-        facts = ctx.assume.get(name, frozenset())
-        value = rng.standard_normal(shape)
-        if "spd" in facts:
-            n = shape[0]
-            value = value @ value.T / n + np.eye(n)
-        elif "invertible" in facts or "symmetric" in facts:
-            if "invertible" in facts:
-                value = value + 2 * np.sqrt(shape[0]) * np.eye(shape[0])
-            if "symmetric" in facts:
-                value = (value + value.T) / 2
-        if "positive" in facts or name in wanted:
-            value = rng.uniform(0.5, 2.0, size=shape)
-        out[name] = np.asarray(value, dtype=np.float64)
+        facts = set(ctx.assume.get(name, frozenset())) | ({"positive"} if name in wanted else set())
+        out[name] = sample(shape, facts, rng)
     return out

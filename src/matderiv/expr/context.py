@@ -24,6 +24,8 @@ from typing import Any
 
 import sympy as sp
 
+from matderiv.assumptions import ASSUMPTIONS
+from matderiv.assumptions import IMPLIED as _IMPLIED
 from matderiv.errors import ShapeError
 
 __all__ = [
@@ -37,16 +39,6 @@ __all__ = [
 
 #: What a shapes mapping may hold for one name.
 ShapeSpec = tuple[int | str, ...] | list[int | str] | str | int
-
-#: The assumptions ``assume=`` understands, and what each means.
-ASSUMPTIONS: dict[str, str] = {
-    "symmetric": "X == X.T (the gradient is symmetrised, transposes of X simplify to X)",
-    "spd": "symmetric positive definite (also symmetric and invertible)",
-    "invertible": "square and nonsingular (random inputs are well conditioned)",
-    "positive": "every entry > 0 (the domain of log and sqrt)",
-}
-
-_IMPLIED = {"spd": {"symmetric", "invertible"}}
 
 #: Names that cannot be declared (module prefixes of the language).
 RESERVED = frozenset({"np", "numpy", "linalg"})

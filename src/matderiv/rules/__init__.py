@@ -4,8 +4,11 @@ Every identity of Wikipedia's "Matrix calculus" tables and of the Matrix Cookboo
 chapter 2 that the expression language can state, plus the identities of the seed notes,
 one TOML file per family under ``matderiv/rules/data``.  Each rule states its derivative in
 the mixed layout (and as a vec matrix or a linear map where the mixed array has more than two
-axes) and is checked three ways: against finite differences, against :func:`matderiv.derive`,
-and across layouts.
+axes) and is checked three ways by :func:`matderiv.rules.verify.verify_rule`: against finite
+differences, against :func:`matderiv.derive`, and across layouts.
+:mod:`matderiv.rules.render` writes a rule in LaTeX (in each layout) and as numpy source.
+
+This module only looks rules up (it does not import the checks).
 
 Examples
 --------
@@ -13,7 +16,8 @@ Examples
 >>> rule = rules.get("sm-logdet")
 >>> rule.derivative
 'inv(X).T'
->>> bool(rule.verify())
+>>> from matderiv.rules.verify import verify_rule
+>>> verify_rule(rule).passed
 True
 >>> [r.id for r in rules.search("log det")][:3]
 ['ss-logdet', 'sm-logdet-XtX', 'sm-logdet']
@@ -21,21 +25,25 @@ True
 
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 
 from matderiv.errors import CatalogError
 from matderiv.rules.loader import DATA_DIR, Catalog, load_catalog
-from matderiv.rules.model import ASSUMPTIONS, FAMILIES, LANGUAGE_PENDING, Omitted, Rule
+from matderiv.rules.model import FAMILIES, FORMS, Family, Form, Omitted, Rule, is_family
 
 __all__ = [
-    "ASSUMPTIONS",
+    "DATA_DIR",
     "FAMILIES",
-    "LANGUAGE_PENDING",
+    "FORMS",
+    "Family",
+    "Form",
     "Omitted",
     "Rule",
     "catalog",
     "family",
     "get",
+    "is_family",
     "omitted",
     "search",
 ]
@@ -76,8 +84,6 @@ def get(rule_id: str) -> Rule:
     """
     found = _loaded().by_id.get(rule_id)
     if found is None:
-        import difflib
-
         close = difflib.get_close_matches(rule_id, list(_loaded().by_id), n=3)
         hint = f"did you mean {', '.join(close)}?" if close else "see rules.catalog() for the ids"
         raise CatalogError(f"no rule has the id {rule_id!r}; {hint}")
@@ -98,7 +104,7 @@ def family(name: str) -> tuple[Rule, ...]:
     >>> {r.family for r in rules.family("differential")}
     {'differential'}
     """
-    if name not in FAMILIES:
+    if not is_family(name):
         raise CatalogError(f"unknown family {name!r}; use one of {', '.join(FAMILIES)}")
     return tuple(r for r in catalog() if r.family == name)
 

@@ -26,12 +26,21 @@ from typing import Any
 
 import sympy as sp
 
+from matderiv.assumptions import TABLE as ASSUMPTIONS
+from matderiv.assumptions import AssumptionName, is_assumption
 from matderiv.errors import CatalogError, MatderivError
-from matderiv.expr import ASSUMPTIONS as ENGINE_ASSUMPTIONS
-from matderiv.expr import FUNCTIONS, parse_typed
-from matderiv.rules.model import ASSUMPTIONS, FAMILIES, LANGUAGE_PENDING, Omitted, Rule
+from matderiv.expr import FUNCTIONS, Parsed, parse_typed
+from matderiv.rules.model import FAMILIES, FORMS, Field, Omitted, Rule, is_family
 
-__all__ = ["DATA_DIR", "Catalog", "load_catalog", "load_file", "missing_functions", "parse_field"]
+__all__ = [
+    "DATA_DIR",
+    "Catalog",
+    "engine_assume",
+    "load_catalog",
+    "load_file",
+    "parse_field",
+    "parse_text",
+]
 
 #: Where the catalog's data files live.
 DATA_DIR = Path(__file__).with_name("data")
@@ -71,37 +80,29 @@ def _error(path: Path | str, entry: str, fieldname: str, what: str, todo: str) -
     return CatalogError(f"{name}: entry {entry!r}, field {fieldname!r}: {what}. {todo}")
 
 
-def engine_assume(rule: Rule) -> dict[str, tuple[str, ...]]:
-    """The rule's assumptions that the expression language understands.
+def engine_assume(rule: Rule) -> dict[str, tuple[AssumptionName, ...]]:
+    """The rule's assumptions that the symbolic engine reads (``assume=`` of ``derive``).
 
-    (``diagonal`` and ``orthogonal`` only steer the random inputs.)
+    The others (``diagonal``, ``orthogonal``) only steer the random inputs; see
+    :attr:`matderiv.assumptions.Assumption.symbolic`.
 
     >>> from matderiv import rules
     >>> engine_assume(rules.get("sm-diag-trace-AX"))
     {}
     """
-    out: dict[str, tuple[str, ...]] = {}
+    out: dict[str, tuple[AssumptionName, ...]] = {}
     for name, items in rule.assume.items():
-        known = tuple(a for a in items if a in ENGINE_ASSUMPTIONS)
+        known = tuple(a for a in items if ASSUMPTIONS[a].symbolic)
         if known:
             out[name] = known
     return out
 
 
-def missing_functions(rule: Rule) -> tuple[str, ...]:
-    """The functions `rule` requires that the language does not have yet.
-
-    >>> from matderiv import rules
-    >>> missing_functions(rules.get("sm-trace-AXB"))
-    ()
-    """
-    return tuple(name for name in rule.requires if name not in FUNCTIONS)
-
-
-def parse_field(rule: Rule, fieldname: str) -> Any:
+def parse_field(rule: Rule, fieldname: Field) -> Parsed:
     """Parse one language field of `rule` (``expr``, ``derivative``, ...) with the engine.
 
-    The linear map is read with the direction ``d<wrt>`` declared like ``wrt``.
+    The linear map is read with the direction ``d<wrt>`` declared like ``wrt``
+    (see ``parse_text``).
 
     Returns
     -------
@@ -112,11 +113,24 @@ def parse_field(rule: Rule, fieldname: str) -> Any:
     >>> parse_field(rules.get("sm-trace-AXB"), "derivative").shape
     (m, n)
     """
+    return parse_text(rule, fieldname, getattr(rule, fieldname))
+
+
+def parse_text(rule: Rule, fieldname: Field, text: str) -> Parsed:
+    """Parse `text` with the names, shapes and assumptions of `rule` (memoized).
+
+    `fieldname` says which names are declared: for ``linear_map`` also the direction
+    ``d<wrt>``, shaped like ``wrt``.
+
+    >>> from matderiv import rules
+    >>> parse_text(rules.get("sm-trace-AXB"), "derivative", "(A.T @ B.T).T").shape
+    (n, m)
+    """
     shapes = dict(rule.shapes)
     if fieldname == "linear_map":
         shapes["d" + rule.wrt] = rule.shapes[rule.wrt]
     assume = engine_assume(rule)
-    return _parse(getattr(rule, fieldname), tuple(shapes.items()), tuple(assume.items()))
+    return _parse(text, tuple(shapes.items()), tuple(assume.items()))
 
 
 @lru_cache(maxsize=8192)
@@ -124,7 +138,7 @@ def _parse(
     text: str,
     shapes: tuple[tuple[str, tuple[str | int, ...]], ...],
     assume: tuple[tuple[str, tuple[str, ...]], ...],
-) -> Any:
+) -> Parsed:
     return parse_typed(text, {name: list(shape) for name, shape in shapes}, dict(assume))
 
 
@@ -174,7 +188,7 @@ def _shapes(raw: Any, path: Path, entry: str) -> dict[str, tuple[str | int, ...]
 
 def _assume(
     raw: Any, shapes: Mapping[str, Any], path: Path, entry: str
-) -> dict[str, tuple[str, ...]]:
+) -> dict[str, tuple[AssumptionName, ...]]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -185,7 +199,7 @@ def _assume(
             f"must be a table of name = assumption, got {raw!r}",
             'write assume = { A = "symmetric" }',
         )
-    out: dict[str, tuple[str, ...]] = {}
+    out: dict[str, tuple[AssumptionName, ...]] = {}
     for name, items in raw.items():
         values = [items] if isinstance(items, str) else items
         if name not in shapes:
@@ -204,8 +218,9 @@ def _assume(
                 f"value for {name!r} is {items!r}",
                 "give an assumption name or a list of them",
             )
+        known: list[AssumptionName] = []
         for value in values:
-            if value not in ASSUMPTIONS:
+            if not is_assumption(value):
                 raise _error(
                     path,
                     entry,
@@ -213,7 +228,17 @@ def _assume(
                     f"unknown assumption {value!r} for {name!r}",
                     f"use one of {', '.join(ASSUMPTIONS)}",
                 )
-        out[str(name)] = tuple(values)
+            shape = tuple(shapes[name])
+            if ASSUMPTIONS[value].square and (len(shape) != 2 or shape[0] != shape[1]):
+                raise _error(
+                    path,
+                    entry,
+                    "assume",
+                    f"{name!r} is assumed {value} but has shape {list(shape)}",
+                    f'declare {name!r} square, as ["n", "n"], or drop the assumption',
+                )
+            known.append(value)
+        out[str(name)] = tuple(known)
     return out
 
 
@@ -293,21 +318,8 @@ def _expected_shapes(rule: Rule, out_shape: tuple[Any, ...]) -> dict[str, tuple[
     }
 
 
-def _check_language(rule: Rule, path: Path) -> Rule:
-    """Parse every language field; check the derivative shapes.  Returns the rule with `pending`."""
-    missing = [name for name in rule.requires if name not in FUNCTIONS]
-    pending: list[str] = []
-
-    def waits(fieldname: str) -> bool:
-        text = getattr(rule, fieldname) or ""
-        return any(re.search(rf"\b{name}\s*\(", text) for name in missing)
-
-    if waits("expr"):
-        pending.append("expr")
-        return _replace(
-            rule,
-            pending=tuple(pending + [f for f in _TEXT_FIELDS[:4] if getattr(rule, f) is not None]),
-        )
+def _check_language(rule: Rule, path: Path) -> None:
+    """Parse every language field; check the derivative shapes."""
     try:
         out_shape = tuple(parse_field(rule, "expr").shape)
     except MatderivError as exc:
@@ -319,11 +331,9 @@ def _check_language(rule: Rule, path: Path) -> Rule:
             "write an expression of the language (see matderiv.expr)",
         ) from None
     expected = _expected_shapes(rule, out_shape)
-    for fieldname in ("derivative", "derivative_vec", "linear_map", "source_form"):
+    stated: tuple[Field, ...] = (*FORMS, "source_form")
+    for fieldname in stated:
         if getattr(rule, fieldname) is None:
-            continue
-        if waits(fieldname):
-            pending.append(fieldname)
             continue
         if fieldname == "linear_map" and rule.family == "second-order":
             raise _error(
@@ -359,7 +369,7 @@ def _check_language(rule: Rule, path: Path) -> Rule:
                 f"(shape {_fmt(out_shape)}) by {rule.wrt!r} must have shape {_fmt(want)}",
                 "fix the formula or its layout (mixed layout: out_shape + in_shape)",
             )
-    if rule.derivative is None and rule.derivative_vec is None and rule.linear_map is None:
+    if not rule.forms:
         raise _error(
             path,
             rule.id,
@@ -367,13 +377,6 @@ def _check_language(rule: Rule, path: Path) -> Rule:
             "no derivative is stated",
             "give derivative, derivative_vec or linear_map",
         )
-    return _replace(rule, pending=tuple(pending))
-
-
-def _replace(rule: Rule, **changes: Any) -> Rule:
-    from dataclasses import replace
-
-    return replace(rule, **changes)
 
 
 def _rule(raw: Any, index: int, family: str | None, path: Path) -> Rule:
@@ -400,7 +403,7 @@ def _rule(raw: Any, index: int, family: str | None, path: Path) -> Rule:
             "for example 'sm-logdet'",
         )
     fam = raw.get("family", family)
-    if fam not in FAMILIES:
+    if not is_family(fam):
         raise _error(
             path, rid, "family", f"unknown family {fam!r}", f"use one of {', '.join(FAMILIES)}"
         )
@@ -416,13 +419,13 @@ def _rule(raw: Any, index: int, family: str | None, path: Path) -> Rule:
         )
     requires = _strings(raw.get("requires"), "requires", path, rid, False)
     for name in requires:
-        if name not in LANGUAGE_PENDING and name not in FUNCTIONS:
+        if name not in FUNCTIONS:
             raise _error(
                 path,
                 rid,
                 "requires",
-                f"{name!r} is not a pending language function",
-                f"list only {', '.join(LANGUAGE_PENDING)}",
+                f"{name!r} is not a function of the expression language",
+                "list only functions the rule's formulas call (see matderiv.expr.FUNCTIONS)",
             )
     texts = {key: _text(raw, key, path, rid, False) for key in _TEXT_FIELDS}
     rule = Rule(
@@ -433,7 +436,7 @@ def _rule(raw: Any, index: int, family: str | None, path: Path) -> Rule:
         note=texts["note"],
         id=rid,
         title=_text(raw, "title", path, rid, True) or "",
-        family=str(fam),
+        family=fam,
         expr=_text(raw, "expr", path, rid, True) or "",
         wrt=str(wrt),
         shapes=shapes,
@@ -444,7 +447,8 @@ def _rule(raw: Any, index: int, family: str | None, path: Path) -> Rule:
         requires=requires,
         file=path.name,
     )
-    return _check_language(rule, path)
+    _check_language(rule, path)
+    return rule
 
 
 def load_file(path: Path | str) -> list[Rule]:

@@ -1,9 +1,10 @@
 """The records of the catalog: :class:`Rule` (an identity), :class:`Omitted` (a row left out).
 
-A rule is data: an expression of the language, the variable, the shapes and assumptions,
-and the stated derivative in one or more representations, all as text.  The methods only
-delegate to :mod:`matderiv.rules.verify` (the checks) and :mod:`matderiv.rules.render`
-(LaTeX and numpy source).
+A rule is plain data: an expression of the language, the variable, the shapes and
+assumptions, and the stated derivative in one or more representations, all as text.  What is
+done with a rule are functions that take one: :func:`matderiv.rules.verify.verify_rule` (the
+checks), :func:`matderiv.rules.render.rule_latex` and
+:func:`matderiv.rules.render.rule_numpy_source` (how it is shown).
 
 Examples
 --------
@@ -17,17 +18,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Literal, TypeGuard, get_args
 
-if TYPE_CHECKING:
-    from matderiv.layout import Layout
-    from matderiv.numeric.check import CheckResult
-    from matderiv.rules.verify import Verification
+from matderiv.assumptions import AssumptionName
 
-__all__ = ["ASSUMPTIONS", "FAMILIES", "LANGUAGE_PENDING", "Omitted", "Rule"]
+__all__ = [
+    "FAMILIES",
+    "FORMS",
+    "LAYOUTS",
+    "Family",
+    "Field",
+    "Form",
+    "LayoutName",
+    "Omitted",
+    "Rule",
+    "is_family",
+]
 
 #: The families of the catalog, in the order of the book.  Each data file holds one.
-FAMILIES: tuple[str, ...] = (
+Family = Literal[
     "scalar-by-scalar",
     "scalar-by-vector",
     "vector-by-scalar",
@@ -37,23 +46,31 @@ FAMILIES: tuple[str, ...] = (
     "matrix-by-matrix",
     "second-order",
     "differential",
-)
+]
+FAMILIES: tuple[Family, ...] = get_args(Family)
 
-#: The assumptions a rule may declare on a name, and how random inputs satisfy them.
-ASSUMPTIONS: dict[str, str] = {
-    "symmetric": "X = Xᵀ (sampled as (R + Rᵀ)/2)",
-    "spd": "symmetric positive definite (sampled as RRᵀ/n + 2I)",
-    "invertible": "square, nonsingular and well conditioned, det > 0 (sampled as R/√n + 2I)",
-    "positive": "every entry > 0 (sampled uniformly in [0.5, 2])",
-    "diagonal": "zero off the diagonal (sampled with a positive diagonal)",
-    "orthogonal": "QᵀQ = I (sampled as the Q factor of a Gaussian matrix)",
-}
+#: The forms a rule may state its derivative in (the mixed-layout array, the vec
+#: (Kronecker) matrix, the differential as a linear map of the direction).
+Form = Literal["derivative", "derivative_vec", "linear_map"]
+FORMS: tuple[Form, ...] = get_args(Form)
 
-#: Functions the catalog may use that the expression language does not have yet.  A rule
-#: lists the ones it needs in ``requires``; a field that calls one of them is *pending* until
-#: the language has it, and is reported as such.  (``kron``, ``commutation`` and ``vec`` were
-#: here until the language gained them.)
-LANGUAGE_PENDING: tuple[str, ...] = ("abs",)
+#: The fields of a rule written in the expression language (the expression, the stated forms,
+#: and the formula a source prints for a disputed rule).
+Field = Literal["expr", "derivative", "derivative_vec", "linear_map", "source_form"]
+
+#: The layouts a rule's derivative is written in (mixed, numerator and denominator, and the
+#: vec or Kronecker matrix).
+LayoutName = Literal["mixed", "numerator", "denominator", "vec"]
+LAYOUTS: tuple[LayoutName, ...] = get_args(LayoutName)
+
+
+def is_family(name: object) -> TypeGuard[Family]:
+    """Whether `name` is one of :data:`~matderiv.rules.model.FAMILIES`.
+
+    >>> is_family("second-order"), is_family("tensor-by-tensor")
+    (True, False)
+    """
+    return name in FAMILIES
 
 
 @dataclass(frozen=True)
@@ -73,7 +90,7 @@ class Rule:
     shapes
         Name -> shape of dimension names (``()`` scalar, ``("n",)`` vector, ``("m", "n")`` matrix).
     assume
-        Name -> assumptions (see :data:`~matderiv.rules.model.ASSUMPTIONS`).
+        Name -> assumptions (see :data:`matderiv.assumptions.TABLE`).
     derivative
         The stated derivative in MIXED layout, as language text (``None`` when the mixed
         array has more than two axes); for the second-order family, the second derivative.
@@ -93,22 +110,20 @@ class Rule:
     sizes
         Explicit dimension sizes for the random instances (default: several non-square sizes).
     requires
-        Functions from :data:`~matderiv.rules.model.LANGUAGE_PENDING` the rule uses.
+        Functions of the language the rule relies on (documentation; each must exist).
     file
         The data file the rule came from.
-    pending
-        The fields that cannot be evaluated until the language has the functions they call.
     """
 
     id: str
     title: str
-    family: str
+    family: Family
     expr: str
     wrt: str
     shapes: Mapping[str, tuple[str | int, ...]]
     differential: str
     refs: tuple[str, ...]
-    assume: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    assume: Mapping[str, tuple[AssumptionName, ...]] = field(default_factory=dict)
     derivative: str | None = None
     derivative_vec: str | None = None
     linear_map: str | None = None
@@ -117,7 +132,6 @@ class Rule:
     sizes: tuple[Mapping[str, int], ...] = ()
     requires: tuple[str, ...] = ()
     file: str = ""
-    pending: tuple[str, ...] = ()
 
     @property
     def disputed(self) -> bool:
@@ -129,82 +143,16 @@ class Rule:
         """Whether the note restricts when the identity holds."""
         return self.note is not None and self.note.lower().startswith("conditional")
 
-    def verify(self, instances: int = 3, seed: int = 0) -> CheckResult:
-        """Check the stated derivative against finite differences.
+    @property
+    def forms(self) -> tuple[Form, ...]:
+        """The stated forms of the derivative, in the order of
+        :data:`~matderiv.rules.model.FORMS`.
 
-        Every stated form (mixed array, vec matrix, linear map) is checked at `instances`
-        random inputs that satisfy the assumptions, at several sizes.
-
-        Returns
-        -------
-        CheckResult
-            The worst check (the first failing one, else the largest relative error).
-
-        Examples
-        --------
         >>> from matderiv import rules
-        >>> bool(rules.get("sm-logdet").verify())
-        True
+        >>> rules.get("mm-AXB").forms
+        ('derivative_vec', 'linear_map')
         """
-        from matderiv.rules.verify import numeric_check
-
-        return numeric_check(self, instances=instances, seed=seed)
-
-    def verification(self, instances: int = 3, seed: int = 0) -> Verification:
-        """All three checks: finite differences, ``derive()``, and the layout round trips.
-
-        Examples
-        --------
-        >>> from matderiv import rules
-        >>> rules.get("vv-linear-Ax").verification().layouts_ok
-        True
-        """
-        from matderiv.rules.verify import verify_rule
-
-        return verify_rule(self, instances=instances, seed=seed)
-
-    def latex(self, layout: Layout | str = "mixed") -> str:
-        """The stated derivative in LaTeX, written in `layout`.
-
-        Parameters
-        ----------
-        layout
-            ``"mixed"``, ``"numerator"``, ``"denominator"`` or ``"vec"``.
-
-        Returns
-        -------
-        str
-            The LaTeX of the derivative (without ``$`` delimiters).
-
-        Raises
-        ------
-        ShapeError
-            If the layout does not exist for the rule's kinds (numerator layout of a
-            matrix-by-matrix derivative, for instance); the message names the ones that do.
-
-        Examples
-        --------
-        >>> from matderiv import rules
-        >>> rules.get("vv-linear-Ax").latex("denominator")
-        'A^{T}'
-        """
-        from matderiv.rules.render import rule_latex
-
-        return rule_latex(self, layout)
-
-    def numpy_source(self) -> str:
-        """Self-contained numpy source of the stated derivative (a copy-paste snippet).
-
-        Examples
-        --------
-        >>> from matderiv import rules
-        >>> print(rules.get("sv-quadratic-form").numpy_source())
-        import numpy as np
-        ...
-        """
-        from matderiv.rules.render import rule_numpy_source
-
-        return rule_numpy_source(self)
+        return tuple(form for form in FORMS if getattr(self, form) is not None)
 
 
 @dataclass(frozen=True)

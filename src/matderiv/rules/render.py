@@ -15,56 +15,32 @@ Examples
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from matderiv.errors import ShapeError
 from matderiv.expr import numpy_source
-from matderiv.layout import as_layout, to_layout
-from matderiv.rules.loader import missing_functions
-from matderiv.rules.model import Rule
-from matderiv.rules.sampling import instance
+from matderiv.expr.latex import to_latex
+from matderiv.layout import Layout, as_layout, to_layout
+from matderiv.rules.instances import instance
+from matderiv.rules.loader import parse_text
+from matderiv.rules.model import Field, LayoutName, Rule
+from matderiv.rules.verify import evaluate_field
 
 __all__ = ["layouts_of", "rule_latex", "rule_numpy_source", "text_latex"]
 
 
-def text_latex(rule: Rule, fieldname: str, text: str | None = None) -> str:
+def text_latex(rule: Rule, fieldname: Field, text: str | None = None) -> str:
     """LaTeX of a language field of `rule`, or of `text` read with that field's names.
 
-    Uses the language's LaTeX printer when it has one, else SymPy's printer of the parsed
-    expression.  Memoized: the pages print each formula once per layout.
+    The text is parsed with the rule's names and assumptions (memoized there).
     """
-    from matderiv.rules.loader import engine_assume
-
     source = text if text is not None else getattr(rule, fieldname)
-    shapes = dict(rule.shapes)
-    if fieldname == "linear_map":
-        shapes["d" + rule.wrt] = rule.shapes[rule.wrt]
-    return _latex(source, tuple(shapes.items()), tuple(engine_assume(rule).items()))
-
-
-@lru_cache(maxsize=8192)
-def _latex(
-    source: str,
-    shapes: tuple[tuple[str, tuple[str | int, ...]], ...],
-    assume: tuple[tuple[str, tuple[str, ...]], ...],
-) -> str:
-    from matderiv.rules.loader import _parse
-
-    parsed = _parse(source, shapes, assume)
-    try:
-        from matderiv.expr.latex import to_latex
-    except ImportError:  # the language's printer is optional; SymPy's is the fallback
-        return str(sp.latex(parsed.expr))
-    return str(to_latex(parsed.expr))
+    return str(to_latex(parse_text(rule, fieldname, source).expr))
 
 
 def _shapes(rule: Rule) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    from matderiv.rules.verify import evaluate_field
-
     dims, arrays = instance(rule, 0)
     out_shape = tuple(np.shape(evaluate_field(rule, "expr", arrays, dims)))
     in_shape = tuple(np.shape(arrays[rule.wrt]))
@@ -73,19 +49,18 @@ def _shapes(rule: Rule) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return out_shape, in_shape
 
 
-def layouts_of(rule: Rule) -> tuple[str, ...]:
+def layouts_of(rule: Rule) -> tuple[LayoutName, ...]:
     """The layouts the rule's derivative can be written in (``vec`` for array-by-matrix).
 
     >>> from matderiv import rules
     >>> layouts_of(rules.get("mm-AXB"))
     ('mixed', 'vec')
     """
-    if "expr" in rule.pending:
-        return ()
     if rule.derivative is None:
         return ("mixed", "vec") if rule.derivative_vec is not None else ("mixed",)
-    out = ["mixed"]
+    out: list[LayoutName] = ["mixed"]
     out_shape, in_shape = _shapes(rule)
+    layout: LayoutName
     for layout in ("numerator", "denominator"):
         try:
             to_layout(np.zeros(out_shape + in_shape), out_shape, in_shape, "mixed", layout)
@@ -114,32 +89,46 @@ def _relation(rule: Rule, layout: str) -> str:
     raise ShapeError(f"layout {layout!r} is neither the mixed array nor its transpose here")
 
 
-def rule_latex(rule: Rule, layout: Any = "mixed") -> str:
-    """The rule's derivative in LaTeX, written in `layout` (``mixed``, ``numerator``,
-    ``denominator`` or ``vec``).
+def rule_latex(rule: Rule, layout: LayoutName | Layout = "mixed") -> str:
+    """The rule's derivative in LaTeX (without ``$`` delimiters), written in `layout`.
+
+    Parameters
+    ----------
+    rule
+        The identity.
+    layout
+        ``"mixed"``, ``"numerator"``, ``"denominator"`` (or a :class:`~matderiv.layout.Layout`), or
+        ``"vec"`` for the vec (Kronecker) matrix.
+
+    Returns
+    -------
+    str
+        The LaTeX of the derivative.
 
     Raises
     ------
     ShapeError
-        If the layout does not exist for the rule (the message names those that do).
+        If the layout does not exist for the rule's kinds (numerator layout of a
+        matrix-by-matrix derivative, for instance); the message names the ones that do.
+
+    Examples
+    --------
+    >>> from matderiv import rules
+    >>> rule_latex(rules.get("vv-linear-Ax"), "denominator")
+    'A^{T}'
     """
     available = layouts_of(rule)
     name = "vec" if layout == "vec" else as_layout(layout).value
     if name not in available:
         raise ShapeError(
             f"rule {rule.id!r} ({rule.family}) has no {name} form; "
-            f"its derivative is written in: {', '.join(available) or 'none yet (pending)'}"
+            f"its derivative is written in: {', '.join(available)}"
         )
-    if name == "vec":
-        if rule.derivative_vec is not None and "derivative_vec" not in rule.pending:
-            return text_latex(rule, "derivative_vec")
-        raise ShapeError(
-            f"rule {rule.id!r}: the vec form waits for the language function(s) "
-            f"{', '.join(rule.requires)}"
-        )
+    if name == "vec":  # layouts_of lists it only for a stated vec matrix
+        return text_latex(rule, "derivative_vec")
     if rule.derivative is None:
-        if rule.linear_map is not None and "linear_map" not in rule.pending:
-            return r"\mathrm{d}X \mapsto " + text_latex(rule, "linear_map")
+        if rule.linear_map is not None:
+            return rf"\mathrm{{d}}{rule.wrt} \mapsto " + text_latex(rule, "linear_map")
         return text_latex(rule, "derivative_vec")
     mixed = text_latex(rule, "derivative")
     if name == "mixed" or _relation(rule, name) == "same":
@@ -151,18 +140,22 @@ def rule_latex(rule: Rule, layout: Any = "mixed") -> str:
 
 
 def rule_numpy_source(rule: Rule) -> str:
-    """A self-contained numpy function computing the stated derivative (mixed layout)."""
-    fieldname = next(
-        (
-            f
-            for f in ("derivative", "derivative_vec", "linear_map")
-            if getattr(rule, f) is not None and f not in rule.pending
-        ),
-        None,
-    )
-    if fieldname is None:
-        missing = ", ".join(missing_functions(rule))
-        return f"# {rule.id}: waits for the language function(s) {missing}\n"
+    """Self-contained numpy source of the stated derivative (a copy-paste snippet).
+
+    Returns
+    -------
+    str
+        A module defining one function named after the rule id, for the first stated form:
+        the mixed-layout array, else the vec matrix, else the linear map.
+
+    Examples
+    --------
+    >>> from matderiv import rules
+    >>> print(rule_numpy_source(rules.get("sv-quadratic-form")))
+    import numpy as np
+    ...
+    """
+    fieldname = rule.forms[0]
     shapes: dict[str, Any] = {name: list(shape) for name, shape in rule.shapes.items()}
     if fieldname == "linear_map":
         shapes["d" + rule.wrt] = list(rule.shapes[rule.wrt])

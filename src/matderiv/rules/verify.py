@@ -6,9 +6,10 @@
    assumptions, at several sizes (second derivatives against :func:`matderiv.numeric.hessian`).
    For a variable that is symmetric (or diagonal) the function is differentiated on that
    subspace, ``V -> f(P(V))``.
-2. **The engine.**  The stated derivative against ``matderiv.derive`` (``matderiv.hessian`` for
-   second-order rules).  Where the engine raises :class:`~matderiv.errors.UnsupportedError`,
-   or does not exist yet, the status says so with its message: never a silent pass.
+2. **The engine.**  The stated derivative against ``matderiv.derive`` (its Hessian for
+   second-order rules).  Where the engine raises
+   :class:`~matderiv.errors.UnsupportedError`, the status says so with its message: never a
+   silent pass.
 3. **Layouts.**  The mixed array converted to every layout defined for the pair of kinds and
    back (and to the vec matrix and back) is the same array.
 
@@ -26,29 +27,41 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from matderiv.derive import derive, hessian
 from matderiv.errors import CatalogError, MatderivError, ShapeError, UnsupportedError
-from matderiv.expr import to_function
+from matderiv.expr import NumpyFunction, to_function
 from matderiv.layout import derivative_shape, to_layout, unvec_jacobian, vec_jacobian
-from matderiv.numeric import hessian
+from matderiv.numeric import hessian as numeric_hessian
 from matderiv.numeric.check import CheckResult, check_derivative
-from matderiv.rules.model import Rule
-from matderiv.rules.sampling import instance, projection
+from matderiv.rules.instances import instance, projection
+from matderiv.rules.loader import engine_assume, parse_field, parse_text
+from matderiv.rules.model import Field, Form, LayoutName, Rule
 
 __all__ = [
+    "EngineStatus",
     "FormCheck",
     "Verification",
     "check_catalog",
+    "engine_check",
+    "engine_derivative",
     "evaluate_field",
     "numeric_check",
     "numeric_checks",
+    "rule_out_shape",
+    "stated_mixed",
     "verify_rule",
 ]
+
+#: How the stated derivative compares with the engine's (``agrees``, ``disagrees``,
+#: ``unsupported`` when the engine raised UnsupportedError, or ``error`` when the engine failed
+#: on a valid input), ordered from the worst.
+EngineStatus = Literal["disagrees", "error", "unsupported", "agrees"]
+_ENGINE_ORDER: tuple[EngineStatus, ...] = ("disagrees", "error", "unsupported", "agrees")
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -63,7 +76,7 @@ RTOL_ENGINE = 1e-8
 class FormCheck:
     """One finite-difference check: a stated form at one instance."""
 
-    form: str
+    form: Form | Literal["source_form"]  # source_form: for the disputed-identities page
     dims: Mapping[str, int]
     result: CheckResult
 
@@ -81,10 +94,7 @@ class Verification:
     checks
         Every finite-difference check (form, sizes, result).
     engine
-        ``"agrees"``, ``"disagrees"``, ``"unsupported"`` (the engine raised
-        UnsupportedError), ``"error"`` (the engine failed on a valid input),
-        ``"unavailable"`` (no ``derive`` yet) or ``"pending"`` (the rule waits for a
-        language function).
+        How the engine's derivative compares (see :data:`EngineStatus`).
     engine_message
         The engine's error message, or the largest relative difference.
     engine_rel_err
@@ -92,21 +102,20 @@ class Verification:
     layouts_ok, layouts
         Whether every layout round trip returned the same array (and the transposed
         formulas the book displays equal the converted arrays), and the layouts tried.
-    pending
-        Fields that wait for a language function (not checked).
     seconds
         Wall time of the three checks.
+    sizes
+        The dimension sizes of each instance.
     """
 
     rule_id: str
     numeric: CheckResult
     checks: tuple[FormCheck, ...]
-    engine: str
+    engine: EngineStatus
     engine_message: str
     engine_rel_err: float
     layouts_ok: bool
-    layouts: tuple[str, ...]
-    pending: tuple[str, ...] = ()
+    layouts: tuple[LayoutName, ...]
     seconds: float = 0.0
     sizes: tuple[Mapping[str, int], ...] = field(default=())
 
@@ -115,45 +124,32 @@ class Verification:
         """Finite differences pass, the engine does not disagree, layouts round-trip."""
         return self.numeric.passed and self.engine != "disagrees" and self.layouts_ok
 
-    @property
-    def status(self) -> str:
-        """``"passed"``, ``"failed"``, or ``"pending"`` (nothing could be checked yet)."""
-        if not self.checks and self.pending:
-            return "pending"
-        return "passed" if self.passed else "failed"
-
 
 # ---- evaluating the rule's text -----------------------------------------------------------
 
 
-_COMPILED: dict[tuple[str, str, str, str], Any] = {}
+_COMPILED: dict[tuple[str, str, str, str], NumpyFunction] = {}
 
 
-def _compiled(rule: Rule, fieldname: str) -> Any:
-    """The numpy function of a field, compiled once from the loader's parse of it."""
-    from matderiv.rules.loader import parse_field
-
-    key = (rule.file, rule.id, fieldname, getattr(rule, fieldname))
+def _compiled(rule: Rule, fieldname: Field, text: str | None = None) -> NumpyFunction:
+    """The numpy function of a field (or of `text` read like it), compiled once."""
+    source = getattr(rule, fieldname) if text is None else text
+    key = (rule.file, rule.id, fieldname, source)
     fn = _COMPILED.get(key)
     if fn is None:
-        parsed = parse_field(rule, fieldname)
+        parsed = parse_text(rule, fieldname, source)
         fn = to_function(parsed.expr, parsed.context)
         _COMPILED[key] = fn
     return fn
 
 
-@lru_cache(maxsize=4096)
-def _compile(text: str, shapes: tuple[tuple[str, tuple[str | int, ...]], ...]) -> Any:
-    return to_function(text, {name: list(shape) for name, shape in shapes})
-
-
 def evaluate_field(
-    rule: Rule, fieldname: str, arrays: Mapping[str, Any], dims: Mapping[str, int]
+    rule: Rule, fieldname: Field, arrays: Mapping[str, Any], dims: Mapping[str, int]
 ) -> FloatArray:
     """Evaluate a language field of `rule` (``expr``, ``derivative``...) on concrete arrays.
 
     >>> from matderiv import rules
-    >>> from matderiv.rules.sampling import instance
+    >>> from matderiv.rules.instances import instance
     >>> rule = rules.get("vv-linear-Ax")
     >>> dims, arrays = instance(rule, 0)
     >>> bool((evaluate_field(rule, "derivative", arrays, dims) == arrays["A"]).all())
@@ -202,22 +198,20 @@ def _function(
 
 def stated_mixed(
     rule: Rule, arrays: Mapping[str, FloatArray], dims: Mapping[str, int]
-) -> FloatArray | None:
+) -> FloatArray:
     """The stated derivative as a mixed-layout array (from whichever form is stated).
 
     For second-order rules: the second derivative ``out_shape + in_shape + in_shape``.
-    ``None`` when the only stated forms are pending.
     """
     out_shape, in_shape = _shapes(rule, arrays)
-    if rule.derivative is not None and "derivative" not in rule.pending:
+    form = rule.forms[0]
+    if form == "derivative":
         return evaluate_field(rule, "derivative", arrays, dims)
-    if rule.derivative_vec is not None and "derivative_vec" not in rule.pending:
+    if form == "derivative_vec":
         J = evaluate_field(rule, "derivative_vec", arrays, dims)
         first = in_shape if rule.family == "second-order" else out_shape
         return unvec_jacobian(J, first, in_shape)
-    if rule.linear_map is not None and "linear_map" not in rule.pending:
-        return _linear_map_array(rule, arrays, dims, out_shape, in_shape)
-    return None
+    return _linear_map_array(rule, arrays, dims, out_shape, in_shape)
 
 
 def _linear_map_array(
@@ -243,7 +237,7 @@ def _linear_map_array(
 
 
 def _hessian_check(f: Callable[[FloatArray], Any], H: FloatArray, x: FloatArray) -> CheckResult:
-    numeric = hessian(f, x, method="central")
+    numeric = numeric_hessian(f, x, method="central")
     diff = np.abs(H - numeric)
     scale = max(float(np.max(np.abs(numeric), initial=0.0)), 1e-300)
     max_abs = float(np.max(diff, initial=0.0))
@@ -271,27 +265,29 @@ def _hessian_check(f: Callable[[FloatArray], Any], H: FloatArray, x: FloatArray)
     )
 
 
-def _forms(rule: Rule) -> list[str]:
-    return [
-        name
-        for name in ("derivative", "derivative_vec", "linear_map")
-        if getattr(rule, name) is not None and name not in rule.pending
-    ]
-
-
 def numeric_checks(
-    rule: Rule, instances: int = 3, seed: int = 0, field_name: str | None = None
+    rule: Rule,
+    instances: int = 3,
+    seed: int = 0,
+    field_name: Form | Literal["source_form"] | None = None,
 ) -> tuple[FormCheck, ...]:
     """Finite-difference checks of every stated form at `instances` random instances.
 
     `field_name` checks one form only (``"source_form"`` checks a source's printed formula,
     for the disputed-identities page).
+
+    Raises
+    ------
+    ValueError
+        If `instances` is less than 1 (nothing would be checked).
     """
-    if "expr" in rule.pending:
-        return ()
+    if instances < 1:
+        raise ValueError(f"instances must be at least 1, got {instances}")
     out: list[FormCheck] = []
     project = projection(rule)
-    forms = [field_name] if field_name is not None else _forms(rule)
+    forms: tuple[Form | Literal["source_form"], ...] = (
+        (field_name,) if field_name is not None else rule.forms
+    )
     for k in range(instances):
         dims, arrays = instance(rule, k, seed)
         f = _function(rule, arrays, dims, project)
@@ -326,16 +322,6 @@ def numeric_checks(
 
 def _worst(checks: Iterable[FormCheck]) -> CheckResult:
     items = list(checks)
-    if not items:
-        return CheckResult(
-            False,
-            math.nan,
-            math.nan,
-            "none",
-            0,
-            None,
-            "not checked: every stated form waits for a language function",
-        )
     failing = [c.result for c in items if not c.result.passed]
     if failing:
         return failing[0]
@@ -355,37 +341,33 @@ def numeric_check(rule: Rule, instances: int = 3, seed: int = 0) -> CheckResult:
 # ---- check 2: the engine ------------------------------------------------------------------
 
 
-def _engine(rule: Rule) -> Callable[..., Any] | None:
-    import matderiv
-
-    return getattr(matderiv, "hessian" if rule.family == "second-order" else "derive", None)
-
-
 def rule_out_shape(rule: Rule) -> tuple[Any, ...]:
-    """The (symbolic) numpy shape of the rule's expression."""
-    from matderiv.rules.loader import parse_field
+    """The (symbolic) numpy shape of the rule's expression.
 
+    >>> from matderiv import rules
+    >>> rule_out_shape(rules.get("mm-AXB"))
+    (p, q)
+    """
     return tuple(parse_field(rule, "expr").shape)
 
 
-def engine_derivative(rule: Rule) -> tuple[Any, str, str]:
+EngineResult = tuple[Any, EngineStatus, str]
+
+
+def engine_derivative(rule: Rule) -> EngineResult:
     """Ask the engine for the rule's derivative once: ``(result, status, message)``.
 
-    `result` has ``evaluate(**arrays)``; it is ``None`` when the status is ``"unavailable"``,
-    ``"unsupported"`` or ``"error"``.
+    The engine's Hessian for second-order rules, ``derive`` for the others.  `result` has
+    ``evaluate(**arrays)``; it is ``None`` when the status is ``"unsupported"`` or ``"error"``.
     """
-    from matderiv.rules.loader import engine_assume
-
-    engine = _engine(rule)
-    if engine is None:
-        name = "hessian" if rule.family == "second-order" else "derive"
-        return None, "unavailable", f"matderiv.{name} is not available yet"
     shapes = {n: tuple(s) for n, s in rule.shapes.items()}
+    assume = engine_assume(rule) or None
     if rule.family == "second-order" and len(rule_out_shape(rule)) > 0:
         return None, "unsupported", ("matderiv.hessian takes scalar functions; the second "
                                      "derivative of an array function is checked numerically only")
+    engine = hessian if rule.family == "second-order" else derive
     try:
-        result = engine(rule.expr, wrt=rule.wrt, shapes=shapes, assume=engine_assume(rule) or None)
+        result = engine(rule.expr, wrt=rule.wrt, shapes=shapes, assume=assume)
     except UnsupportedError as exc:
         return None, "unsupported", str(exc).splitlines()[0]
     except Exception as exc:  # an engine failure on a valid input is reported, never hidden
@@ -395,11 +377,11 @@ def engine_derivative(rule: Rule) -> tuple[Any, str, str]:
 
 def engine_check(
     rule: Rule, engine_result: Any, arrays: Mapping[str, FloatArray], stated: FloatArray
-) -> tuple[str, str, float]:
+) -> tuple[EngineStatus, str, float]:
     """Compare the stated derivative with the engine's at one instance.
 
     Returns ``(status, message, relative error)``; status is ``"agrees"``, ``"disagrees"``,
-    or ``"error"`` (the engine failed to evaluate on this valid input).
+    ``"unsupported"`` or ``"error"`` (the engine failed to evaluate on this valid input).
     """
     try:
         derived = np.asarray(engine_result.evaluate(**arrays), dtype=np.float64)
@@ -425,10 +407,11 @@ def engine_check(
 
 def layout_check(
     J: FloatArray, out_shape: tuple[int, ...], in_shape: tuple[int, ...]
-) -> tuple[bool, tuple[str, ...]]:
+) -> tuple[bool, tuple[LayoutName, ...]]:
     """Round-trip the mixed array `J` through every defined layout and the vec matrix."""
-    tried = ["mixed"]
+    tried: list[LayoutName] = ["mixed"]
     ok = bool(np.array_equal(to_layout(J, out_shape, in_shape, "mixed", "mixed"), J))
+    layout: LayoutName
     for layout in ("numerator", "denominator"):
         try:
             derivative_shape(out_shape, in_shape, layout)
@@ -463,8 +446,7 @@ def displayed_layouts_check(rule: Rule, arrays: Mapping[str, FloatArray],
         if np.array_equal(L, J):
             continue
         if transposed is None:
-            shapes = tuple(rule.shapes.items())
-            fn = _compile(f"({rule.derivative}).T", shapes)
+            fn = _compiled(rule, "derivative", f"({rule.derivative}).T")
             transposed = np.asarray(fn(**arrays, **dims), dtype=np.float64)
         if not np.allclose(transposed, L, rtol=1e-12, atol=1e-12):
             return False
@@ -475,41 +457,37 @@ def displayed_layouts_check(rule: Rule, arrays: Mapping[str, FloatArray],
 
 
 def verify_rule(rule: Rule, instances: int = 3, seed: int = 0) -> Verification:
-    """Run the three checks on `rule` at `instances` random instances."""
+    """Run the three checks on `rule` at `instances` (at least 1) random instances.
+
+    Examples
+    --------
+    >>> from matderiv import rules
+    >>> verify_rule(rules.get("sm-logdet")).passed
+    True
+    """
     start = time.perf_counter()
     checks = numeric_checks(rule, instances, seed)
-    engine, rel = "pending", math.nan
-    from matderiv.rules.loader import missing_functions
-
-    message = ("no stated form can be evaluated until the language has "
-               f"{', '.join(missing_functions(rule))}")
-    layouts_ok, layouts = True, tuple[str, ...]()
+    layouts_ok, layouts = True, tuple[LayoutName, ...]()
     sizes: list[Mapping[str, int]] = []
-    if "expr" not in rule.pending:
-        statuses: list[tuple[str, str, float]] = []
-        result, first_status, first_message = engine_derivative(rule)
-        if result is None:
-            statuses.append((first_status, first_message, math.nan))
-        for k in range(instances):
-            dims, arrays = instance(rule, k, seed)
-            sizes.append(dims)
-            stated = stated_mixed(rule, arrays, dims)
-            if stated is None:
-                continue
-            if result is not None:
-                statuses.append(engine_check(rule, result, arrays, stated))
-            out_shape, in_shape = _shapes(rule, arrays)
-            if rule.family == "second-order":
-                out_shape = out_shape + in_shape
-            ok, layouts = layout_check(stated, out_shape, in_shape)
-            layouts_ok = layouts_ok and ok and displayed_layouts_check(rule, arrays, dims, stated)
-        if statuses:
-            order = ("disagrees", "error", "unsupported", "unavailable", "agrees")
-            worst = min(
-                statuses,
-                key=lambda s: (order.index(s[0]), -(s[2] if not math.isnan(s[2]) else -1.0)),
-            )
-            engine, message, rel = worst
+    statuses: list[tuple[EngineStatus, str, float]] = []
+    result, first_status, first_message = engine_derivative(rule)
+    if result is None:
+        statuses.append((first_status, first_message, math.nan))
+    for k in range(instances):
+        dims, arrays = instance(rule, k, seed)
+        sizes.append(dims)
+        stated = stated_mixed(rule, arrays, dims)
+        if result is not None:
+            statuses.append(engine_check(rule, result, arrays, stated))
+        out_shape, in_shape = _shapes(rule, arrays)
+        if rule.family == "second-order":
+            out_shape = out_shape + in_shape
+        ok, layouts = layout_check(stated, out_shape, in_shape)
+        layouts_ok = layouts_ok and ok and displayed_layouts_check(rule, arrays, dims, stated)
+    engine, message, rel = min(
+        statuses,
+        key=lambda s: (_ENGINE_ORDER.index(s[0]), -(s[2] if not math.isnan(s[2]) else -1.0)),
+    )
     return Verification(
         rule_id=rule.id,
         numeric=_worst(checks),
@@ -519,7 +497,6 @@ def verify_rule(rule: Rule, instances: int = 3, seed: int = 0) -> Verification:
         engine_rel_err=rel,
         layouts_ok=layouts_ok,
         layouts=layouts,
-        pending=rule.pending,
         seconds=time.perf_counter() - start,
         sizes=tuple(sizes),
     )
@@ -543,7 +520,7 @@ def check_catalog(
             raise CatalogError(
                 f"{rule.file}: entry {rule.id!r}: verification could not run: {exc}"
             ) from None
-        if strict and v.status == "failed":
+        if strict and not v.passed:
             failing = next((c for c in v.checks if not c.result.passed), None)
             if failing is not None:
                 where = failing.form

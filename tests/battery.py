@@ -1,8 +1,11 @@
 """A battery of derivative problems, one per line: the engine's test and benchmark set.
 
 Each problem is (expression, wrt, shapes, assume, kind); ``kind`` names the
-pair of kinds or ``"hessian"``.  The tests verify every problem numerically,
-``benchmarks/bench_derive.py`` times them, and the book compares them with SymPy.
+pair of kinds or ``"hessian"``.  ``tests/test_derive_battery.py`` verifies every problem
+numerically, ``benchmarks/bench_derive.py`` times them, and the book's SymPy comparison
+(``docs/conventions/sympy-comparison.md``) runs them through SymPy.  Not part of the installed
+package: pytest finds it through ``pythonpath`` in ``pyproject.toml``, the benchmark and the
+book page through the path of this folder.
 
 Examples
 --------

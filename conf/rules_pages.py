@@ -1,14 +1,24 @@
-"""The Rules part of the book, written from the catalog at build time.
+"""The Rules part of the book, written from the catalog while the book is built.
 
-Each family page of ``docs/rules`` is one hidden code cell that prints
-:func:`family_markdown` as MyST: every identity with its anchor ``rule-<id>``, its formula in
-synced layout tabs, shapes, differential, assumptions, references, a numpy snippet and the
-verification measured in that very build.  A rule that fails verification raises
-:class:`~matderiv.errors.CatalogError`, which fails the cell and so the build.
+A Sphinx extension (listed in ``conf/conf.py``) with three directives, each replaced by the MyST
+text of one generator, parsed in place:
+
+- ``{rules-family} <family>`` (:func:`family_markdown`): every identity of one family with its
+  anchor ``rule-<id>``, its formula in synced layout tabs, shapes, differential,
+  assumptions, references, a numpy snippet and the verification measured in that very build;
+- ``{rules-index}`` (:func:`index_markdown`): counts per family and source, the whole-catalog
+  verification, the omitted rows and the assumptions;
+- ``{rules-disputed}`` (:func:`disputed_markdown`): each disputed or conditional rule with the
+  check of the formula its source prints.
+
+A rule that fails verification raises :class:`~matderiv.errors.CatalogError`; the directive
+reports it as an error of the page, which fails the build (``-W``).  Pages using a directive
+depend on the catalog's data files, so editing one rebuilds them.
 
 Examples
 --------
->>> text = rule_markdown(__import__("matderiv").rules.get("sm-logdet"))
+>>> from matderiv import rules
+>>> text = rule_markdown(rules.get("sm-logdet"))
 >>> "(rule-sm-logdet)=" in text and ":sync: numerator" in text
 True
 """
@@ -18,16 +28,23 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from matderiv.assumptions import TABLE as ASSUMPTIONS
+from matderiv.assumptions import AssumptionName
 from matderiv.errors import CatalogError
 from matderiv.layout import derivative_shape
-from matderiv.rules import catalog, family, omitted
-from matderiv.rules.loader import missing_functions
-from matderiv.rules.model import ASSUMPTIONS, FAMILIES, Rule
-from matderiv.rules.render import layouts_of, rule_latex, text_latex
-from matderiv.rules.verify import Verification, check_catalog, rule_out_shape
+from matderiv.rules import DATA_DIR, FAMILIES, Rule, catalog, family, is_family, omitted
+from matderiv.rules.render import layouts_of, rule_latex, rule_numpy_source, text_latex
+from matderiv.rules.verify import Verification, check_catalog, numeric_checks, rule_out_shape
 
-__all__ = ["disputed_markdown", "family_markdown", "index_markdown", "rule_markdown",
+__all__ = ["disputed_markdown", "family_markdown", "index_markdown", "rule_markdown", "setup",
            "source_of"]
 
 _TAB_TITLES = {"mixed": "Mixed", "numerator": "Numerator", "denominator": "Denominator",
@@ -109,7 +126,7 @@ def _tab(name: str, body: list[str]) -> list[str]:
 
 def _tabs(rule: Rule) -> list[str]:
     """Synced layout tabs: the stated array in each layout, or what exists instead."""
-    vec_ok = rule.derivative_vec is not None and "derivative_vec" not in rule.pending
+    vec_ok = rule.derivative_vec is not None
     lines = ["::::{tab-set}", ":sync-group: layout", ""]
     if rule.derivative is not None:
         for name in layouts_of(rule):
@@ -130,14 +147,11 @@ def _tabs(rule: Rule) -> list[str]:
             lines += _tab("vec", [f"$$ \\nabla^2_{{\\operatorname{{vec}} {rule.wrt}}} f = "
                                   f"{rule_latex(rule, 'vec')} $$", "",
                                   f"Shape ${_layout_shape(rule, 'vec')}$."])
-        else:
-            lines += _tab("vec", [f"Stated as `{rule.derivative_vec}`; shown once the language "
-                                  f"has {', '.join(missing_functions(rule))}."])
         return [*lines, "::::", ""]
     mixed = [f"The mixed array has shape ${_layout_shape(rule, 'mixed')}$, entries "
              rf"$\partial F_{{i\ldots}}/\partial {rule.wrt}_{{j\ldots}}$; "
              "it is the linear map"]
-    if rule.linear_map is not None and "linear_map" not in rule.pending:
+    if rule.linear_map is not None:
         mixed += ["", f"$$ d{rule.wrt} \\mapsto {text_latex(rule, 'linear_map')} $$"]
     lines += _tab("mixed", mixed)
     undefined = ["Not defined: numerator and denominator layouts only write derivatives that "
@@ -148,20 +162,13 @@ def _tabs(rule: Rule) -> list[str]:
                               f"\\Big({rule_latex(rule, 'vec')}\\Big)\\operatorname{{vec}}"
                               f"(d{rule.wrt}) $$", "",
                               f"Shape ${_layout_shape(rule, 'vec')}$."])
-    elif rule.derivative_vec is not None:
-        missing = ", ".join(missing_functions(rule))
-        lines += _tab("vec", [f"Stated as `{rule.derivative_vec}`; shown once the language "
-                              f"has {missing}."])
     else:
         lines += _tab("vec", [f"Shape ${_layout_shape(rule, 'vec')}$; the catalog states this "
                               "rule as a linear map only."])
     return [*lines, "::::", ""]
 
 
-def _verification_text(rule: Rule, v: Verification) -> str:
-    if v.status == "pending":
-        return ("**Not verified yet**: the expression language lacks "
-                f"{', '.join(missing_functions(rule))} (fields waiting: {', '.join(v.pending)}).")
+def _verification_text(v: Verification) -> str:
     sizes = "; ".join(", ".join(f"{k}={s}" for k, s in d.items()) or "scalars" for d in v.sizes)
     forms = sorted({c.form.replace("_", " ") for c in v.checks})
     parts = [f"finite differences ({v.numeric.method}, {len(v.checks)} checks of "
@@ -169,14 +176,10 @@ def _verification_text(rule: Rule, v: Verification) -> str:
              f"{v.numeric.max_rel_err:.1e}"]
     engine = {"agrees": f"`derive()` agrees ({v.engine_message})",
               "unsupported": f"`derive()` unsupported: {v.engine_message}",
-              "unavailable": f"engine unavailable: {v.engine_message}",
               "error": f"`derive()` failed: {v.engine_message}",
               "disagrees": f"`derive()` DISAGREES: {v.engine_message}"}[v.engine]
     parts.append(engine)
     parts.append("layouts round-trip exactly (" + ", ".join(v.layouts) + ")")
-    if v.pending:
-        parts.append(f"not checked until the language has {', '.join(missing_functions(rule))}: "
-                     f"{', '.join(v.pending)}")
     return "**Verified in this build**: " + "; ".join(parts) + f" ({v.seconds * 1000:.0f} ms)."
 
 
@@ -190,12 +193,9 @@ def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
     lines = [f"(rule-{rule.id})=", f"## {rule.title}", "",
              f"```{{index}} single: {_index_term(rule.title)}; {rule.family}", "```", "",
              f"`{rule.id}` · {rule.family}", ""]
-    if "expr" not in rule.pending:
-        lines += [f"$$ f = {text_latex(rule, 'expr')}, \\qquad "
-                  + ", \\quad ".join(_var_latex(n, s) for n, s in rule.shapes.items()) + " $$", ""]
-        lines += _tabs(rule)
-    else:
-        lines += [f"Expression: `{rule.expr}` (by `{rule.wrt}`)", ""]
+    lines += [f"$$ f = {text_latex(rule, 'expr')}, \\qquad "
+              + ", \\quad ".join(_var_latex(n, s) for n, s in rule.shapes.items()) + " $$", ""]
+    lines += _tabs(rule)
     lines += [f"**Differential.** ${rule.differential}$", ""]
     if rule.linear_map is not None:
         lines += [f"**As a linear map** (language text): `d{rule.wrt} -> {rule.linear_map}`", ""]
@@ -205,14 +205,12 @@ def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
     if rule.note:
         lines += ["```{note}", rule.note, "```", ""]
     lines += ["**References.** " + "; ".join(rule.refs) + ".", ""]
-    form = next((f for f in ("derivative", "derivative_vec", "linear_map")
-                 if getattr(rule, f) is not None and f not in rule.pending), None)
     what = {"derivative": "the mixed-layout derivative", "derivative_vec": "the vec matrix",
-            "linear_map": "the differential as a function of the direction", None: "pending"}
-    lines += [f"**Copy-paste numpy** ({what[form]}):", "", "```python",
-              rule.numpy_source().rstrip(), "```", ""]
+            "linear_map": "the differential as a function of the direction"}
+    lines += [f"**Copy-paste numpy** ({what[rule.forms[0]]}):", "", "```python",
+              rule_numpy_source(rule).rstrip(), "```", ""]
     if verification is not None:
-        lines += [_verification_text(rule, verification), ""]
+        lines += [_verification_text(verification), ""]
     return "\n".join(lines)
 
 
@@ -236,7 +234,7 @@ def index_markdown(instances: int = 3) -> str:
     """Counts per family and per source, the whole-catalog verification, omitted rows."""
     rules = catalog()
     verifications = check_catalog(rules, instances=instances, strict=True)
-    status = Counter(v.status for v in verifications)
+    passed = sum(v.passed for v in verifications)
     engine = Counter(v.engine for v in verifications)
     seconds = sum(v.seconds for v in verifications)
     per_family = Counter(r.family for r in rules)
@@ -245,8 +243,8 @@ def index_markdown(instances: int = 3) -> str:
         for source in {source_of(ref) for ref in rule.refs}:
             per_source[source] += 1
     lines = [f"The catalog holds **{len(rules)} identities**. In this build all three checks "
-             f"ran on every one of them in {seconds:.1f} s: {status['passed']} passed, "
-             f"{status['pending']} wait for a language function, {status['failed']} failed "
+             f"ran on every one of them in {seconds:.1f} s: {passed} passed, "
+             f"{len(rules) - passed} failed "
              f"(a failure stops the build). `derive()` agrees on {engine['agrees']} of them.", ""]
     lines += ["### Identities per family", ""]
     lines += _table(["family", "identities"],
@@ -263,23 +261,28 @@ def index_markdown(instances: int = 3) -> str:
     lines += _table(["source", "row", "why"],
                     [(o.source, o.row, o.reason) for o in omitted()])
     lines += ["### Assumptions", ""]
-    lines += _table(["assumption", "meaning and sampling"], ASSUMPTIONS.items())
+    lines += _table(["assumption", "meaning and sampling"],
+                    [(name, _assumption_text(name)) for name in ASSUMPTIONS])
     return "\n".join(lines)
 
 
-_RELAX = {"spd": ("invertible",), "symmetric": (), "diagonal": ()}
+def _assumption_text(name: str) -> str:
+    stanza = ASSUMPTIONS[name]
+    engine = "" if stanza.symbolic else "; steers the random inputs only (derive() ignores it)"
+    return f"{stanza.meaning}; sampled as {stanza.sampling}{engine}"
+
+
+#: What a structural assumption becomes when a conditional rule is checked without it.
+_RELAX: dict[str, tuple[AssumptionName, ...]] = {
+    "spd": ("invertible",), "symmetric": (), "diagonal": ()}
 
 
 def _without_condition(rule: Rule, instances: int) -> str:
     """Check a conditional rule at inputs that drop its structural assumptions."""
-    from dataclasses import replace
-
-    from matderiv.rules.verify import numeric_checks
-
-    relaxed_assume = {}
+    relaxed_assume: dict[str, tuple[AssumptionName, ...]] = {}
     dropped = []
     for name, kinds in rule.assume.items():
-        kept: list[str] = []
+        kept: list[AssumptionName] = []
         for kind in kinds:
             if kind in _RELAX:
                 kept += list(_RELAX[kind])
@@ -300,8 +303,6 @@ def _without_condition(rule: Rule, instances: int) -> str:
 
 def disputed_markdown(instances: int = 3) -> str:
     """Each disputed or conditional rule with the numeric check of the source's formula."""
-    from matderiv.rules.verify import numeric_checks
-
     lines: list[str] = []
     for rule in catalog():
         if rule.note is None or not (rule.disputed or rule.conditional):
@@ -327,3 +328,62 @@ def disputed_markdown(instances: int = 3) -> str:
     return "\n".join(lines)
 
 
+
+
+# ---- the Sphinx extension -----------------------------------------------------------------
+
+
+class _RulesDirective(SphinxDirective):
+    """Replace the directive by the MyST text of :meth:`markdown`, parsed in place."""
+
+    has_content = False
+
+    def markdown(self) -> str:
+        """The MyST text the directive stands for."""
+        raise NotImplementedError(f"{type(self).__name__} does not define markdown()")
+
+    def run(self) -> list[nodes.Node]:
+        for path in sorted(DATA_DIR.glob("*.toml")):  # an edited data file rebuilds the page
+            self.env.note_dependency(str(path))
+        try:
+            text = self.markdown()
+        except CatalogError as exc:
+            raise self.error(f"{self.name}: {exc}") from None
+        holder = nodes.container()
+        self.state.nested_parse(StringList(text.splitlines(), source=self.get_source_info()[0]),
+                                self.content_offset, holder)
+        return list(holder.children)
+
+
+class RulesFamilyDirective(_RulesDirective):
+    """``{rules-family} <family>``: the identities of one family (:func:`family_markdown`)."""
+
+    required_arguments = 1
+
+    def markdown(self) -> str:
+        name = self.arguments[0]
+        if not is_family(name):
+            raise CatalogError(f"unknown family {name!r}; use one of {', '.join(FAMILIES)}")
+        return family_markdown(name)
+
+
+class RulesIndexDirective(_RulesDirective):
+    """``{rules-index}``: the whole catalog in this build (:func:`index_markdown`)."""
+
+    def markdown(self) -> str:
+        return index_markdown()
+
+
+class RulesDisputedDirective(_RulesDirective):
+    """``{rules-disputed}``: disputed and conditional rules checked (:func:`disputed_markdown`)."""
+
+    def markdown(self) -> str:
+        return disputed_markdown()
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the three directives."""
+    app.add_directive("rules-family", RulesFamilyDirective)
+    app.add_directive("rules-index", RulesIndexDirective)
+    app.add_directive("rules-disputed", RulesDisputedDirective)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

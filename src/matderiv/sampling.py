@@ -1,0 +1,177 @@
+"""The one sampler of random inputs, and the projection onto a structured variable.
+
+Every numeric check draws its inputs here: ``Derivative.check`` (through
+``matderiv.derive.inputs.random_inputs``) and the catalog's verification (through
+:func:`matderiv.rules.instances.instance`).  How each assumption of
+:data:`matderiv.assumptions.TABLE` is satisfied is one entry of :data:`DRAWS`; the stanza's
+``sampling`` text describes it.
+
+Examples
+--------
+>>> import numpy as np
+>>> S = sample((3, 3), ("spd",), np.random.default_rng(0))
+>>> bool(np.allclose(S, S.T)) and bool(np.all(np.linalg.eigvalsh(S) > 1))
+True
+>>> P = projection(("symmetric",))
+>>> P(np.array([[1.0, 2.0], [0.0, 1.0]]))
+array([[1., 1.],
+       [1., 1.]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matderiv.assumptions import implied
+
+__all__ = ["DRAWS", "MAX_COND", "SIZES", "projection", "sample", "symmetrize"]
+
+FloatArray = npt.NDArray[np.float64]
+Shape = tuple[int, ...]
+Facts = frozenset[str]
+#: A draw takes (shape, generator, every assumption of the array) and returns the array.
+Draw = Callable[[Shape, np.random.Generator, Facts], FloatArray]
+
+#: Sizes given to the 1st, 2nd, ... dimension name of a check (distinct, none equal to 1).
+SIZES: tuple[int, ...] = (3, 4, 2, 5, 6, 7)
+
+#: An invertible draw is redrawn until its condition number is below this (and det > 0).
+MAX_COND = 1000.0
+
+
+def symmetrize(V: Any) -> Any:
+    """``sym(V) = (V + Vᵀ)/2`` over the last two axes: the one symmetric projection.
+
+    >>> symmetrize(np.array([[0.0, 2.0], [0.0, 0.0]]))
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    return (V + np.swapaxes(V, -1, -2)) / 2.0
+
+
+def _diagonal_part(V: Any) -> Any:
+    return V * np.eye(np.shape(V)[-1])
+
+
+def _positive(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
+    value = rng.uniform(0.5, 2.0, size=shape)
+    return symmetrize(value) if "symmetric" in facts and len(shape) == 2 else value
+
+
+def _spd(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
+    n = shape[0]
+    R = rng.standard_normal(shape)
+    return R @ R.T / n + 2.0 * np.eye(n)
+
+
+def _orthogonal(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
+    Q: FloatArray = np.linalg.qr(rng.standard_normal(shape))[0]
+    return Q
+
+
+def _diagonal(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
+    return np.diag(rng.uniform(0.5, 2.0, size=shape[0]))
+
+
+def _well_conditioned(draw: Callable[[], FloatArray]) -> FloatArray:
+    """The first of `draw`'s matrices with det > 0 and condition number below :data:`MAX_COND`."""
+    for _ in range(1000):
+        A = draw()
+        if np.linalg.det(A) > 0 and np.linalg.cond(A) < MAX_COND:
+            return A
+    raise ValueError("no well-conditioned matrix in 1000 draws")  # pragma: no cover
+
+
+def _symmetric(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
+    if "invertible" in facts:
+        n = shape[0]
+        return _well_conditioned(
+            lambda: symmetrize(rng.standard_normal(shape)) / np.sqrt(n) + 2.0 * np.eye(n)
+        )
+    S: FloatArray = symmetrize(rng.standard_normal(shape))
+    return S
+
+
+def _invertible(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
+    n = shape[0]
+    return _well_conditioned(lambda: rng.standard_normal(shape) / np.sqrt(n) + 2.0 * np.eye(n))
+
+
+#: How an array satisfying each assumption is drawn, in order of precedence (the first
+#: assumption of the array, with those it implies, in this order draws it).
+DRAWS: dict[str, Draw] = {
+    "positive": _positive,
+    "spd": _spd,
+    "orthogonal": _orthogonal,
+    "diagonal": _diagonal,
+    "symmetric": _symmetric,
+    "invertible": _invertible,
+}
+
+
+def sample(
+    shape: tuple[int, ...], assumptions: Iterable[str], rng: np.random.Generator
+) -> FloatArray:
+    """One random float64 array of `shape` that satisfies `assumptions`.
+
+    Without assumptions: a scalar uniform in [-0.3, 0.3] (inside the domain of every
+    function of the language), a standard Gaussian vector or matrix.
+
+    Parameters
+    ----------
+    shape
+        ``()``, ``(n,)`` or ``(m, n)``; a structured assumption (see
+        :attr:`matderiv.assumptions.Assumption.square`) needs ``(n, n)``.
+    assumptions
+        Names of :data:`matderiv.assumptions.TABLE` (implied ones are added).
+    rng
+        The generator (``np.random.default_rng(seed)``).
+
+    Raises
+    ------
+    ValueError
+        An unknown assumption, or a structured one on a shape that is not square.
+
+    Examples
+    --------
+    >>> x = sample((4,), ["positive"], np.random.default_rng(1))
+    >>> bool((x >= 0.5).all())
+    True
+    """
+    facts = implied(assumptions)
+    unknown = sorted(facts - set(DRAWS))
+    if unknown:
+        raise ValueError(f"no way to draw {', '.join(unknown)}; known: {', '.join(DRAWS)}")
+    if not shape:
+        low = 0.5 if "positive" in facts else -0.3
+        high = 2.0 if "positive" in facts else 0.3
+        return np.asarray(rng.uniform(low, high), dtype=np.float64)
+    for name, draw in DRAWS.items():
+        if name not in facts:
+            continue
+        if name != "positive" and (len(shape) != 2 or shape[0] != shape[1]):
+            raise ValueError(f"{name!r} needs a square matrix, not shape {shape}")
+        return np.asarray(draw(shape, rng, facts), dtype=np.float64)
+    return rng.standard_normal(shape)
+
+
+def projection(assumptions: Iterable[str]) -> Callable[[Any], Any] | None:
+    """The projection onto the structured matrices a variable ranges over, if it has one.
+
+    A gradient with respect to a symmetric (or diagonal) matrix is a gradient on that
+    subspace with the Frobenius inner product: the projection of the unconstrained gradient,
+    ``sym(G) = (G + Gᵀ)/2`` (or ``G ∘ I``).  Differentiating ``f(P(V))`` numerically gives it.
+
+    >>> projection(["spd"]) is symmetrize, projection(["positive"])
+    (True, None)
+    """
+    facts = implied(assumptions)
+    if "symmetric" in facts:
+        return symmetrize
+    if "diagonal" in facts:
+        return _diagonal_part
+    return None
