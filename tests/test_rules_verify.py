@@ -57,7 +57,7 @@ requires = ["abs"]
 shapes = { x = ["n"] }
 derivative = "sign(x)"
 differential = 'd\\textstyle\\sum_i |x_i| = \\operatorname{sign}(x)^\\top dx'
-refs = ["a rule written before the language has abs"]
+refs = ["derived-here"]
 """
 
 

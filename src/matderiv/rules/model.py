@@ -87,7 +87,10 @@ class Rule:
     differential
         The differential in LaTeX.
     refs
-        Sources with equation or table names.
+        Sources as ``"key"`` or ``"key: where"``, keys of ``data/sources.toml`` (see
+        :attr:`citations` for the text a reader sees).
+    aliases
+        The names a reader types when looking for the identity ("log det", "Cookbook 57").
     note
         Why a rule is conditional or disputed, or how a generic row was instantiated.
     sizes
@@ -118,6 +121,20 @@ class Rule:
     requires: tuple[str, ...] = ()
     file: str = ""
     pending: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def citations(self) -> tuple[str, ...]:
+        """The references as a reader sees them: authors, title, edition, place.
+
+        >>> from matderiv import rules
+        >>> print(rules.get("sm-logdet").citations[1])  # doctest: +NORMALIZE_WHITESPACE
+        Kaare Brandt Petersen and Michael Syskind Pedersen, The Matrix Cookbook
+        (version of November 15, 2012), eq. 57
+        """
+        from matderiv.rules.sources import cite
+
+        return tuple(cite(ref) for ref in self.refs)
 
     @property
     def disputed(self) -> bool:
