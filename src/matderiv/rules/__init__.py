@@ -114,6 +114,7 @@ def _haystack(rule: Rule) -> str:
         rule.linear_map or "",
         rule.note or "",
         *rule.refs,
+        *rule.aliases,
     ]
     text = " ".join(parts).lower()
     # words a reader searches for that the notation hides
