@@ -9,6 +9,7 @@ import pytest
 
 from matderiv import rules
 from matderiv.errors import CatalogError
+from matderiv.rules.concordance import cookbook, wikipedia_rows
 from matderiv.rules.loader import load_catalog
 from matderiv.rules.sources import cite, sources, split_ref
 
@@ -102,13 +103,17 @@ def test_the_usual_names_are_aliases_of_the_identity(name: str, expected: str) -
 
 
 def _cookbook_equations(ref: str) -> list[int]:
+    """The Matrix Cookbook equations a reference cites ("eq. 57", "eqs. 95-96", "eq. 37 and 44")."""
     key, where = split_ref(ref)
     if key != "cookbook":
         return []
     where = re.sub(r"\(.*?\)", "", where)
-    spans = [range(int(a), int(b) + 1) for a, b in re.findall(r"(\d+)\s*-\s*(\d+)", where)]
-    singles = re.findall(r"\d+", re.sub(r"\d+\s*-\s*\d+", "", where))
-    return [n for span in spans for n in span] + [int(n) for n in singles]
+    numbers: list[int] = []
+    for group in re.findall(r"eqs?\.\s*(\d+(?:\s*(?:-|and|,)\s*\d+)*)", where):
+        for a, b in re.findall(r"(\d+)\s*-\s*(\d+)", group):
+            numbers += range(int(a), int(b) + 1)
+        numbers += [int(n) for n in re.findall(r"\d+", re.sub(r"\d+\s*-\s*\d+", "", group))]
+    return numbers
 
 
 def test_a_rule_citing_a_cookbook_equation_is_found_by_its_number() -> None:
@@ -159,3 +164,67 @@ _OTHER_TRANSPOSE = re.compile(r"\^\{?T\}?(?![a-zA-Z])|\\mathsf\{T\}|\\intercal|â
 @pytest.mark.parametrize("rule", CATALOG, ids=lambda r: r.id)
 def test_latex_fields_use_one_transpose_notation(rule: rules.Rule) -> None:
     assert not _OTHER_TRANSPOSE.search(rule.differential), (rule.id, rule.differential)
+
+
+# -- concordance: Matrix Cookbook eqs. 33-144 and Wikipedia's rows ------------------------------
+
+
+def test_the_concordance_covers_every_cookbook_equation_of_chapter_2() -> None:
+    entries = cookbook()
+    assert sorted(entries) == list(range(33, 145))
+    for number, entry in entries.items():
+        assert entry.statement, number
+        assert entry.status in {"mapped", "omitted", "unconfirmed"}, number
+        assert all(rid in rules_by_id() for rid in entry.rules), number
+        if entry.status == "mapped":
+            assert entry.rules, number
+            assert not entry.reason, number
+        else:
+            assert entry.reason.strip(), number
+
+
+def rules_by_id() -> dict[str, rules.Rule]:
+    return {rule.id: rule for rule in CATALOG}
+
+
+def test_the_concordance_agrees_with_the_rules_citations() -> None:
+    entries = cookbook()
+    for rule in CATALOG:
+        for ref in rule.refs:
+            for number in _cookbook_equations(ref):
+                assert entries[number].status == "mapped", (rule.id, number)
+                assert rule.id in entries[number].rules, (rule.id, number)
+    for number, entry in entries.items():
+        if entry.status == "mapped":
+            for rid in entry.rules:
+                cited = [n for ref in rules.get(rid).refs for n in _cookbook_equations(ref)]
+                assert number in cited, (number, rid)
+
+
+def test_a_concordance_with_a_gap_or_an_unknown_rule_is_rejected(tmp_path: Path) -> None:
+    from matderiv.rules import concordance
+    from matderiv.rules.loader import DATA_DIR
+
+    for path in DATA_DIR.glob("*.toml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (DATA_DIR / "concordance.toml").read_text(encoding="utf-8")
+    (tmp_path / "concordance.toml").write_text(
+        text.replace("equation = 45\n", "equation = 33\n"), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError, match="equation 33"):
+        concordance.cookbook(tmp_path)
+    (tmp_path / "concordance.toml").write_text(
+        text.replace('rules = ["sm-det-power"]', 'rules = ["sm-det-powerr"]'), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError, match="sm-det-powerr"):
+        concordance.cookbook(tmp_path)
+
+
+def test_every_wikipedia_row_has_an_identity_or_a_reason() -> None:
+    rows = wikipedia_rows()
+    assert len(rows) >= 100
+    for row in rows:
+        assert row.table, row
+        assert row.row, row
+        assert bool(row.rules) != bool(row.reason), row
+        assert all(rid in rules_by_id() for rid in row.rules), row
