@@ -228,3 +228,17 @@ def test_every_wikipedia_row_has_an_identity_or_a_reason() -> None:
         assert row.row, row
         assert bool(row.rules) != bool(row.reason), row
         assert all(rid in rules_by_id() for rid in row.rules), row
+
+
+def test_the_neural_layer_rules_use_the_shapes_of_the_worked_example() -> None:
+    page = Path(__file__).parents[1] / "docs" / "examples" / "neural-layer.md"
+    found = re.search(r"W \\in \\mathbb\{R\}\^\{(\w)\\times (\w)\}", page.read_text("utf-8"))
+    assert found, "the neural-layer page no longer states the shape of W"
+    for rid in (
+        "sm-neural-score-W",
+        "sv-neural-score-b",
+        "sv-neural-score-x",
+        "vv-neural-layer",
+        "vm-neural-preactivation",
+    ):
+        assert rules.get(rid).shapes["W"] == found.groups(), rid
