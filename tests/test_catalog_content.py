@@ -242,3 +242,15 @@ def test_the_neural_layer_rules_use_the_shapes_of_the_worked_example() -> None:
         "vm-neural-preactivation",
     ):
         assert rules.get(rid).shapes["W"] == found.groups(), rid
+
+
+def test_a_repeated_alias_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text(
+        'family = "scalar-by-matrix"\n[[rule]]\nid = "tr-ax"\ntitle = "tr(AX)"\n'
+        'expr = "trace(A @ X)"\nwrt = "X"\nshapes = { A = ["n", "m"], X = ["m", "n"] }\n'
+        'derivative = "A.T"\ndifferential = "d"\nrefs = ["cookbook: eq. 100"]\n'
+        'aliases = ["trace AX", "Trace AX"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogError, match=r"'tr-ax'.*'aliases'.*repeated name \['Trace AX'"):
+        load_catalog(tmp_path)
