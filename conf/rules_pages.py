@@ -42,6 +42,7 @@ from matderiv.errors import CatalogError
 from matderiv.layout import derivative_shape
 from matderiv.rules import DATA_DIR, FAMILIES, Rule, catalog, family, is_family, omitted
 from matderiv.rules.render import layouts_of, rule_latex, rule_numpy_source, text_latex
+from matderiv.rules.sources import sources, split_ref
 from matderiv.rules.verify import Verification, check_catalog, numeric_checks, rule_out_shape
 
 __all__ = ["disputed_markdown", "family_markdown", "index_markdown", "rule_markdown", "setup",
@@ -53,16 +54,12 @@ _PRIMES = (2, 3, 5, 7, 11, 13, 17, 19)
 
 
 def source_of(ref: str) -> str:
-    """The source a reference string belongs to (for the counts per source).
+    """The title of the source a reference cites (for the counts per source).
 
-    >>> source_of("Matrix Cookbook (2012) eq. 57")
-    'Matrix Cookbook (2012)'
+    >>> source_of("cookbook: eq. 57")
+    'The Matrix Cookbook'
     """
-    for name in ("Matrix Cookbook", "Wikipedia", "seed 000", "seed 001", "seed 002", "seed 003"):
-        if ref.startswith(name):
-            return "Matrix Cookbook (2012)" if name == "Matrix Cookbook" else (
-                "Wikipedia: Matrix calculus" if name == "Wikipedia" else name)
-    return "other"
+    return sources()[split_ref(ref)[0]].title
 
 
 def _dims(rule: Rule) -> list[str]:
@@ -204,7 +201,7 @@ def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
         lines += ["**Assumptions.** " + "; ".join(items) + ".", ""]
     if rule.note:
         lines += ["```{note}", rule.note, "```", ""]
-    lines += ["**References.** " + "; ".join(rule.refs) + ".", ""]
+    lines += ["**References.** " + "; ".join(rule.citations) + ".", ""]
     what = {"derivative": "the mixed-layout derivative", "derivative_vec": "the vec matrix",
             "linear_map": "the differential as a function of the direction"}
     lines += [f"**Copy-paste numpy** ({what[rule.forms[0]]}):", "", "```python",

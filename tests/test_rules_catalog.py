@@ -35,10 +35,10 @@ def test_ids_are_unique_and_every_rule_cites_a_source() -> None:
 
 
 def test_every_source_is_represented() -> None:
-    refs = " ".join(ref for rule in rules.catalog() for ref in rule.refs)
-    for source in ("Matrix Cookbook (2012)", "Wikipedia: Matrix calculus", "seed 000", "seed 001",
-                   "seed 002", "seed 003"):
-        assert source in refs, source
+    keys = {ref.partition(":")[0] for rule in rules.catalog() for ref in rule.refs}
+    for source in ("cookbook", "wikipedia", "mit-6390", "sharif-ce40282", "mit-18s096",
+                   "ml-cheatsheet"):
+        assert source in keys, source
 
 
 def test_get_returns_the_rule_and_suggests_close_ids() -> None:

@@ -19,7 +19,7 @@ wrt = "X"
 shapes = { A = ["n", "m"], X = ["m", "n"] }
 derivative = "A.T"
 differential = 'd\\operatorname{tr}(AX) = \\operatorname{tr}(A\\,dX)'
-refs = ["Matrix Cookbook (2012) eq. 100"]
+refs = ["cookbook: eq. 100"]
 """
 
 

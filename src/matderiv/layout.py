@@ -443,7 +443,8 @@ _IN_EXAMPLES: dict[str, tuple[str, Shape]] = {
     "vector": ("x ∈ R^n", (3,)),
     "matrix": ("X ∈ R^{p×q}", (5, 7)),
 }
-#: The implicit (linear-map) form of each derivative, after seed 002's table.
+#: The implicit (linear-map) form of each derivative, after the shape table of Edelman and
+#: Johnson's MIT 18.S096 notes.
 _LINEAR_MAPS: dict[tuple[str, str], str] = {
     ("scalar", "scalar"): "dy = f′(x) dx: multiply dx by a number",
     ("vector", "scalar"): "dy = v dx: scale a fixed vector v by dx",

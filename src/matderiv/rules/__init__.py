@@ -1,11 +1,13 @@
 """The rules catalog: verified matrix-calculus identities, as data.
 
 Every identity of Wikipedia's "Matrix calculus" tables and of the Matrix Cookbook's
-chapter 2 that the expression language can state, plus the identities of the seed notes,
-one TOML file per family under ``matderiv/rules/data``.  Each rule states its derivative in
-the mixed layout (and as a vec matrix or a linear map where the mixed array has more than two
-axes) and is checked three ways by :func:`matderiv.rules.verify.verify_rule`: against finite
-differences, against :func:`matderiv.derive`, and across layouts.
+chapter 2 that the expression language can state, plus the identities of four sets of course
+notes on matrix calculus (MIT 6.390, Sharif CE40282, MIT 18.S096, a machine-learning
+cheatsheet), one TOML file per family under ``matderiv/rules/data``.  Each rule states its
+derivative in the mixed layout (and as a vec matrix or a linear map where the mixed array has
+more than two axes) and is checked three ways by
+:func:`matderiv.rules.verify.verify_rule`: against finite differences, against
+:func:`matderiv.derive`, and across layouts.
 :mod:`matderiv.rules.render` writes a rule in LaTeX (in each layout) and as numpy source.
 
 This module only looks rules up (it does not import the checks).
@@ -120,6 +122,7 @@ def _haystack(rule: Rule) -> str:
         rule.linear_map or "",
         rule.note or "",
         *rule.refs,
+        *rule.aliases,
     ]
     text = " ".join(parts).lower()
     # words a reader searches for that the notation hides

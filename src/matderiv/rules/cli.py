@@ -63,7 +63,7 @@ def _show(rule: rules.Rule, layout: LayoutName, out: TextIO) -> None:
     for name in rule.forms:
         out.write(f"  {name:<11} {getattr(rule, name)}\n")
     out.write(f"  latex ({layout}) {rule_latex(rule, layout)}\n")
-    out.write(f"  refs        {'; '.join(rule.refs)}\n")
+    out.write(f"  refs        {'; '.join(rule.citations)}\n")
     if rule.note:
         out.write(f"  note        {rule.note}\n")
 

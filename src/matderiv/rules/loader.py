@@ -31,6 +31,7 @@ from matderiv.assumptions import AssumptionName, is_assumption
 from matderiv.errors import CatalogError, MatderivError
 from matderiv.expr import FUNCTIONS, Parsed, parse_typed
 from matderiv.rules.model import FAMILIES, FORMS, Field, Omitted, Rule, is_family
+from matderiv.rules.sources import split_ref
 
 __all__ = [
     "DATA_DIR",
@@ -45,6 +46,8 @@ __all__ = [
 #: Where the catalog's data files live.
 DATA_DIR = Path(__file__).with_name("data")
 _OMITTED_FILE = "omitted.toml"
+#: Data files that hold no rules (the cited sources, the concordance of equation numbers).
+_NOT_RULE_FILES = frozenset({_OMITTED_FILE, "sources.toml", "concordance.toml"})
 
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-zA-Z0-9]+)*$")
 _TEXT_FIELDS = ("derivative", "derivative_vec", "linear_map", "source_form", "note")
@@ -59,6 +62,7 @@ _KNOWN_FIELDS = frozenset(
         "assume",
         "differential",
         "refs",
+        "aliases",
         "sizes",
         "requires",
         *_TEXT_FIELDS,
@@ -284,6 +288,30 @@ def _strings(raw: Any, key: str, path: Path, entry: str, required: bool) -> tupl
     return tuple(raw)
 
 
+def _refs(raw: Any, path: Path, entry: str) -> tuple[str, ...]:
+    refs = _strings(raw, "refs", path, entry, True)
+    for ref in refs:
+        try:
+            split_ref(ref)
+        except CatalogError as exc:
+            raise _error(path, entry, "refs", str(exc).rstrip("."), "fix the key") from None
+    return refs
+
+
+def _aliases(raw: Any, path: Path, entry: str) -> tuple[str, ...]:
+    aliases = tuple(a.strip() for a in _strings(raw, "aliases", path, entry, False))
+    repeated = sorted({a for a in aliases if [b.lower() for b in aliases].count(a.lower()) > 1})
+    if any(not a for a in aliases) or repeated:
+        raise _error(
+            path,
+            entry,
+            "aliases",
+            f"has an empty or repeated name {repeated!r}",
+            "list each name a reader may search for once",
+        )
+    return aliases
+
+
 def _dims_of(shapes: Mapping[str, tuple[str | int, ...]]) -> set[str]:
     return {d for shape in shapes.values() for d in shape if isinstance(d, str)}
 
@@ -442,7 +470,8 @@ def _rule(raw: Any, index: int, family: str | None, path: Path) -> Rule:
         shapes=shapes,
         assume=_assume(raw.get("assume"), shapes, path, rid),
         differential=_text(raw, "differential", path, rid, True) or "",
-        refs=_strings(raw.get("refs"), "refs", path, rid, True),
+        refs=_refs(raw.get("refs"), path, rid),
+        aliases=_aliases(raw.get("aliases"), path, rid),
         sizes=_sizes(raw.get("sizes"), _dims_of(shapes), path, rid),
         requires=requires,
         file=path.name,
@@ -512,7 +541,7 @@ def load_catalog(directory: Path | str = DATA_DIR, files: Iterable[Path] | None 
     paths = (
         sorted(files)
         if files is not None
-        else sorted(p for p in directory.glob("*.toml") if p.name != _OMITTED_FILE)
+        else sorted(p for p in directory.glob("*.toml") if p.name not in _NOT_RULE_FILES)
     )
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeGuard, get_args
 
 from matderiv.assumptions import AssumptionName
+from matderiv.rules.sources import cite
 
 __all__ = [
     "FAMILIES",
@@ -104,7 +105,10 @@ class Rule:
     differential
         The differential in LaTeX.
     refs
-        Sources with equation or table names.
+        Sources as ``"key"`` or ``"key: where"``, keys of ``data/sources.toml`` (see
+        :attr:`citations` for the text a reader sees).
+    aliases
+        The names a reader types when looking for the identity ("log det", "Cookbook 57").
     note
         Why a rule is conditional or disputed, or how a generic row was instantiated.
     sizes
@@ -132,6 +136,18 @@ class Rule:
     sizes: tuple[Mapping[str, int], ...] = ()
     requires: tuple[str, ...] = ()
     file: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def citations(self) -> tuple[str, ...]:
+        """The references as a reader sees them: authors, title, edition, place.
+
+        >>> from matderiv import rules
+        >>> print(rules.get("sm-logdet").citations[1])  # doctest: +NORMALIZE_WHITESPACE
+        Kaare Brandt Petersen and Michael Syskind Pedersen, The Matrix Cookbook
+        (version of November 15, 2012), eq. 57
+        """
+        return tuple(cite(ref) for ref in self.refs)
 
     @property
     def disputed(self) -> bool:
