@@ -1,0 +1,250 @@
+"""Catalog text (titles, notes, sources, with Unicode math) as LaTeX; one notation.
+
+:data:`UNICODE` is the one table from a non-ASCII character of the catalog's prose to LaTeX.
+A word of prose holding a mathematical character (``xᵀAx``, ``X⁻ᵀ``, ``‖x‖²``) is set in math
+mode as a whole, runs of superscript and subscript characters become one ``^{…}`` or
+``_{…}``.  :func:`one_notation` gives formulas from the printer and from the catalog's
+differential strings one transpose symbol (``^{\\top}``) and one ℝ (``\\mathbb{R}``).
+
+Examples
+--------
+>>> prose("Quadratic form xᵀAx")
+'Quadratic form $x^{\\top}Ax$'
+>>> one_notation("B^{T} \\otimes A")
+'B^{\\top} \\otimes A'
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["UNICODE", "escape", "one_notation", "prose"]
+
+#: Non-ASCII character -> (kind, LaTeX).  kind: ``math`` (a math symbol), ``sup`` / ``sub``
+#: (a superscript / subscript character: its LaTeX goes inside ``^{}`` / ``_{}``), ``text``
+#: (typography for text mode).
+UNICODE: dict[str, tuple[str, str]] = {
+    # superscripts
+    "ᵀ": ("sup", r"\top"),
+    "ᴴ": ("sup", r"\mathsf{H}"),
+    "⁻": ("sup", "-"),
+    "⁺": ("sup", "+"),
+    "¹": ("sup", "1"),
+    "²": ("sup", "2"),
+    "³": ("sup", "3"),
+    "⁴": ("sup", "4"),
+    "ⁱ": ("sup", "i"),
+    "ʲ": ("sup", "j"),
+    "ᵏ": ("sup", "k"),
+    "ⁿ": ("sup", "n"),
+    "ʳ": ("sup", "r"),
+    "ˢ": ("sup", "s"),
+    "ˣ": ("sup", "x"),
+    "′": ("sup", r"\prime"),
+    # subscripts
+    "₀": ("sub", "0"),
+    "₁": ("sub", "1"),
+    "₂": ("sub", "2"),
+    "ᵢ": ("sub", "i"),
+    "ⱼ": ("sub", "j"),
+    # Greek
+    "α": ("math", r"\alpha"),
+    "δ": ("math", r"\delta"),
+    "λ": ("math", r"\lambda"),
+    "σ": ("math", r"\sigma"),
+    "Θ": ("math", r"\Theta"),
+    "Σ": ("math", r"\Sigma"),
+    # operators and relations
+    "·": ("math", r"\cdot"),
+    "×": ("math", r"\times"),
+    "−": ("math", "-"),
+    "∘": ("math", r"\circ"),
+    "⊗": ("math", r"\otimes"),
+    "√": ("math", r"\surd"),
+    "∂": ("math", r"\partial"),
+    "∫": ("math", r"\int"),
+    "∞": ("math", r"\infty"),
+    "≠": ("math", r"\neq"),
+    "≈": ("math", r"\approx"),
+    "≤": ("math", r"\leq"),
+    "≥": ("math", r"\geq"),
+    "↦": ("math", r"\mapsto"),
+    "→": ("math", r"\to"),
+    "⇒": ("math", r"\Rightarrow"),
+    "‖": ("math", r"\|"),
+    "ℝ": ("math", r"\mathbb{R}"),
+    "∈": ("math", r"\in"),
+    # typography
+    "…": ("text", r"\ldots{}"),
+    "–": ("text", "--"),
+    "—": ("text", "---"),
+    "’": ("text", "'"),
+    "“": ("text", "``"),
+    "”": ("text", "''"),
+    "é": ("text", r"\'e"),
+    "á": ("text", r"\'a"),
+}
+
+_TEXT_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+_MATH_SPECIAL = {"{": r"\{", "}": r"\}", "&": r"\&", "#": r"\#", "%": r"\%", "_": r"\_",
+                 "$": r"\$", "~": r"\sim ", "\\": r"\backslash "}
+
+
+def _unknown(char: str) -> ValueError:
+    return ValueError(
+        f"no LaTeX for the character {char!r} (U+{ord(char):04X}); "
+        "add it to cookbook.texmap.UNICODE"
+    )
+
+
+def escape(text: str) -> str:
+    """ASCII text (and typographic characters) for LaTeX text mode."""
+    out = []
+    for char in text:
+        if char in _TEXT_SPECIAL:
+            out.append(_TEXT_SPECIAL[char])
+        elif ord(char) < 128:
+            out.append(char)
+        elif char in UNICODE and UNICODE[char][0] == "text":
+            out.append(UNICODE[char][1])
+        else:
+            raise _unknown(char)
+    return "".join(out)
+
+
+#: Function names set upright in a formula of prose (``tr(A)``, ``det X``).
+_OPERATOR_NAME = re.compile(r"(?<![\\A-Za-z])(tr|det|log|ln|exp|diag|vec|sin|cos|tanh|sigmoid)"
+                            r"(?![A-Za-z])")
+
+
+def _math_word(word: str) -> str:
+    """A word with math characters, as the body of a math formula."""
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        char = word[i]
+        kind = UNICODE.get(char, ("ascii", char))[0]
+        if kind in ("sup", "sub"):
+            j = i
+            run = []
+            while j < len(word) and UNICODE.get(word[j], ("", ""))[0] == kind:
+                run.append(UNICODE[word[j]][1])
+                j += 1
+            body = " ".join(run) if any(r.startswith("\\") for r in run) else "".join(run)
+            out.append(("^{" if kind == "sup" else "_{") + body + "}")
+            i = j
+            continue
+        if kind == "math":
+            latex = UNICODE[char][1]
+            out.append(latex + (" " if latex[-1].isalpha() else ""))
+        elif kind == "text":
+            out.append(r"\text{" + UNICODE[char][1] + "}")
+        elif ord(char) < 128:
+            out.append(_MATH_SPECIAL.get(char, char))
+        else:
+            raise _unknown(char)
+        i += 1
+    return _OPERATOR_NAME.sub(r"\\operatorname{\1}", "".join(out).strip())
+
+
+def _is_math(char: str) -> bool:
+    return char in UNICODE and UNICODE[char][0] != "text"
+
+
+_OPERATOR = re.compile(r"^[+=<>*/-]$|^[−·×∘⊗≠≈≤≥→↦⇒∈]$")
+#: A lone letter naming an object (not the articles "a", "A" or the pronoun "I").
+_LETTER = re.compile(r"^\(?[B-HJ-Zb-z]\)?[.,;:]?$")
+_ATOM = re.compile(r"^[A-Za-z0-9()\[\],.;:'^*/_]+$")
+
+
+_PAIRS = {"(": ")", "[": "]", ")": "(", "]": "["}
+
+
+def _surplus(core: str, bracket: str) -> bool:
+    """Whether `core` holds more of `bracket` than of its partner (one is unmatched)."""
+    return core.count(bracket) > core.count(_PAIRS[bracket])
+
+
+def _formula(word: str) -> str:
+    """A formula word (or words) as ``$…$``, punctuation and unmatched brackets outside."""
+    start, end = 0, len(word)
+    while start < end and word[start] in "\"'":
+        start += 1
+    while end > start and word[end - 1] in ".,;:!?\"'":
+        end -= 1
+    while start < end:
+        core = word[start:end]
+        if core.endswith((")", "]")) and _surplus(core, core[-1]):
+            end -= 1
+        elif core.startswith(("(", "[")) and _surplus(core, core[0]):
+            start += 1
+        else:
+            break
+    if start >= end:
+        return escape(word)
+    return escape(word[:start]) + "$" + _math_word(word[start:end]) + "$" + escape(word[end:])
+
+
+def prose(text: str) -> str:
+    """Catalog prose as LaTeX: formulas (``(A + Aᵀ)x``) in math mode, the rest escaped.
+
+    A word holding a math character is a formula; a short word (``(A``) joins it through an
+    operator word between them (``+``).
+    """
+    words = text.split(" ")
+    runs: list[list[str]] = []
+    for word in words:
+        # f(x, y): a comma inside an open bracket continues the formula
+        open_bracket = bool(runs) and runs[-1][-1].endswith(",") and _surplus(
+            " ".join(runs[-1]), "(")
+        joins = bool(runs) and (
+            _OPERATOR.match(word) is not None or _OPERATOR.match(runs[-1][-1]) is not None
+            or open_bracket
+        ) and all(_ATOM.match(w) or _OPERATOR.match(w) or any(_is_math(c) for c in w)
+                  for w in (word, runs[-1][-1]))
+        if joins:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    pieces = []
+    for run in runs:
+        joined = " ".join(run)
+        # a formula: a math character, or short atoms joined by operators (x = a + tb)
+        math = any(_is_math(c) for c in joined) or _LETTER.match(joined) is not None or (
+            len(run) >= 3 and all(len(w.strip(".,;:()")) <= 3 for w in run))
+        if math:
+            pieces.append(_formula(joined))
+        else:
+            pieces.append(escape(joined))
+    return " ".join(pieces)
+
+
+_TRANSPOSE = re.compile(r"\^\{(-?)T\}|\^T(?![A-Za-z])|\\intercal\b|\\mathsf\{T\}|\\mathrm\{T\}")
+
+
+def one_notation(latex: str) -> str:
+    """One transpose symbol (``^{\\top}``) and one ℝ (``\\mathbb{R}``) in a formula."""
+
+    def transpose(match: re.Match[str]) -> str:
+        if match.group(0).startswith("^{"):
+            return "^{" + match.group(1) + r"\top}"
+        if match.group(0).startswith("^T"):
+            return r"^{\top}"
+        return r"\top"
+
+    latex = _TRANSPOSE.sub(transpose, latex)
+    return re.sub(r"\\(?:mathbf|Bbb)\{R\}|\\R\b|ℝ", r"\\mathbb{R}", latex)
