@@ -17,7 +17,10 @@ from pathlib import Path
 
 from cookbook.latex import ROOT, document
 
-__all__ = ["MAX_OVERFULL_PT", "CookbookError", "LogProblems", "build", "check_log", "main"]
+__all__ = [
+    "MAX_OVERFULL_PT", "CookbookError", "LogProblems", "build", "check_log", "compile_latex",
+    "main",
+]
 
 #: The widest overfull box the build accepts, in points.
 MAX_OVERFULL_PT = 5.0
@@ -58,6 +61,35 @@ def check_log(log: str, max_overfull_pt: float = MAX_OVERFULL_PT) -> LogProblems
                        tuple(m.group(0) for m in _ERROR.finditer(log)))
 
 
+def compile_latex(source: Path) -> str:
+    """Run latexmk on `source` (in its folder); return the log.
+
+    Raises
+    ------
+    CookbookError
+        If latexmk is missing or stops on an error (the message ends with the log's tail).
+    """
+    latexmk = shutil.which("latexmk")
+    if latexmk is None:
+        raise CookbookError(
+            "latexmk is not installed; install TeX Live with: apt-get install -y latexmk "
+            "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern"
+        )
+    # an index of the previous source would be read before makeindex runs again
+    source.with_suffix(".ind").unlink(missing_ok=True)
+    done = subprocess.run(
+        [latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+         "-g", source.name],
+        cwd=source.parent, capture_output=True, text=True, check=False,
+    )
+    log_path = source.with_suffix(".log")
+    log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    if done.returncode != 0:
+        tail = "\n".join((log or done.stdout + done.stderr).splitlines()[-30:])
+        raise CookbookError(f"latexmk failed (exit {done.returncode}); see {log_path}:\n{tail}")
+    return log
+
+
 def build(out_dir: Path | None = None, instances: int = 3, tex: str | None = None) -> Path:
     """Generate the LaTeX, compile it, check the log; return the PDF in `out_dir`.
 
@@ -67,28 +99,12 @@ def build(out_dir: Path | None = None, instances: int = 3, tex: str | None = Non
         If latexmk is missing or fails, or the log shows a problem (listed in the message).
     """
     out_dir = Path(out_dir) if out_dir is not None else ROOT / "build" / "cookbook"
-    latexmk = shutil.which("latexmk")
-    if latexmk is None:
-        raise CookbookError(
-            "latexmk is not installed; install TeX Live with: apt-get install -y latexmk "
-            "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern"
-        )
     out_dir.mkdir(parents=True, exist_ok=True)
     source = out_dir / f"{NAME}.tex"
-    # an index of the previous source would be read before makeindex runs again
-    (out_dir / f"{NAME}.ind").unlink(missing_ok=True)
     source.write_text(tex if tex is not None else document(instances=instances),
                       encoding="utf-8")
-    done = subprocess.run(
-        [latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-         "-g", f"{NAME}.tex"],
-        cwd=out_dir, capture_output=True, text=True, check=False,
-    )
-    log_path = out_dir / f"{NAME}.log"
-    log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
-    if done.returncode != 0:
-        tail = "\n".join((log or done.stdout + done.stderr).splitlines()[-30:])
-        raise CookbookError(f"latexmk failed (exit {done.returncode}); see {log_path}:\n{tail}")
+    log = compile_latex(source)
+    log_path = source.with_suffix(".log")
     problems = check_log(log)
     if problems:
         listed = [*problems.errors, *problems.undefined, *problems.overfull][:20]

@@ -127,7 +127,7 @@ def escape(text: str) -> str:
 
 
 #: Function names set upright in a formula of prose (``tr(A)``, ``det X``).
-_OPERATOR_NAME = re.compile(r"(?<![\\A-Za-z])(tr|det|log|ln|exp|diag|vec|sin|cos|tanh|sigmoid)"
+_OPERATOR_NAME = re.compile(r"(?<![\\A-Za-z])(tr|det|log|ln|exp|diag|vec|sin|cos|tanh|sigmoid|sym)"
                             r"(?![A-Za-z])")
 
 
@@ -199,6 +199,23 @@ def _formula(word: str) -> str:
     return escape(word[:start]) + "$" + _math_word(word[start:end]) + "$" + escape(word[end:])
 
 
+def _closed(runs: list[list[str]], reach: int = 4) -> list[list[str]]:
+    """Runs whose unmatched closing bracket opens up to `reach` words before, merged."""
+    out: list[list[str]] = []
+    for run in runs:
+        if _surplus(" ".join(run), ")"):
+            merged, popped = list(run), []
+            while out and len(merged) - len(run) < reach and _surplus(" ".join(merged), ")"):
+                popped.insert(0, out.pop())
+                merged = popped[0] + merged
+            if _surplus(" ".join(merged), ")") or _surplus(" ".join(merged), "("):
+                out += popped  # no opening bracket within reach: leave the runs as they were
+                merged = list(run)
+            run = merged
+        out.append(run)
+    return out
+
+
 def prose(text: str) -> str:
     """Catalog prose as LaTeX: formulas (``(A + Aᵀ)x``) in math mode, the rest escaped.
 
@@ -208,12 +225,17 @@ def prose(text: str) -> str:
     words = text.split(" ")
     runs: list[list[str]] = []
     for word in words:
-        # f(x, y): a comma inside an open bracket continues the formula
-        open_bracket = bool(runs) and runs[-1][-1].endswith(",") and _surplus(
-            " ".join(runs[-1]), "(")
+        # f(x, y) and (tr X)²: a bracket opened in the formula continues it up to its closing
+        # (a formula's open bracket also takes in the words up to its closing one)
+        before = " ".join(runs[-1]) if runs else ""
+        open_bracket = _surplus(before, "(") and (
+            runs[-1][-1].endswith(",") or ")" in word or any(_is_math(c) for c in before))
+        # two formulas side by side are one (∂U/∂x U⁻¹)
+        adjacent = bool(runs) and any(_is_math(c) for c in word) and any(
+            _is_math(c) for c in runs[-1][-1])
         joins = bool(runs) and (
             _OPERATOR.match(word) is not None or _OPERATOR.match(runs[-1][-1]) is not None
-            or open_bracket
+            or open_bracket or adjacent or _OPERATOR_NAME.fullmatch(runs[-1][-1]) is not None
         ) and all(_ATOM.match(w) or _OPERATOR.match(w) or any(_is_math(c) for c in w)
                   for w in (word, runs[-1][-1]))
         if joins:
@@ -221,7 +243,7 @@ def prose(text: str) -> str:
         else:
             runs.append([word])
     pieces = []
-    for run in runs:
+    for run in _closed(runs):
         joined = " ".join(run)
         # a formula: a math character, or short atoms joined by operators (x = a + tb)
         math = any(_is_math(c) for c in joined) or _LETTER.match(joined) is not None or (
