@@ -110,7 +110,8 @@ def test_one_transpose_symbol_and_one_reals(tex: str) -> None:
     assert one_notation(r"x \in \mathbf{R}^{n}") == r"x \in \mathbb{R}^{n}"
     body = tex[tex.index(r"\chapter{Identities}"):]
     assert not re.search(r"\^\{-?T\}|\^T\b|\\intercal|\\mathbf\{R\}", body)
-    assert "ᵀ" not in body and "ℝ" not in body
+    assert "ᵀ" not in body
+    assert "ℝ" not in body
 
 
 def test_concordance_accounts_for_cookbook_equations_33_to_144(tex: str) -> None:
@@ -133,7 +134,8 @@ def test_errata_list_every_disputed_rule_with_its_failing_printed_form(tex: str)
     for rule in disputed:
         assert f"\\erratum{{{rule.id}}}" in section
         check = cat.source_check(rule)
-        assert check is not None and not check.passed
+        assert check is not None
+        assert not check.passed
 
 
 def test_log_check_finds_errors_undefined_references_and_wide_boxes() -> None:
@@ -156,7 +158,8 @@ def test_pdf_has_every_id_once_and_a_clean_log(tmp_path: Path, tex: str) -> None
     counts = {r.id: len(re.findall(rf"(?<![\w-]){re.escape(r.id)}(?![\w-])", text))
               for r in cat.rules()}
     assert {i: n for i, n in counts.items() if n != 1} == {}
-    assert "9.9.9" in text and "0123456789ab" in text
+    assert "9.9.9" in text
+    assert "0123456789ab" in text
 
 
 @needs_tex
