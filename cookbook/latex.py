@@ -128,6 +128,8 @@ def _var(name: str, shape: Sequence[str | int]) -> str:
 
 
 def _symbol(rule: cat.Rule) -> str:
+    if rule.family == "second-order" and not rule.shapes[rule.wrt]:
+        return rf"\frac{{\partial^2 f}}{{\partial {rule.wrt}^2}}"
     if rule.family == "second-order":
         return rf"\frac{{\partial^2 f}}{{\partial {rule.wrt}\,\partial {rule.wrt}^{{\top}}}}"
     return rf"\frac{{\partial f}}{{\partial {rule.wrt}}}"
@@ -259,9 +261,12 @@ def _concordance(rules: Sequence[cat.Rule]) -> str:
     lines = [r"\chapter{Concordance}", r"\markboth{Concordance}{Concordance}",
              r"\section*{The Matrix Cookbook (2012), equations 33--144}", intro, "",
              r"\begin{concordance}"]
+    disputed = {r.id for r in rules if r.source_form is not None}
     for row in rows:
         if row.rule_ids:
             what = ", ".join(rf"\idref{{{i}}}" for i in row.rule_ids)
+            if disputed.intersection(row.rule_ids):
+                what += r" \emph{(printed differently: see \hyperref[errata]{Errata})}"
         elif row.omitted_reason:
             what = r"\emph{omitted:} " + _link_ids(prose(row.omitted_reason),
                                                    [r.id for r in rules])
@@ -286,7 +291,7 @@ def _concordance(rules: Sequence[cat.Rule]) -> str:
 
 def _errata(rules: Sequence[cat.Rule], instances: int) -> str:
     ids = [r.id for r in rules]
-    lines = [r"\chapter{Errata}", r"\markboth{Errata}{Errata}",
+    lines = [r"\chapter{Errata}\label{errata}", r"\markboth{Errata}{Errata}",
              "Where a source prints a formula that differs from the verified form. The printed "
              "formula was checked against finite differences in this build, at the inputs of "
              "the verified identity.", "", r"\section*{Formulas printed wrong}"]

@@ -134,6 +134,7 @@ _OPERATOR_NAME = re.compile(r"(?<![\\A-Za-z])(tr|det|log|ln|exp|diag|vec|sin|cos
 def _math_word(word: str) -> str:
     """A word with math characters, as the body of a math formula."""
     out: list[str] = []
+    balanced = word.count("{") == word.count("}") and not word.endswith(("^", "_"))
     i = 0
     while i < len(word):
         char = word[i]
@@ -153,6 +154,8 @@ def _math_word(word: str) -> str:
             out.append(latex + (" " if latex[-1].isalpha() else ""))
         elif kind == "text":
             out.append(r"\text{" + UNICODE[char][1] + "}")
+        elif char in "{}^_" and balanced:  # the catalog's prose writes e^{xA}, Σ_r, ‖X‖_F
+            out.append(char)
         elif ord(char) < 128:
             out.append(_MATH_SPECIAL.get(char, char))
         else:
@@ -165,10 +168,21 @@ def _is_math(char: str) -> bool:
     return char in UNICODE and UNICODE[char][0] != "text"
 
 
+#: ASCII that only formulas contain: a TeX super- or subscript, a function applied (tr(AX)).
+_TEX_SYNTAX = re.compile(r"\^|[A-Za-z)]_(?:\{|[A-Za-z0-9](?![A-Za-z]))|"
+                         r"^\(?(?:tr|det|log|exp|diag|vec)\(")
+
+
+def _mathy(word: str) -> bool:
+    """Whether a word of prose is (part of) a formula."""
+    return any(_is_math(c) for c in word) or _TEX_SYNTAX.search(word) is not None
+
+
 _OPERATOR = re.compile(r"^[+=<>*/-]$|^[−·×∘⊗≠≈≤≥→↦⇒∈]$")
 #: A lone letter naming an object (not the articles "a", "A" or the pronoun "I").
-_LETTER = re.compile(r"^\(?[B-HJ-Zb-z]\)?[.,;:]?$")
-_ATOM = re.compile(r"^[A-Za-z0-9()\[\],.;:'^*/_]+$")
+_LETTER = re.compile(r"^\(?[B-HJ-Zb-z]\)?[,;:]?$")  # not "K." (an initial)
+_FACTOR = re.compile(r"^[B-HJ-Zb-z]$|^A$")
+_ATOM = re.compile(r"^[A-Za-z0-9()\[\]{},.;:'^*/_]+$")
 
 
 _PAIRS = {"(": ")", "[": "]", ")": "(", "]": "["}
@@ -204,7 +218,7 @@ def _closed(runs: list[list[str]], reach: int = 4) -> list[list[str]]:
     out: list[list[str]] = []
     for run in runs:
         if _surplus(" ".join(run), ")"):
-            merged, popped = list(run), []
+            merged, popped = list(run), list[list[str]]()
             while out and len(merged) - len(run) < reach and _surplus(" ".join(merged), ")"):
                 popped.insert(0, out.pop())
                 merged = popped[0] + merged
@@ -229,14 +243,21 @@ def prose(text: str) -> str:
         # (a formula's open bracket also takes in the words up to its closing one)
         before = " ".join(runs[-1]) if runs else ""
         open_bracket = _surplus(before, "(") and (
-            runs[-1][-1].endswith(",") or ")" in word or any(_is_math(c) for c in before))
+            runs[-1][-1].endswith(",") or ")" in word or _mathy(before))
         # two formulas side by side are one (∂U/∂x U⁻¹)
-        adjacent = bool(runs) and any(_is_math(c) for c in word) and any(
-            _is_math(c) for c in runs[-1][-1])
+        # (and a lone letter beside a formula is a factor of it: A e^{xA}, Xⁿ b aᵀ)
+        adjacent = bool(runs) and not runs[-1][-1].endswith((",", ";", ":", ".")) and any(
+            _mathy(one) and (_mathy(other) or _FACTOR.match(other) is not None)
+            for one, other in ((word, runs[-1][-1]), (runs[-1][-1], word)))
         joins = bool(runs) and (
             _OPERATOR.match(word) is not None or _OPERATOR.match(runs[-1][-1]) is not None
-            or open_bracket or adjacent or _OPERATOR_NAME.fullmatch(runs[-1][-1]) is not None
-        ) and all(_ATOM.match(w) or _OPERATOR.match(w) or any(_is_math(c) for c in w)
+            or open_bracket or adjacent or (
+                _OPERATOR_NAME.fullmatch(runs[-1][-1]) is not None  # det X, log det X
+                and (_mathy(word) or _FACTOR.match(word.rstrip(",;:")) is not None
+                     or _OPERATOR_NAME.fullmatch(word) is not None
+                     or re.match(r"[A-Za-z]\(", word) is not None)
+            )
+        ) and all(_ATOM.match(w) or _OPERATOR.match(w) or _mathy(w)
                   for w in (word, runs[-1][-1]))
         if joins:
             runs[-1].append(word)
@@ -246,8 +267,9 @@ def prose(text: str) -> str:
     for run in _closed(runs):
         joined = " ".join(run)
         # a formula: a math character, or short atoms joined by operators (x = a + tb)
-        math = any(_is_math(c) for c in joined) or _LETTER.match(joined) is not None or (
-            len(run) >= 3 and all(len(w.strip(".,;:()")) <= 3 for w in run))
+        math = _mathy(joined) or _LETTER.match(joined) is not None or (
+            len(run) >= 3 and all(len(w.strip(".,;:()")) <= 3 for w in run)) or (
+            len(run) >= 2 and _OPERATOR_NAME.fullmatch(run[0]) is not None)
         if math:
             pieces.append(_formula(joined))
         else:
