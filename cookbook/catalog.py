@@ -40,7 +40,7 @@ __all__ = [
     "COOKBOOK_EQUATIONS", "ConcordanceRow", "Rule", "SourceCheck", "Verification", "aliases",
     "assumption_kinds", "citations", "concordance", "concordance_from_data", "conditional",
     "cookbook_equations", "derivative_latex", "derivative_latex_of", "expr_latex",
-    "families", "layouts", "linear_map_latex", "omitted", "out_shape", "rules",
+    "families", "layouts", "linear_map_latex", "misprinted", "omitted", "out_shape", "rules",
     "source_check", "verify", "wikipedia_tables",
 ]
 
@@ -97,6 +97,17 @@ def source_check(rule: Rule, instances: int = 3) -> SourceCheck | None:
         passed=all(c.result.passed for c in checks),
         max_rel_err=max(c.result.max_rel_err for c in checks),
     )
+
+
+def misprinted(rule: Rule) -> bool:
+    """Whether the note records a misprint in a source that is not a formula of its own.
+
+    A disputed rule states the printed formula in ``source_form`` and is checked numerically;
+    a misprint (a typo inside a longer formula: "the Cookbook prints xᵀBBx") is only in the
+    note, which says "prints", "printed", "misprint" or "typo".
+    """
+    return rule.source_form is None and rule.note is not None and re.search(
+        r"\b(prints|printed|misprint|typo)\b", rule.note, re.IGNORECASE) is not None
 
 
 def conditional(rule: Rule) -> bool:

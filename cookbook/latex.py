@@ -261,7 +261,7 @@ def _concordance(rules: Sequence[cat.Rule]) -> str:
     lines = [r"\chapter{Concordance}", r"\markboth{Concordance}{Concordance}",
              r"\section*{The Matrix Cookbook (2012), equations 33--144}", intro, "",
              r"\begin{concordance}"]
-    disputed = {r.id for r in rules if r.source_form is not None}
+    disputed = {r.id for r in rules if r.source_form is not None or cat.misprinted(r)}
     for row in rows:
         if row.rule_ids:
             what = ", ".join(rf"\idref{{{i}}}" for i in row.rule_ids)
@@ -305,6 +305,12 @@ def _errata(rules: Sequence[cat.Rule], instances: int) -> str:
                   + _sci(check.max_rel_err) + ":",
                   _display(_symbol(rule), cat.derivative_latex_of(rule, check.formula)),
                   r"\field{Why} " + _link_ids(prose(rule.note or ""), ids)]
+    lines += [r"\section*{Misprints}", "Typos inside a printed formula, recorded in the "
+              "identity's note; the identity states the corrected formula.", "",
+              r"\begin{itemize}"]
+    lines += [rf"\item \idref{{{r.id}}} {prose(r.title)}: " + _link_ids(prose(r.note or ""), ids)
+              for r in rules if cat.misprinted(r)]
+    lines += [r"\end{itemize}"]
     lines += [r"\section*{Identities that hold only under a condition}",
               "The sources print these next to the general identities without repeating the "
               "condition.", "", r"\begin{itemize}"]

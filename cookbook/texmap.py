@@ -170,7 +170,7 @@ def _is_math(char: str) -> bool:
 
 #: ASCII that only formulas contain: a TeX super- or subscript, a function applied (tr(AX)).
 _TEX_SYNTAX = re.compile(r"\^|[A-Za-z)]_(?:\{|[A-Za-z0-9](?![A-Za-z]))|"
-                         r"^\(?(?:tr|det|log|exp|diag|vec)\(")
+                         r"^\(?(?:tr|det|log|exp|diag|vec)\(|^[A-Za-z]\([a-z]\)")
 
 
 def _mathy(word: str) -> bool:

@@ -136,6 +136,10 @@ def test_errata_list_every_disputed_rule_with_its_failing_printed_form(tex: str)
         check = cat.source_check(rule)
         assert check is not None
         assert not check.passed
+    misprints = section[section.index(r"\section*{Misprints}"):]
+    for rule in cat.rules():
+        if cat.misprinted(rule):
+            assert f"\\idref{{{rule.id}}}" in misprints
 
 
 def test_log_check_finds_errors_undefined_references_and_wide_boxes() -> None:
