@@ -98,3 +98,21 @@ def bench(session: nox.Session) -> None:
     scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
     for script in scripts:
         session.run("python", script)
+
+
+@nox.session
+def cookbook(session: nox.Session) -> None:
+    """The matderiv Cookbook, build/matderiv-cookbook.pdf: the catalog verified and printed.
+
+    Generates LaTeX from the catalog (cookbook/) and compiles it with latexmk; fails on a TeX
+    error, an undefined reference or an overfull box.  Needs Debian's TeX Live (``apt-get
+    install latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended
+    lmodern``, as .ci/run does).  ``nox -s docs`` copies the PDF into the book when it exists.
+    """
+    if shutil.which("latexmk") is None:
+        session.error(
+            "latexmk is missing: apt-get install -y latexmk texlive-latex-recommended "
+            "texlive-latex-extra texlive-fonts-recommended lmodern"
+        )
+    _install(session)
+    session.run("python", "-m", "cookbook", *session.posargs)

@@ -49,6 +49,7 @@ extensions = [
     "notebook_download",  # conf/notebook_download.py: the executed .ipynb in the download menu
     "light_icons",  # conf/light_icons.py: no 1.5 MB fontawesome.js (icons come from the CSS)
     "rules_pages",  # conf/rules_pages.py: the Rules part, generated and verified at build time
+    "cookbook_pdf",  # conf/cookbook_pdf.py: build/matderiv-cookbook.pdf into the site
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
 
