@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matderiv import derive, hessian
+from matderiv import derive, derive_hessian
 from matderiv.derive.api import Derivative
 from matderiv.derive.battery import PROBLEMS, Problem
 from matderiv.derive.inputs import random_inputs
@@ -34,7 +34,7 @@ def _central_jacobian(f: Callable[[Any], Any], x: np.ndarray, h: float = 1e-6) -
 
 def _derivative(problem: Problem) -> Derivative:
     if problem.kind == "hessian":
-        return hessian(problem.expr, problem.wrt, problem.shapes, problem.assume)
+        return derive_hessian(problem.expr, problem.wrt, problem.shapes, problem.assume)
     return derive(problem.expr, problem.wrt, problem.shapes, problem.assume)
 
 
