@@ -5,6 +5,7 @@ documented exit code and at most one line on stderr, never a traceback."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import IO
 
 import pytest
 
+from matderiv import cli
 from matderiv._console import ascii_fallback
 from matderiv.cli import EXIT_CODES
 
@@ -167,7 +169,7 @@ def test_help_documents_every_exit_code() -> None:
     assert done.returncode == 0
     epilog = done.stdout.split("exit codes:", 1)[1]
     for code in EXIT_CODES:
-        assert f"\n  {code}  " in epilog
+        assert re.search(rf"^  {code} +[a-z]", epilog, re.MULTILINE), code
 
 
 @pytest.mark.parametrize(
@@ -185,3 +187,16 @@ def test_help_documents_every_exit_code() -> None:
 )
 def test_ascii_fallback(text: str, expected: str) -> None:
     assert ascii_fallback(text) == expected
+
+
+def test_interrupt_is_exit_130_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: object, out: object) -> int:
+        raise KeyboardInterrupt
+
+    first = cli.SUBCOMMANDS[0]
+    replaced = cli.Subcommand(first.name, first.help, first.add_arguments, interrupted)
+    monkeypatch.setattr(cli, "SUBCOMMANDS", [replaced, *cli.SUBCOMMANDS[1:]])
+    assert cli.main(DERIVE) == 130
+    assert capsys.readouterr().err == ""

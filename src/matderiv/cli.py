@@ -47,6 +47,7 @@ EXIT_CODES: dict[int, str] = {
     1: "a requested check failed (--check, verify); the output could not be written "
     "(one line on stderr); or the reader closed the pipe (quietly, e.g. | head)",
     2: "bad arguments or bad input: one message on stderr, never a traceback",
+    130: "interrupted (Ctrl-C), without a traceback",
 }
 
 
@@ -241,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     ['derive']
     """
     codes = "\n".join(
-        textwrap.fill(meaning, 78, initial_indent=f"  {code}  ", subsequent_indent="     ")
+        textwrap.fill(meaning, 78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
         for code, meaning in EXIT_CODES.items()
     )
     parser = _Parser(
