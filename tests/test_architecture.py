@@ -108,7 +108,12 @@ def _imports() -> list[Import]:
 
 
 def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
-    """Each strongly connected component with more than one module, as one cycle through it."""
+    """One cycle through each knot of mutually importing modules."""
+    return [_one_cycle(component, edges) for component in _knots(edges)]
+
+
+def _knots(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -139,7 +144,7 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     for node in sorted(edges):
         if node not in index:
             visit(node)
-    return [_one_cycle(component, edges) for component in components]
+    return components
 
 
 def _one_cycle(component: list[str], edges: dict[str, set[str]]) -> list[str]:
@@ -182,9 +187,11 @@ def test_no_import_cycles() -> None:
     edges: dict[str, set[str]] = {}
     for imp in _imports():
         edges.setdefault(imp.importer, set()).add(imp.imported)
-    cycles = _cycles(edges)
-    assert not cycles, "import cycles in src/matderiv:\n" + "\n".join(
-        "  " + " -> ".join(cycle) for cycle in cycles
+    knots = _knots(edges)
+    assert not knots, "import cycles in src/matderiv:\n" + "\n".join(
+        f"  {' -> '.join(_one_cycle(knot, edges))}  (modules importing each other: "
+        f"{', '.join(knot)})"
+        for knot in knots
     )
 
 
