@@ -235,6 +235,25 @@ def test_import_matderiv_loads_neither_sympy_nor_numpy() -> None:
     assert out.strip() == "[]"
 
 
+def test_the_public_symbolic_names_work_without_numpy() -> None:
+    """Through ``import matderiv`` itself, in a Python where numpy cannot be imported."""
+    out = _run_python(
+        "import importlib.abc, sys\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'numpy':\n"
+        "            raise ImportError('numpy is blocked')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import matderiv\n"
+        "shapes = {'x': ('n',), 'A': ('n', 'n')}\n"
+        "print(matderiv.derive('x @ A @ x', 'x', shapes).text())\n"
+        "print(matderiv.derive_hessian('x @ A @ x', 'x', shapes).text())\n"
+        "print(isinstance(matderiv.derive('x @ x', 'x', shapes), matderiv.Derivative))\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    assert out.split("\n")[:4] == ["(A + A.T) @ x", "A + A.T", "True", "False"]
+
+
 def test_derive_is_the_function_after_its_subpackage_is_imported() -> None:
     # the function matderiv.derive shares its name with the subpackage matderiv.derive
     out = _run_python(
