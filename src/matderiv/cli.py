@@ -276,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success; 1 when a requested check fails or the output cannot be
-        written; 2 on bad arguments or bad input.
+        written; 2 on bad arguments or bad input; 130 when interrupted.
 
     Examples
     --------
