@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from matderiv import derive, hessian
+from matderiv import derive, derive_hessian
 from matderiv.numeric import jacobian
 
 
@@ -165,7 +165,7 @@ def main() -> None:
         )
 
     # 4. the Hessian of the logistic loss, 500 features x 2 000 samples
-    h = hessian(logistic, "w", {"X": ("m", "n"), "w": ("n",), "y": ("m",)})
+    h = derive_hessian(logistic, "w", {"X": ("m", "n"), "w": ("n",), "y": ("m",)})
     t_h = _median_time(lambda: h.evaluate(X=X, w=w, y=y01), args.repeat)
     start = time.perf_counter()
     numeric_h = jacobian(lambda v: logistic_hand(X, v, y01), w, method="central")

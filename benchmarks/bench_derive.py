@@ -2,7 +2,8 @@
 
 Measured in this process, for every problem of the test battery, ``tests/battery.py``:
 
-- ``cold``: one ``derive()`` (or ``hessian()``) right after ``sympy.core.cache.clear_cache()``;
+- ``cold``: one ``derive()`` (or ``derive_hessian()``) right after
+  ``sympy.core.cache.clear_cache()``;
 - ``warm``: the median of ``--repeat`` further calls (SymPy's cache warm, as in a session);
 - SymPy baseline: the median of ``--repeat`` calls of SymPy 1.14's ``expr.diff(X)`` on the same
   expression, on the problems where SymPy's answer is numerically right
@@ -27,7 +28,7 @@ from typing import Any
 
 from sympy.core.cache import clear_cache
 
-from matderiv import derive, hessian
+from matderiv import derive, derive_hessian
 from matderiv.derive.compare import compare, to_sympy_native
 from matderiv.expr.nodes import ScalarOf
 
@@ -46,7 +47,7 @@ def _timed(func: Callable[[], Any], repeat: int) -> list[float]:
 
 
 def _call(problem: Problem) -> Callable[[], Any]:
-    fn = hessian if problem.kind == "hessian" else derive
+    fn = derive_hessian if problem.kind == "hessian" else derive
     return lambda: fn(problem.expr, problem.wrt, problem.shapes, problem.assume)
 
 

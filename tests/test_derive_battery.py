@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from battery import PROBLEMS, Problem
 
-from matderiv import derive, hessian
+from matderiv import derive, derive_hessian
 from matderiv.derive.api import Derivative
 from matderiv.derive.inputs import random_inputs
 from matderiv.expr import to_function
@@ -34,7 +34,7 @@ def _central_jacobian(f: Callable[[Any], Any], x: np.ndarray, h: float = 1e-6) -
 
 def _derivative(problem: Problem) -> Derivative:
     if problem.kind == "hessian":
-        return hessian(problem.expr, problem.wrt, problem.shapes, problem.assume)
+        return derive_hessian(problem.expr, problem.wrt, problem.shapes, problem.assume)
     return derive(problem.expr, problem.wrt, problem.shapes, problem.assume)
 
 

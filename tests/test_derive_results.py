@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from matderiv import Derivative, Layout, derive, hessian, to_layout
+from matderiv import Derivative, Layout, derive, derive_hessian, to_layout
 from matderiv.derive.inputs import random_inputs
 from matderiv.errors import ParseError, ShapeError, UnsupportedError
 from matderiv.expr.codegen import compile_roots
@@ -130,19 +130,19 @@ def test_elementwise_jacobian_is_a_diagonal() -> None:
 
 
 def test_hessians() -> None:
-    h = hessian("logsumexp(x)", "x", {"x": ("n",)})
+    h = derive_hessian("logsumexp(x)", "x", {"x": ("n",)})
     x = np.array([0.3, -1.0, 2.0])
     s = np.exp(x) / np.exp(x).sum()
     assert np.allclose(h.evaluate(x=x), np.diag(s) - np.outer(s, s))
     assert h.check(seed=0)
-    hm = hessian("trace(X.T @ A @ X)", "X", {"X": ("n", "k"), "A": ("n", "n")})
+    hm = derive_hessian("trace(X.T @ A @ X)", "X", {"X": ("n", "k"), "A": ("n", "n")})
     v = random_inputs(hm.context, 0)
     n, k = v["X"].shape
     assert hm.evaluate(**v).shape == (n, k, n, k)
     assert _expr_value(hm, v).shape == (n * k, n * k)
     assert np.allclose(_expr_value(hm, v), np.kron(np.eye(k), v["A"] + v["A"].T))
     with pytest.raises(ShapeError, match="scalar function"):
-        hessian("A @ x", "x", QUAD)
+        derive_hessian("A @ x", "x", QUAD)
 
 
 @pytest.mark.parametrize("layout", ["mixed", "numerator", "denominator"])

@@ -5,8 +5,11 @@ function that adds the arguments and a function that runs it and returns the
 exit code.  Adding a subcommand is adding a :class:`Subcommand` to that list
 (for instance from the rules catalog: ``matderiv rules``, ``matderiv verify``).
 
-Exit codes: 0 success, 1 a check failed, 2 bad input (the message goes to
-stderr, never a traceback).
+Exit codes (:data:`EXIT_CODES`): 0 success; 1 a requested check failed, or the
+output could not be written (one line on stderr), or the reader closed the pipe
+(quietly, as the Python documentation's "Note on SIGPIPE" recommends); 2 bad
+arguments or bad input (the message on stderr, never a traceback).  Output the
+terminal's encoding cannot show is written as readable ASCII (``d^2/dx^2``).
 
 Examples
 --------
@@ -21,15 +24,31 @@ differential:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, cast
 
+import matderiv
+from matderiv._console import OutputError, SafeOutput, discard_stdout, install_fallback
 from matderiv.errors import MatderivError, ShapeError
+from matderiv.expr.context import format_shape
+from matderiv.expr.latex import to_latex
+from matderiv.expr.text import to_text
 from matderiv.rules import cli as rules_cli
 
-__all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "main"]
+__all__ = ["EXIT_CODES", "SUBCOMMANDS", "Subcommand", "build_parser", "main"]
+
+#: What each exit code of ``matderiv`` means (``matderiv --help`` prints this table).
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "a requested check failed (--check, verify); the output could not be written "
+    "(one line on stderr); or the reader closed the pipe (quietly, e.g. | head)",
+    2: "bad arguments or bad input: one message on stderr, never a traceback",
+    130: "interrupted (Ctrl-C), without a traceback",
+}
 
 
 @dataclass(frozen=True)
@@ -105,16 +124,10 @@ def _derive_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _describe_shape(shape: Sequence[Any]) -> str:
-    from matderiv.expr.context import format_shape
-
     return format_shape(shape)
 
 
 def _run_derive(args: argparse.Namespace, out: TextIO) -> int:
-    from matderiv.derive import derive, hessian
-    from matderiv.expr.latex import to_latex
-    from matderiv.expr.text import to_text
-
     shapes = dict(args.shape)
     assume = {name: list(facts) for name, facts in args.assume}
     every = args.layout == "all"
@@ -122,11 +135,11 @@ def _run_derive(args: argparse.Namespace, out: TextIO) -> int:
         raise ShapeError("--format numpy writes one function: choose one --layout, not 'all'")
     layout = "mixed" if every else args.layout
     if args.hessian:
-        d = hessian(args.expression, args.wrt, shapes, assume)
+        d = matderiv.derive_hessian(args.expression, args.wrt, shapes, assume)
         if layout != "mixed":
             d = d.in_layout(layout)
     else:
-        d = derive(args.expression, args.wrt, shapes, assume, layout=layout)
+        d = matderiv.derive(args.expression, args.wrt, shapes, assume, layout=layout)
     what = "Hessian" if args.hessian else d.form
     if args.format == "numpy":
         out.write(d.numpy_source())
@@ -211,15 +224,32 @@ SUBCOMMANDS: list[Subcommand] = [
 ]
 
 
+class _Writable(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a failed write of ``--help`` is reported, not swallowed."""
+
+    def print_help(self, file: _Writable | None = None) -> None:
+        super().print_help(file or SafeOutput(sys.stdout))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand of :data:`SUBCOMMANDS`.
 
     >>> sorted(build_parser()._subparsers._group_actions[0].choices)[:1]
     ['derive']
     """
-    parser = argparse.ArgumentParser(
+    codes = "\n".join(
+        textwrap.fill(meaning, 78, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+        for code, meaning in EXIT_CODES.items()
+    )
+    parser = _Parser(
         prog="matderiv",
         description="Matrix calculus you can check: derive, look up and verify derivatives.",
+        epilog=f"exit codes:\n{codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in SUBCOMMANDS:
@@ -232,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
+    The exit codes are :data:`EXIT_CODES` (also in ``matderiv --help``).  A closed
+    pipe (``matderiv rules | head -1``) ends the command quietly; output that the
+    terminal's encoding cannot show is written as readable ASCII
+    (:func:`matderiv._console.ascii_fallback`).
+
     Parameters
     ----------
     argv
@@ -240,7 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 when a requested check fails, 2 on bad input.
+        0 on success; 1 when a requested check fails or the output cannot be
+        written; 2 on bad arguments or bad input; 130 when interrupted.
 
     Examples
     --------
@@ -249,14 +285,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     % differential: \\operatorname{tr}\\left(X^{-1} dX\\right)
     0
     """
-    parser = build_parser()
+    install_fallback(sys.stdout)
+    install_fallback(sys.stderr)
+    out = SafeOutput(sys.stdout)
+    try:
+        if sys.stdout is None:  # started with standard output closed (>&-)
+            raise OutputError(None)
+        code = _run(build_parser(), argv, out)
+        out.flush()
+    except OutputError as err:
+        discard_stdout(sys.stdout)
+        if not err.closed_pipe:
+            _error(f"matderiv: error: cannot write the output: {err}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None, out: SafeOutput) -> int:
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed the usage message
-        return int(exc.code) if isinstance(exc.code, int) else 2
+    except SystemExit as exc:  # argparse printed the help (code 0) or the usage error (2)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
-        code: int = args._run(args, sys.stdout)
+        code: int = args._run(args, cast(TextIO, out))
     except MatderivError as err:
-        print(f"matderiv {args.command}: error: {err}", file=sys.stderr)
+        _error(f"matderiv {args.command}: error: {err}")
         return 2
     return code
+
+
+def _error(message: str) -> None:
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError):  # nowhere left to report it; the exit code says it
+            print(message, file=sys.stderr)

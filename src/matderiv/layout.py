@@ -175,7 +175,7 @@ def _undefined(out_shape: Shape, in_shape: Shape, layout: Layout) -> ShapeError:
         "layouts only write derivatives that fit in a matrix. Representations that exist: "
         f"the mixed layout, a {len(mixed)}-d array of shape {mixed} (layout='mixed'); "
         f"the vec/Kronecker matrix of shape {vec_shape} with vec(dF) = J_vec vec(dX) "
-        "(matderiv.vec_jacobian); or the linear map dX -> dF (matderiv.jvp)."
+        "(matderiv.vec_jacobian); or the linear map dX -> dF (matderiv.numeric.jvp)."
     )
 
 
