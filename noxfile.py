@@ -34,6 +34,17 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+def _derive_assets(session: nox.Session) -> None:
+    """Fetch the Derive page's in-browser Python into build/derive (conf/derive_assets.py).
+
+    Pyodide from the npm registry, SymPy and mpmath from PyPI (pinned, hash-checked, kept
+    between builds) and matderiv's wheel from this checkout; sphinx-build then copies them
+    into the site offline.  Fails, saying so, when npm is missing.
+    """
+    session.install("pip")  # pip download / pip wheel (uv-made environments have no pip)
+    session.run("python", str(ROOT / "conf" / "derive_assets.py"), str(BUILD / "derive"))
+
+
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the book (every page executed), then run the page and docstring doctests.
@@ -49,6 +60,7 @@ def docs(session: nox.Session) -> None:
     if mode == "force":
         shutil.rmtree(html / "reports", ignore_errors=True)
     common = ["-c", "conf", "-W", "--keep-going", "-n", "-d", str(doctrees)]
+    _derive_assets(session)
     session.run("sphinx-build", "-b", "html", *common, "docs", str(html), env=env)
     # the doctest builder reuses the html build's doctrees: nothing is executed twice
     session.run("sphinx-build", "-b", "doctest", *common, "docs", str(BUILD / "doctest"), env=env)
@@ -78,6 +90,7 @@ def browser(session: nox.Session) -> None:
     built = (html / "index.html").is_file()
     _install(session, "test", "browser", *(() if built else ("docs",)))
     if not built:
+        _derive_assets(session)
         session.run(
             "sphinx-build", "-b", "html", "-c", "conf", "-W", "--keep-going", "-n",
             "-d", str(BUILD / "doctrees"), "docs", str(html),

@@ -48,6 +48,7 @@ extensions = [
     "sphinx_copybutton",
     "notebook_download",  # conf/notebook_download.py: the executed .ipynb in the download menu
     "light_icons",  # conf/light_icons.py: no 1.5 MB fontawesome.js (icons come from the CSS)
+    "derive_page",  # conf/derive_page.py: the Derive page's in-browser Python (Pyodide)
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
 
