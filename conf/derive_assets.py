@@ -32,9 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "build" / "derive"
 
 PYODIDE_VERSION = "314.0.8"  # CPython 3.14 compiled to WebAssembly
-PYODIDE_INTEGRITY = (
-    "sha512-74Wq1kXOC+CCEzAfxuRAO701nAcCMLjf8NrwvWpu8S41dVMXwXmLQ05dYB+F4e46AdnGo0oq7YHSVUpHsoarLQ=="
-)
+PYODIDE_INTEGRITY = "sha512-74Wq1kXOC+CCEzAfxuRAO701nAcCMLjf8NrwvWpu8S41dVMXwXmLQ05dYB+F4e46AdnGo0oq7YHSVUpHsoarLQ=="
 #: the files of the npm package the page loads (the rest is Node support and sources)
 PYODIDE_FILES = (
     "pyodide.mjs",
@@ -128,16 +126,15 @@ def _wheels(out: Path) -> dict[str, str]:
     return {f"wheels/{n}": d for n, (_, d) in WHEELS.items()}
 
 
-def _matderiv_wheel(out: Path) -> str:
-    """matderiv's wheel built from this checkout (always rebuilt: the source changes)."""
-    folder = out / "wheels"
-    for old in folder.glob("matderiv-*.whl"):
+def build_wheel(dest: Path) -> Path:
+    """Build matderiv's wheel from this checkout into `dest`; return its path."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("matderiv-*.whl"):
         old.unlink()
     with tempfile.TemporaryDirectory() as tmp:
         _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp, str(ROOT))
         (built,) = Path(tmp).glob("matderiv-*.whl")
-        shutil.move(str(built), folder / built.name)
-        return built.name
+        return Path(shutil.move(str(built), dest / built.name))
 
 
 def fetch(out: Path = DEFAULT_OUT) -> dict[str, object]:
@@ -145,7 +142,7 @@ def fetch(out: Path = DEFAULT_OUT) -> dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
     old = _manifest(out)
     files = {**_pyodide(out, old), **_wheels(out)}
-    matderiv = _matderiv_wheel(out)
+    matderiv = build_wheel(out / "wheels").name  # always rebuilt: the source changes
     files[f"wheels/{matderiv}"] = sha256(out / "wheels" / matderiv)
     manifest: dict[str, object] = {
         "pyodide": PYODIDE_VERSION,
