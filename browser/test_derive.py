@@ -186,6 +186,25 @@ def test_loads_in_a_worker_and_derives_like_cpython(
     assert all(u.startswith(page.url.split("/derive.html")[0]) for u in watch.urls), watch.urls
 
 
+def test_every_battery_answer_equals_cpython(
+    shared: tuple[Page, Watch, list[str]], expected: list[dict[str, Any]]
+) -> None:
+    page, _, _ = shared
+    _skip_without_engine()
+    requests = [item["request"] for item in expected]
+    answers = page.evaluate(
+        """async (requests) => {
+            const out = [];
+            for (const request of requests) out.push(await window.matderivDerive(request));
+            return out;
+        }""",
+        requests,
+    )
+    for item, answer in zip(expected, answers, strict=True):
+        answer.pop("ms", None)
+        assert answer == {k: v for k, v in item["answer"].items() if k != "ms"}, item["request"]
+
+
 def test_error_shows_the_cli_message_with_caret(
     shared: tuple[Page, Watch, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,12 +4,15 @@
 ``conf/derive_page.py`` then copies the folder into the built site.  It holds:
 
 - ``pyodide/``: the interpreter from the npm package ``pyodide`` (pinned, integrity checked);
-- ``wheels/``: SymPy and mpmath from PyPI (pinned, sha256 checked) and matderiv's own wheel,
-  built from this checkout every time;
+- ``pypi/``: SymPy and mpmath from PyPI (pinned, sha256 checked); ``source/``: matderiv's own
+  wheel, built from this checkout every time;
+- ``wheels/``: those wheels as the page loads them, sources replaced by bytecode of the
+  shipped Pyodide (``conf/derive_compile.mjs`` runs ``conf/pyc_wheel.py`` in it, under
+  Node): the reader's browser imports SymPy without compiling it, several times faster;
 - ``manifest.json``: the versions, the wheels in load order and every file's sha256.
 
-Pinned files already present with the recorded hashes are not fetched again.  npm must be on
-PATH; pip must be importable by the Python running this script.
+Pinned files already present with the recorded hashes are neither fetched nor compiled
+again.  npm and node must be on PATH; pip must be importable by the Python running this.
 
 Usage::
 
@@ -32,7 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "build" / "derive"
 
 PYODIDE_VERSION = "314.0.8"  # CPython 3.14 compiled to WebAssembly
-PYODIDE_INTEGRITY = "sha512-74Wq1kXOC+CCEzAfxuRAO701nAcCMLjf8NrwvWpu8S41dVMXwXmLQ05dYB+F4e46AdnGo0oq7YHSVUpHsoarLQ=="
+PYODIDE_INTEGRITY = (  # npm's "integrity" of the tarball
+    "sha512-74Wq1kXOC+CCEzAfxuRAO701nAcCMLjf8NrwvWpu8S41dVMXwXmLQ05dYB+F4e46AdnGo0oq7YHSVUpHsoarLQ=="
+)
 #: the files of the npm package the page loads (the rest is Node support and sources)
 PYODIDE_FILES = (
     "pyodide.mjs",
@@ -109,9 +114,9 @@ def _pyodide(out: Path, old: dict[str, object]) -> dict[str, str]:
     return {f"pyodide/{n}": sha256(folder / n) for n in PYODIDE_FILES}
 
 
-def _wheels(out: Path) -> dict[str, str]:
-    """SymPy's and mpmath's wheels in ``out/wheels`` (downloaded unless present and intact)."""
-    folder = out / "wheels"
+def _downloads(out: Path) -> None:
+    """SymPy's and mpmath's wheels in ``out/pypi`` (downloaded unless present and intact)."""
+    folder = out / "pypi"
     folder.mkdir(parents=True, exist_ok=True)
     for name, (requirement, digest) in WHEELS.items():
         path = folder / name
@@ -123,7 +128,25 @@ def _wheels(out: Path) -> dict[str, str]:
         )  # fmt: skip
         if not path.is_file() or sha256(path) != digest:
             sys.exit(f"derive_assets: {name} from PyPI does not match its pinned sha256")
-    return {f"wheels/{n}": d for n, (_, d) in WHEELS.items()}
+
+
+def _compile(out: Path, wheels: list[Path], with_sources: list[Path]) -> None:
+    """Rewrite the wheels into ``out/wheels`` as Pyodide bytecode (``conf/derive_compile.mjs``).
+
+    `with_sources` keep their ``.py`` files too (matderiv reads some of its own source).
+    """
+    node = shutil.which("node")
+    if node is None:
+        sys.exit(
+            "derive_assets: node not found on PATH. The Derive page's wheels are compiled "
+            "to bytecode by the Pyodide it ships, under Node.js: install Node.js and npm "
+            "(apt-get install -y nodejs npm) and run nox -s docs again."
+        )
+    folder = out / "wheels"
+    folder.mkdir(parents=True, exist_ok=True)
+    script = ROOT / "conf" / "derive_compile.mjs"
+    paths = [*map(str, wheels), "--with-sources", *map(str, with_sources)]
+    _run(node, str(script), str(out / "pyodide"), str(folder), *paths)
 
 
 def build_wheel(dest: Path) -> Path:
@@ -141,12 +164,33 @@ def fetch(out: Path = DEFAULT_OUT) -> dict[str, object]:
     """Fill `out` (see the module docstring); return the manifest it wrote."""
     out.mkdir(parents=True, exist_ok=True)
     old = _manifest(out)
-    files = {**_pyodide(out, old), **_wheels(out)}
-    matderiv = build_wheel(out / "wheels").name  # always rebuilt: the source changes
-    files[f"wheels/{matderiv}"] = sha256(out / "wheels" / matderiv)
+    files = _pyodide(out, old)
+    _downloads(out)
+    # a compiled wheel is reused when it was compiled, by this Pyodide, from the pinned wheel
+    recorded = old.get("files", {})
+    reuse = old.get("pyodide") == PYODIDE_VERSION and old.get("compiled_from") == {
+        n: d for n, (_, d) in WHEELS.items()
+    }
+    stale = [
+        out / "pypi" / name
+        for name in WHEELS
+        if not (
+            reuse
+            and isinstance(recorded, dict)
+            and (out / "wheels" / name).is_file()
+            and recorded.get(f"wheels/{name}") == sha256(out / "wheels" / name)
+        )
+    ]
+    matderiv = build_wheel(out / "source")  # always rebuilt: the source changes
+    for previous in (out / "wheels").glob("matderiv-*.whl"):
+        previous.unlink()
+    _compile(out, stale, [matderiv])
+    names = [*WHEELS, matderiv.name]
+    files.update({f"wheels/{n}": sha256(out / "wheels" / n) for n in names})
     manifest: dict[str, object] = {
         "pyodide": PYODIDE_VERSION,
-        "wheels": [*WHEELS, matderiv],
+        "wheels": names,
+        "compiled_from": {n: d for n, (_, d) in WHEELS.items()},
         "files": files,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
