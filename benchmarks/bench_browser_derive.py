@@ -27,6 +27,7 @@ import gzip
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -118,12 +119,24 @@ def main() -> int:
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     requests = [item["request"] for item in expected]
     first = {k: v for k, v in requests[0].items() if v}
-    with sitecheck.serve(site) as base_url, sync_playwright() as playwright:
-        browser = sitecheck.launch(playwright)
-        # no request routing here: Playwright turns the HTTP cache off in a routed context,
-        # and the warm measurement needs it; requests leaving 127.0.0.1 are recorded instead
+    with (
+        sitecheck.serve(site) as base_url,
+        sync_playwright() as playwright,
+        tempfile.TemporaryDirectory() as profile,
+    ):
+        # a persistent profile: its disk cache is what a reader's browser keeps between
+        # visits (a throwaway context's memory cache drops the large files).  No request
+        # routing: Playwright turns the HTTP cache off in a routed context; requests leaving
+        # 127.0.0.1 are recorded instead.
         blocked: list[str] = []
-        context = browser.new_context(service_workers="block", viewport=sitecheck.DESKTOP)
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(sitecheck.CHROMIUM),
+            headless=True,
+            args=sitecheck.CHROMIUM_ARGS,
+            service_workers="block",
+            viewport=sitecheck.DESKTOP,
+        )
         context.on(
             "request",
             lambda r: None if urlsplit(r.url).hostname == "127.0.0.1" else blocked.append(r.url),
@@ -136,7 +149,6 @@ def main() -> int:
         warm, warm_requests, _ = _first_result(context, url)
         in_browser = _browser_times(context, url, requests)
         context.close()
-        browser.close()
     if blocked:
         print(f"requests outside 127.0.0.1 (blocked): {sorted(set(blocked))}")
         return 1
