@@ -60,9 +60,9 @@ async function load() {
   }
   const versions = JSON.parse(
     pyodide.runPython(
-      "import json, sys, sympy, matderiv\n" +
+      "import json, sys, sympy\nfrom importlib.metadata import version\n" +
         "json.dumps({'python': sys.version.split()[0], 'sympy': sympy.__version__, " +
-        "'matderiv': matderiv.__version__})",
+        "'matderiv': version('matderiv')})",
     ),
   );
   postMessage({ type: "ready", versions, seconds: (performance.now() - start) / 1000 });
