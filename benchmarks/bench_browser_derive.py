@@ -65,6 +65,8 @@ def _first_result(context: BrowserContext, url: str) -> tuple[float, list[tuple[
     page.wait_for_function(DONE, timeout=300_000)
     seconds = time.perf_counter() - start
     status = page.inner_text("#derive-status")
+    phases = json.loads(page.eval_on_selector("#derive-form", "f => f.dataset.loadPhases || '{}'"))
+    print("  loading: " + ", ".join(f"{name} {s:.2f} s" for name, s in phases.items()))
     page.wait_for_load_state("networkidle")
     responses = []
     for request in finished:

@@ -41,6 +41,7 @@ function startWorker() {
         setStatus(data.text, "busy");
       } else if (data.type === "ready") {
         const v = data.versions;
+        form.dataset.loadPhases = JSON.stringify(data.phases);
         setStatus(
           `Ready: Python ${v.python}, SymPy ${v.sympy}, matderiv ${v.matderiv} ` +
             `(loaded in ${data.seconds.toFixed(1)} s).`,

@@ -1,7 +1,8 @@
 // The Derive page's Web Worker: Python (Pyodide), SymPy and matderiv, loaded from this site.
 //
 // Messages in:  {type: "load"}; {type: "derive", id, request} (request: see bridge.py).
-// Messages out: {type: "progress", text}; {type: "ready", versions, seconds};
+// Messages out: {type: "progress", text}; {type: "ready", versions, phases, seconds}
+//               (phases: seconds to start Python, to install the wheels, to import);
 //               {type: "failed", error}; {type: "result", id, answer}.
 // Every file comes from the folder this script is in (manifest.json lists the wheels), so no
 // request leaves the site's origin.
@@ -33,6 +34,13 @@ function lastLine(error) {
 
 async function load() {
   const start = performance.now();
+  const phases = {};
+  let mark = start;
+  const phase = (name) => {
+    const now = performance.now();
+    phases[name] = (now - mark) / 1000;
+    mark = now;
+  };
   progress("loading Python…");
   const manifest = await (await fetchOk("manifest.json", "The interpreter's manifest")).json();
   const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", here).href);
@@ -41,9 +49,11 @@ async function load() {
     stdout: () => {},
     stderr: () => {},
   });
+  phase("python");
   progress("loading SymPy…");
   const wheels = manifest.wheels.map((name) => new URL(`wheels/${name}`, here).href);
   await pyodide.loadPackage(wheels, { messageCallback: () => {}, errorCallback: () => {} });
+  phase("wheels");
   progress("importing SymPy and matderiv…");
   const bridge = await (await fetchOk("bridge.py", "The page's Python bridge")).text();
   pyodide.FS.mkdirTree("/home/pyodide/derive");
@@ -65,7 +75,8 @@ async function load() {
         "'matderiv': version('matderiv')})",
     ),
   );
-  postMessage({ type: "ready", versions, seconds: (performance.now() - start) / 1000 });
+  phase("import");
+  postMessage({ type: "ready", versions, phases, seconds: (performance.now() - start) / 1000 });
 }
 
 self.onmessage = async ({ data }) => {
