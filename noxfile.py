@@ -31,6 +31,7 @@ def tests(session: nox.Session) -> None:
     """Unit, property-based and book-gate tests, plus the docstring doctests in src/."""
     # the book-gate tests build throwaway books, so they need the docs toolchain too
     _install(session, "test", "docs")
+    session.install("pip")  # tests/test_browser_wheel.py builds matderiv's wheel with pip
     session.run("pytest", *session.posargs)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -155,7 +156,12 @@ def build_wheel(dest: Path) -> Path:
     for old in dest.glob("matderiv-*.whl"):
         old.unlink()
     with tempfile.TemporaryDirectory() as tmp:
-        _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp, str(ROOT))
+        if importlib.util.find_spec("pip") is not None:
+            _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp, str(ROOT))
+        elif (uv := shutil.which("uv")) is not None:  # uv-made environments have no pip
+            _run(uv, "build", "--wheel", "-q", "--out-dir", tmp, str(ROOT))
+        else:
+            sys.exit("derive_assets: neither pip nor uv can build matderiv's wheel here")
         (built,) = Path(tmp).glob("matderiv-*.whl")
         return Path(shutil.move(str(built), dest / built.name))
 
