@@ -31,7 +31,19 @@ def tests(session: nox.Session) -> None:
     """Unit, property-based and book-gate tests, plus the docstring doctests in src/."""
     # the book-gate tests build throwaway books, so they need the docs toolchain too
     _install(session, "test", "docs")
+    session.install("pip")  # tests/test_browser_wheel.py builds matderiv's wheel with pip
     session.run("pytest", *session.posargs)
+
+
+def _derive_assets(session: nox.Session) -> None:
+    """Fetch the Derive page's in-browser Python into build/derive (conf/derive_assets.py).
+
+    Pyodide from the npm registry, SymPy and mpmath from PyPI (pinned, hash-checked, kept
+    between builds) and matderiv's wheel from this checkout; sphinx-build then copies them
+    into the site offline.  Fails, saying so, when npm is missing.
+    """
+    session.install("pip")  # pip download / pip wheel (uv-made environments have no pip)
+    session.run("python", str(ROOT / "conf" / "derive_assets.py"), str(BUILD / "derive"))
 
 
 @nox.session
@@ -49,6 +61,7 @@ def docs(session: nox.Session) -> None:
     if mode == "force":
         shutil.rmtree(html / "reports", ignore_errors=True)
     common = ["-c", "conf", "-W", "--keep-going", "-n", "-d", str(doctrees)]
+    _derive_assets(session)
     session.run("sphinx-build", "-b", "html", *common, "docs", str(html), env=env)
     # the doctest builder reuses the html build's doctrees: nothing is executed twice
     session.run("sphinx-build", "-b", "doctest", *common, "docs", str(BUILD / "doctest"), env=env)
@@ -78,6 +91,7 @@ def browser(session: nox.Session) -> None:
     built = (html / "index.html").is_file()
     _install(session, "test", "browser", *(() if built else ("docs",)))
     if not built:
+        _derive_assets(session)
         session.run(
             "sphinx-build", "-b", "html", "-c", "conf", "-W", "--keep-going", "-n",
             "-d", str(BUILD / "doctrees"), "docs", str(html),

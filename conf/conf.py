@@ -50,6 +50,7 @@ extensions = [
     "light_icons",  # conf/light_icons.py: no 1.5 MB fontawesome.js (icons come from the CSS)
     "rules_pages",  # conf/rules_pages.py: the Rules part, generated and verified at build time
     "cookbook_pdf",  # conf/cookbook_pdf.py: build/matderiv-cookbook.pdf into the site
+    "derive_page",  # conf/derive_page.py: the Derive page's in-browser Python (Pyodide)
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
 

@@ -1,0 +1,194 @@
+"""The Derive page's Python side: one request in, one JSON-able answer out.
+
+Runs in the reader's browser (Pyodide, in a Web Worker: no numpy there, only the symbolic
+path) and, at build time, in CPython (``conf/derive_page.py`` records the answers the
+browser tests compare with).  It uses matderiv's public API only.
+
+A request is a dict of strings, the Derive page's fields (and its URL parameters)::
+
+    {"expr": "x.T @ A @ x", "wrt": "x", "shapes": "x: n; A: n, n",
+     "assume": "A: symmetric", "layout": "mixed", "hessian": ""}
+
+``shapes`` and ``assume`` are ``NAME: ITEMS`` separated by ``;`` (or new lines); ITEMS are
+separated by ``,``; an empty list (``c:``) declares a scalar.  The answer is
+``{"ok": True, "text": ..., "latex": ..., ...}`` or ``{"ok": False, "error": message}``
+with the message the command line prints (``matderiv derive: error: ...``, caret included).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+import types
+from typing import Any
+
+
+def _symbolic_only() -> None:
+    """Make ``matderiv``'s symbolic half importable where numpy is missing (the browser).
+
+    ``matderiv/__init__`` imports the numeric half, which needs numpy; the symbolic modules
+    do not.  When the package cannot be imported for want of numpy, it is registered bare
+    (its ``__path__`` only), so that ``matderiv.derive`` and ``matderiv.expr`` import alone.
+    """
+    try:
+        import matderiv  # noqa: F401
+    except ImportError as err:
+        if "numpy" not in str(err):
+            raise
+        for name in [m for m in sys.modules if m == "matderiv" or m.startswith("matderiv.")]:
+            del sys.modules[name]
+        spec = importlib.util.find_spec("matderiv")
+        if spec is None or spec.submodule_search_locations is None:
+            raise
+        package = types.ModuleType("matderiv")
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules["matderiv"] = package
+
+
+_symbolic_only()
+
+from matderiv.derive import derive  # noqa: E402
+from matderiv.errors import MatderivError, ShapeError  # noqa: E402
+from matderiv.expr.context import format_shape  # noqa: E402
+from matderiv.expr.latex import to_latex  # noqa: E402
+from matderiv.expr.text import to_text  # noqa: E402
+
+try:  # the core branch renames hessian -> derive_hessian; accept either until it is merged
+    from matderiv.derive import derive_hessian
+except ImportError:  # pragma: no cover - depends on the library version
+    from matderiv.derive import hessian as derive_hessian
+
+LAYOUTS = ("mixed", "numerator", "denominator")
+FIELDS = ("expr", "wrt", "shapes", "assume", "layout", "hessian")
+
+
+def _entries(text: str, field: str, example: str) -> list[tuple[str, list[str]]]:
+    """``"x: n; A: n, n"`` -> ``[("x", ["n"]), ("A", ["n", "n"])]``."""
+    out = []
+    for raw in text.replace("\n", ";").split(";"):
+        item = raw.strip()
+        if not item:
+            continue
+        name, sep, rest = item.partition(":")
+        if not sep or not name.strip().isidentifier():
+            raise ShapeError(
+                f"{field} {item!r}: write NAME: ITEMS separated by ';', e.g. {example}"
+            )
+        out.append((name.strip(), [p.strip() for p in rest.strip().strip("()").split(",")]))
+    return out
+
+
+def parse_shapes(text: str) -> dict[str, tuple[str, ...]]:
+    """Shapes written ``x: n; A: n, n; c:`` (``c:`` is a scalar).
+
+    >>> parse_shapes("x: n; A: n, n; c:")
+    {'x': ('n',), 'A': ('n', 'n'), 'c': ()}
+    """
+    example = "'x: n; A: n, n; c:' (c: is a scalar)"
+    return {name: tuple(d for d in dims if d) for name, dims in _entries(text, "shapes", example)}
+
+
+def parse_assume(text: str) -> dict[str, list[str]]:
+    """Assumptions written ``A: symmetric; X: spd``.
+
+    >>> parse_assume("A: symmetric; X: spd, invertible")
+    {'A': ['symmetric'], 'X': ['spd', 'invertible']}
+    """
+    example = "'A: symmetric; X: spd'"
+    out = {}
+    for name, facts in _entries(text, "assumptions", example):
+        facts = [f for f in facts if f]
+        if not facts:
+            raise ShapeError(f"assumptions for {name!r}: name one, e.g. {example}")
+        out[name] = facts
+    return out
+
+
+def format_shapes(shapes: dict[str, Any]) -> str:
+    """The inverse of :func:`parse_shapes`: ``{"x": ("n",)}`` -> ``"x: n"``."""
+    return "; ".join(
+        f"{name}: {', '.join(str(d) for d in dims)}".rstrip() for name, dims in shapes.items()
+    )
+
+
+def format_assume(assume: dict[str, Any] | None) -> str:
+    """The inverse of :func:`parse_assume`."""
+    items = (assume or {}).items()
+    return "; ".join(f"{n}: {f if isinstance(f, str) else ', '.join(f)}" for n, f in items)
+
+
+def _shown_shape(d: Any) -> str:
+    """The derivative's shape as the reader's arrays have it (as the CLI shows it)."""
+    if d.form == "vec":
+        array = format_shape(tuple(d.out_shape) + tuple(d.in_shape))
+        return f"{format_shape(d.expr.shape)} (vec; array {array})"
+    if str(d.layout) != "mixed":
+        return format_shape(d.expr.shape)
+    if d.form == "gradient":
+        return format_shape(d.in_shape)
+    return format_shape(d.expr.shape if d.form == "jacobian" else d.out_shape)
+
+
+def derive_request(request: dict[str, Any]) -> dict[str, Any]:
+    """Derive what `request` asks; the answer as a JSON-able dict (see the module docstring)."""
+    expr = str(request.get("expr", "")).strip()
+    wrt = str(request.get("wrt", "")).strip()
+    layout = str(request.get("layout") or "mixed").strip()
+    hessian = str(request.get("hessian", "")).lower() in ("1", "true", "yes", "on")
+    try:
+        if not expr:
+            raise ShapeError("no expression: type one, e.g. x.T @ A @ x")
+        if not wrt:
+            raise ShapeError("no variable: name the one to differentiate by, e.g. x")
+        if layout not in LAYOUTS:
+            raise ShapeError(f"layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
+        shapes = parse_shapes(str(request.get("shapes", "")))
+        assume = parse_assume(str(request.get("assume", "")))
+        if hessian:
+            d = derive_hessian(expr, wrt, shapes, assume)
+            if layout != "mixed":
+                d = d.in_layout(layout)
+        else:
+            d = derive(expr, wrt, shapes, assume, layout=layout)
+        what = "Hessian" if hessian else d.form
+        var, inner = to_latex(d.context.symbols[wrt]), to_latex(d.function)
+        if hessian:
+            lhs = rf"\frac{{\partial^2}}{{\partial {var}^2}}\left({inner}\right)"
+        elif d.form == "vec":
+            vec = r"\operatorname{vec}"
+            lhs = rf"\frac{{\partial {vec}\left({inner}\right)}}{{\partial {vec} {var}}}"
+        else:
+            lhs = rf"\frac{{\partial}}{{\partial {var}}}\left({inner}\right)"
+        return {
+            "ok": True,
+            "what": what,
+            "form": d.form,
+            "layout": str(d.layout),
+            "shape": _shown_shape(d),
+            "text": d.text(),
+            "latex": d.latex(),
+            "lhs_latex": lhs,
+            "differential_text": to_text(d.differential),
+            "differential_latex": to_latex(d.differential),
+            "numpy": d.numpy_source(),
+        }
+    except MatderivError as err:
+        return {"ok": False, "error": f"matderiv derive: error: {err}"}
+
+
+def run(request_json: str) -> str:
+    """The worker's entry point: a JSON request in, the JSON answer (with ``ms``) out.
+
+    A request with ``"fresh": true`` clears SymPy's cache first (the benchmark's cold derive).
+    """
+    request = json.loads(request_json)
+    if request.get("fresh"):
+        from sympy.core.cache import clear_cache
+
+        clear_cache()
+    start = time.perf_counter()
+    answer = derive_request(request)
+    answer["ms"] = (time.perf_counter() - start) * 1000.0
+    return json.dumps(answer)
