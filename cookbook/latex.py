@@ -103,8 +103,9 @@ def _sort_key(text: str) -> str:
     return _index_key(plain or "zz")
 
 
-#: ASCII formula syntax: an alias holding it is a search term shown as typed (``tr(AX^T)``).
-_TYPED = re.compile(r"[\^*/_|<>=']|\w\(")
+#: ASCII formula syntax: an alias holding it is a search term shown as typed (``tr(AX^T)``);
+#: a prime is, an apostrophe before an s (Jacobi's formula) is not.
+_TYPED = re.compile(r"[\^*/_|<>=]|'(?!s\b)|\w\(")
 
 
 def alias_latex(alias: str) -> str:

@@ -127,6 +127,14 @@ def test_a_table_label_is_one_formula_unless_it_has_words() -> None:
     assert label("Quotient rule u(x)/v(x)") == prose("Quotient rule u(x)/v(x)")
 
 
+def test_an_alias_written_as_an_ascii_formula_is_shown_as_typed() -> None:
+    assert alias_latex("tr(AX^T)") == typed("tr(AX^T)")
+    assert alias_latex("(ln x)''") == typed("(ln x)''")
+    assert alias_latex("Jacobi's formula") == prose("Jacobi's formula")
+    assert alias_latex("log det") == prose("log det")
+    assert alias_latex("‖x‖²") == prose("‖x‖²")
+
+
 def test_typed_text_is_ascii_in_typewriter_type() -> None:
     assert typed("tr(AX^T) ~ a|b 'q'") == (
         r"\texttt{tr(AX\textasciicircum{}T) \textasciitilde{} a\textbar{}b "
