@@ -23,8 +23,7 @@ from cookbook.texmap import escape, label, one_notation, prose, typed
 
 __all__ = [
     "BOOK_URL", "Build", "alias_latex", "build_info", "document", "entry", "index_entries",
-    "index_term",
-    "rule_url",
+    "index_term", "rule_url",
 ]
 
 #: Where the online book lives; each identity links to ``{BOOK_URL}/rules/<family>.html#rule-<id>``.
