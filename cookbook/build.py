@@ -61,6 +61,10 @@ def check_log(log: str, max_overfull_pt: float = MAX_OVERFULL_PT) -> LogProblems
                        tuple(m.group(0) for m in _ERROR.finditer(log)))
 
 
+#: The files of a previous run that :func:`compile_latex` removes first.
+_AUXILIARY = (".aux", ".fdb_latexmk", ".fls", ".idx", ".ilg", ".ind", ".log", ".out", ".toc")
+
+
 def compile_latex(source: Path) -> str:
     """Run latexmk on `source` (in its folder); return the log.
 
@@ -75,8 +79,11 @@ def compile_latex(source: Path) -> str:
             "latexmk is not installed; install TeX Live with: apt-get install -y latexmk "
             "texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern"
         )
-    # an index of the previous source would be read before makeindex runs again
-    source.with_suffix(".ind").unlink(missing_ok=True)
+    # from scratch: latexmk reads the previous run's log and record and would run makeindex on
+    # the previous source's entries before pdflatex writes new ones (an entry the new source
+    # fixed would still stop the first run)
+    for suffix in _AUXILIARY:
+        source.with_suffix(suffix).unlink(missing_ok=True)
     done = subprocess.run(
         [latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
          "-g", source.name],

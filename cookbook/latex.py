@@ -19,9 +19,12 @@ from pathlib import Path
 
 import matderiv
 from cookbook import catalog as cat
-from cookbook.texmap import escape, one_notation, prose
+from cookbook.texmap import escape, label, one_notation, prose, typed
 
-__all__ = ["BOOK_URL", "Build", "build_info", "document", "entry", "rule_url"]
+__all__ = [
+    "BOOK_URL", "Build", "alias_latex", "build_info", "document", "entry", "index_entries",
+    "index_term", "rule_url",
+]
 
 #: Where the online book lives; each identity links to ``{BOOK_URL}/rules/<family>.html#rule-<id>``.
 BOOK_URL = "https://matderiv.readthedocs.io/en/latest"
@@ -82,10 +85,6 @@ def rule_url(rule: cat.Rule) -> str:
     return f"{BOOK_URL}/rules/{rule.family}.html#rule-{rule.id.lower()}"
 
 
-def _label(rule_id: str) -> str:
-    return "rule:" + rule_id
-
-
 def _index_key(text: str) -> str:
     """makeindex-quoted text (``!``, ``@``, ``|`` and ``"`` are its syntax).
 
@@ -97,26 +96,43 @@ def _index_key(text: str) -> str:
 
 
 def _sort_key(text: str) -> str:
+    """Letters, digits and spaces of `text`, lower case, numbers padded (eq. 9 before 10)."""
     plain = re.sub(r"[^A-Za-z0-9 ]+", "", text.encode("ascii", "ignore").decode()).strip()
-    return _index_key(plain.lower() or "zz")
+    plain = re.sub(r"\d+", lambda m: m.group(0).zfill(4), plain.lower())
+    return _index_key(plain or "zz")
 
 
-def _index_entries(rule: cat.Rule) -> list[str]:
-    title = rule.title
-    entry = f"{_sort_key(title)}@{_index_key(prose(title))}"
+#: ASCII formula syntax: an alias holding it is a search term shown as typed (``tr(AX^T)``);
+#: a prime is, an apostrophe before an s (Jacobi's formula) is not.
+_TYPED = re.compile(r"[\^*/_|<>=]|'(?!s\b)|\w\(")
+
+
+def alias_latex(alias: str) -> str:
+    """An alias as the index shows it: as typed if it is an ASCII formula, else as prose."""
+    if alias.isascii() and _TYPED.search(alias):
+        return typed(alias)
+    return one_notation(prose(alias))
+
+
+def index_term(text: str, display: str | None = None) -> str:
+    """A makeindex ``sort@display`` term (`display` defaults to the prose of `text`)."""
+    shown = display if display is not None else one_notation(prose(text))
+    return f"{_sort_key(text)}@{_index_key(shown)}"
+
+
+def index_entries(rule: cat.Rule) -> list[str]:
+    """The title, every alias, the functions it uses and its family, each pointing here."""
+    entry = index_term(rule.title)
     out = [entry]
-    for alias in cat.aliases(rule):
-        out.append(f"{_sort_key(alias)}@{_index_key(prose(alias))}!{entry}")
+    out += [f"{index_term(alias, alias_latex(alias))}!{entry}" for alias in cat.aliases(rule)]
     words: list[str] = []
     for text in (rule.expr, rule.derivative or "", rule.linear_map or ""):
         for name in re.findall(r"([A-Za-z_]\w*)\(", text):
             word = _KEYWORDS.get(name)
             if word is not None and word not in words:
                 words.append(word)
-    for eq in cat.cookbook_equations(rule):
-        out.append(f"Matrix Cookbook!eq. {eq:03d}@eq.~{eq}!{entry}")
-    out += [f"{_index_key(w)}!{entry}" for w in words]
-    out.append(f"{_index_key(rule.family)}!{entry}")
+    out += [f"{index_term(w)}!{entry}" for w in words]
+    out.append(f"{index_term(rule.family)}!{entry}")
     return [r"\index{" + e + "}" for e in out]
 
 
@@ -212,7 +228,7 @@ def entry(rule: cat.Rule, verification: cat.Verification, ids: Sequence[str]) ->
     sources, verification."""
     url = rule_url(rule).replace("#", r"\#")  # a # in a macro argument must be escaped
     lines = [rf"\identity{{{rule.id}}}{{{prose(rule.title)}}}{{{url}}}",
-             *_index_entries(rule)]
+             *index_entries(rule)]
     shapes = ", ".join("$" + _var(n, s) + "$" for n, s in rule.shapes.items())
     function = one_notation("f = " + cat.expr_latex(rule))
     lines += [rf"\field{{Function}} ${function}$, ${_var('f', cat.out_shape(rule))}$, "
@@ -250,42 +266,77 @@ def _display_differential(differential: str) -> str:
     return "\n".join("\\begin{dmath*}\n" + one_notation(p) + "\n\\end{dmath*}" for p in parts)
 
 
-def _concordance(rules: Sequence[cat.Rule]) -> str:
-    rows = cat.concordance(rules)
-    if cat.concordance_from_data():
-        intro = "From the catalog's concordance data."
-    else:
-        intro = (r"\emph{Generated from the rules' own Matrix Cookbook references and the "
-                 "catalog's list of omitted rows} (the catalog has no concordance data yet). "
-                 "An equation neither cited nor omitted is marked ``not in the catalog''.")
-    lines = [r"\chapter{Concordance}", r"\markboth{Concordance}{Concordance}",
-             r"\section*{The Matrix Cookbook (2012), equations 33--144}", intro, "",
-             r"\begin{concordance}"]
+def _idrefs(ids: Sequence[str], order: Sequence[str]) -> str:
+    """Links to the identities `ids`, by their number (their place in `order`)."""
+    return ", ".join(rf"\idref{{{i}}}" for i in sorted(ids, key=order.index))
+
+
+def _cookbook_rows(rules: Sequence[cat.Rule]) -> list[str]:
+    """One row per Cookbook equation: the statement, then our identities or why none."""
+    ids = [r.id for r in rules]
     disputed = {r.id for r in rules if r.source_form is not None or cat.misprinted(r)}
-    for row in rows:
-        if row.rule_ids:
-            what = ", ".join(rf"\idref{{{i}}}" for i in row.rule_ids)
-            if disputed.intersection(row.rule_ids):
-                what += r" \emph{(printed differently: see \hyperref[errata]{Errata})}"
-        elif row.omitted_reason:
-            what = r"\emph{omitted:} " + _link_ids(prose(row.omitted_reason),
-                                                   [r.id for r in rules])
+    first_with_reason: dict[str, int] = {}
+    rows = []
+    for number, item in sorted(cat.cookbook().items()):
+        statement = _link_ids(prose(item.statement), ids) if item.statement else ""
+        if item.status == "omitted":
+            here = r"\emph{omitted:} " + _link_ids(prose(item.reason), ids)
         else:
-            what = r"\emph{not in the catalog}"
-        lines.append(rf"\concrow{{{row.equation}}}{{{what}}}")
-    lines.append(r"\end{concordance}")
-    tables: dict[str, list[str]] = {}
-    for rule in rules:
-        for table in cat.wikipedia_tables(rule):
-            tables.setdefault(table, []).append(rule.id)
-    lines += [r"\section*{Wikipedia, ``Matrix calculus'', identity tables}",
-              "Each table of the article and the identities stating its rows.", "",
-              r"\begin{concordance}"]
-    for table in sorted(tables, key=lambda t: cat.families().index(t)
-                        if t in cat.families() else 99):
-        ids = ", ".join(rf"\idref{{{i}}}" for i in tables[table])
-        lines.append(rf"\wikirow{{{escape(table)}}}{{{ids}}}")
-    lines.append(r"\end{concordance}")
+            here = _idrefs(item.rules, ids)
+            if disputed.intersection(item.rules):
+                here += r" \emph{(printed differently: see \hyperref[errata]{Errata})}"
+        if item.status == "unconfirmed":
+            first = first_with_reason.setdefault(item.reason, number)
+            why = (_link_ids(prose(item.reason.rstrip(".")), ids) if first == number
+                   else rf"as for \hyperlink{{cookbook.{first}}}{{eq.~{first}}}")
+            here = r"\emph{unconfirmed:} " + why + r"; \emph{candidates:} " + here
+        rows.append(rf"\cookrow{{{number}}}{{{statement}}}{{{here}}}")
+    return rows
+
+
+def _wikipedia_rows(rules: Sequence[cat.Rule]) -> list[str]:
+    """The rows of Wikipedia's tables, grouped by table (in the families' order)."""
+    ids = [r.id for r in rules]
+    tables: dict[str, list[cat.WikipediaRow]] = {}
+    for row in cat.wikipedia_rows():
+        tables.setdefault(row.table, []).append(row)
+    families = cat.families()
+
+    def order(table: str) -> int:
+        return next((k for k, f in enumerate(families) if table.startswith(f + " ")),
+                    len(families))
+
+    out = []
+    for table in sorted(tables, key=order):  # stable: tables of no family keep their order
+        out.append(rf"\wikitable{{{prose(table)}}}")
+        for row in tables[table]:
+            here = (_idrefs(row.rules, ids) if row.rules
+                    else r"\emph{omitted:} " + _link_ids(prose(row.reason), ids))
+            out.append(rf"\wikirow{{{_link_ids(label(row.row), ids)}}}{{{here}}}")
+    return out
+
+
+def _concordance(rules: Sequence[cat.Rule]) -> str:
+    """The chapter mapping the Cookbook's equations and Wikipedia's rows to the identities."""
+    first, last = cat.COOKBOOK_EQUATIONS[0], cat.COOKBOOK_EQUATIONS[-1]
+    lines = [
+        r"\chapter{Concordance}", r"\markboth{Concordance}{Concordance}",
+        rf"\section*{{The Matrix Cookbook, equations {first}--{last}}}",
+        "Each equation of chapter 2 (Derivatives) of K. B. Petersen and M. S. Pedersen, "
+        r"\emph{The Matrix Cookbook} (version of November 15, 2012), in short, and the "
+        "numbers of the identities of this book that state it or an instance of it; or why "
+        "the catalog leaves it out. Where the numbering of a passage of the Cookbook is not "
+        "confirmed, the row says so and lists the candidate identities.", "",
+        r"\begin{concordance}{Eq.}{The Cookbook states}{Here}",
+        *_cookbook_rows(rules),
+        r"\end{concordance}",
+        r"\section*{Wikipedia, ``Matrix calculus'', identity tables}",
+        "Each row of the article's tables of identities, by table, and the identities stating "
+        "it; or why the catalog leaves it out.", "",
+        r"\begin{concordance}{}{Row}{Here}",
+        *_wikipedia_rows(rules),
+        r"\end{concordance}",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -8,17 +8,17 @@ differential strings one transpose symbol (``^{\\top}``) and one ℝ (``\\mathbb
 
 Examples
 --------
->>> prose("Quadratic form xᵀAx")
-'Quadratic form $x^{\\top}Ax$'
->>> one_notation("B^{T} \\otimes A")
-'B^{\\top} \\otimes A'
+>>> print(prose("Quadratic form xᵀAx"))
+Quadratic form $x^{\\top}Ax$
+>>> print(one_notation("B^{T} \\otimes A"))
+B^{\\top} \\otimes A
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["UNICODE", "escape", "one_notation", "prose"]
+__all__ = ["UNICODE", "escape", "label", "one_notation", "prose", "typed"]
 
 #: Non-ASCII character -> (kind, LaTeX).  kind: ``math`` (a math symbol), ``sup`` / ``sub``
 #: (a superscript / subscript character: its LaTeX goes inside ``^{}`` / ``_{}``), ``text``
@@ -33,9 +33,12 @@ UNICODE: dict[str, tuple[str, str]] = {
     "²": ("sup", "2"),
     "³": ("sup", "3"),
     "⁴": ("sup", "4"),
+    "ᵃ": ("sup", "a"),
+    "ᴬ": ("sup", "A"),
     "ⁱ": ("sup", "i"),
     "ʲ": ("sup", "j"),
     "ᵏ": ("sup", "k"),
+    "ᵐ": ("sup", "m"),
     "ⁿ": ("sup", "n"),
     "ʳ": ("sup", "r"),
     "ˢ": ("sup", "s"),
@@ -47,12 +50,18 @@ UNICODE: dict[str, tuple[str, str]] = {
     "₂": ("sub", "2"),
     "ᵢ": ("sub", "i"),
     "ⱼ": ("sub", "j"),
+    "ₖ": ("sub", "k"),
+    "ₗ": ("sub", "l"),
+    "ₘ": ("sub", "m"),
+    "ₙ": ("sub", "n"),
+    "ᵣ": ("sub", "r"),
     # Greek
     "α": ("math", r"\alpha"),
     "δ": ("math", r"\delta"),
     "λ": ("math", r"\lambda"),
     "σ": ("math", r"\sigma"),
     "Θ": ("math", r"\Theta"),
+    "Π": ("math", r"\Pi"),
     "Σ": ("math", r"\Sigma"),
     # operators and relations
     "·": ("math", r"\cdot"),
@@ -62,6 +71,7 @@ UNICODE: dict[str, tuple[str, str]] = {
     "⊗": ("math", r"\otimes"),
     "√": ("math", r"\surd"),
     "∂": ("math", r"\partial"),
+    "∇": ("math", r"\nabla"),
     "∫": ("math", r"\int"),
     "∞": ("math", r"\infty"),
     "≠": ("math", r"\neq"),
@@ -126,15 +136,76 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+_TYPED_SPECIAL = {**_TEXT_SPECIAL, "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+                  "'": r"\textquotesingle{}", "`": r"\textasciigrave{}"}
+
+
+def typed(text: str) -> str:
+    """ASCII text as typed (a search term such as ``tr(AX^T)``), in typewriter type.
+
+    >>> print(typed("x^T A x"))
+    \\texttt{x\\textasciicircum{}T A x}
+
+    Raises
+    ------
+    ValueError
+        If `text` is not ASCII (Unicode math is set by :func:`prose`).
+    """
+    for char in text:
+        if ord(char) > 127:
+            raise ValueError(f"typed text must be ASCII; {text!r} holds {char!r} "
+                             "(set it with prose())")
+    return r"\texttt{" + "".join(_TYPED_SPECIAL.get(c, c) for c in text) + "}"
+
+
 #: Function names set upright in a formula of prose (``tr(A)``, ``det X``).
-_OPERATOR_NAME = re.compile(r"(?<![\\A-Za-z])(tr|det|log|ln|exp|diag|vec|sin|cos|tanh|sigmoid|sym)"
+_OPERATOR_NAME = re.compile(r"(?<![\\A-Za-z])(tr|Tr|det|log|ln|exp|diag|vec|sin|cos|tanh|sigmoid|"
+                            r"sym|eig|adj)"
                             r"(?![A-Za-z])")
 
 
+def _juxtaposed(word: str, i: int) -> bool:
+    """Whether the space at `i` separates two factors (``u v``, ``dX Y``, ``Xʳ dX``).
+
+    Not next to a function name (``det X``: the operator spaces itself).
+    """
+    before, after = word[:i], word[i + 1:]
+    if not before or not after or not (after[0].isalnum() or after[0] == "("):
+        return False
+    last = before[-1]
+    if not (last.isalnum() or last in ")}" or UNICODE.get(last, ("", ""))[0] in ("sup", "sub")):
+        return False
+    names = (re.search(r"[A-Za-z]+$", before), re.match(r"[A-Za-z]+", after))
+    return not any(n is not None and _OPERATOR_NAME.fullmatch(n.group(0)) for n in names)
+
+
 def _math_word(word: str) -> str:
-    """A word with math characters, as the body of a math formula."""
+    """A word with math characters, as the body of a math formula.
+
+    A second superscript (or subscript) on one base, as in ``X^n^-1`` or ``Xᵀ^2``, is set on
+    an empty base (``X^n{}^-1``) instead of failing with TeX's "Double superscript".
+    """
     out: list[str] = []
     balanced = word.count("{") == word.count("}") and not word.endswith(("^", "_"))
+    # per brace group: the scripts on its last base, and the script the group is the argument of
+    groups: list[tuple[set[str], str | None]] = [(set(), None)]
+    pending: str | None = None  # an ASCII ^ or _ waiting for its argument
+
+    def script(kind: str) -> None:
+        scripts = groups[-1][0]
+        if kind in scripts:
+            out.append("{}")
+            scripts.clear()
+        scripts.add(kind)
+
+    def token() -> None:
+        nonlocal pending
+        if pending is None:
+            groups[-1][0].clear()
+        else:
+            groups[-1][0].add(pending)
+            pending = None
+
     i = 0
     while i < len(word):
         char = word[i]
@@ -146,17 +217,37 @@ def _math_word(word: str) -> str:
                 run.append(UNICODE[word[j]][1])
                 j += 1
             body = " ".join(run) if any(r.startswith("\\") for r in run) else "".join(run)
+            script(kind)
             out.append(("^{" if kind == "sup" else "_{") + body + "}")
             i = j
             continue
         if kind == "math":
+            token()
             latex = UNICODE[char][1]
             out.append(latex + (" " if latex[-1].isalpha() else ""))
         elif kind == "text":
+            token()
             out.append(r"\text{" + UNICODE[char][1] + "}")
-        elif char in "{}^_" and balanced:  # the catalog's prose writes e^{xA}, Σ_r, ‖X‖_F
+        elif char in "^_" and balanced:  # the catalog's prose writes e^{xA}, Σ_r, ‖X‖_F
+            script("sup" if char == "^" else "sub")
+            pending = "sup" if char == "^" else "sub"
             out.append(char)
+        elif char == "{" and balanced:
+            if pending is None:
+                groups[-1][0].clear()
+            groups.append((set(), pending))
+            pending = None
+            out.append(char)
+        elif char == "}" and balanced:
+            _, argument_of = groups.pop() if len(groups) > 1 else (set(), None)
+            if argument_of is not None:
+                groups[-1][0].add(argument_of)
+            out.append(char)
+        elif char == " " and _juxtaposed(word, i):
+            out.append(r"\,")  # u v, dX Y: a product, not one name
         elif ord(char) < 128:
+            if char != " ":
+                token()
             out.append(_MATH_SPECIAL.get(char, char))
         else:
             raise _unknown(char)
@@ -170,7 +261,7 @@ def _is_math(char: str) -> bool:
 
 #: ASCII that only formulas contain: a TeX super- or subscript, a function applied (tr(AX)).
 _TEX_SYNTAX = re.compile(r"\^|[A-Za-z)]_(?:\{|[A-Za-z0-9](?![A-Za-z]))|"
-                         r"^\(?(?:tr|det|log|exp|diag|vec)\(|^[A-Za-z]\([a-z]\)")
+                         r"^\(?(?:tr|Tr|det|log|exp|diag|vec|eig|adj)\(|^[A-Za-z]\([a-z]\)")
 
 
 def _mathy(word: str) -> bool:
@@ -230,6 +321,10 @@ def _closed(runs: list[list[str]], reach: int = 4) -> list[list[str]]:
     return out
 
 
+#: A range of numbers in prose ("eqs. 65-68", "sections 2.2-2.3"), set with an en dash.
+_RANGE = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)*)-(\d+(?:\.\d+)*)(?![\w-])")
+
+
 def prose(text: str) -> str:
     """Catalog prose as LaTeX: formulas (``(A + Aᵀ)x``) in math mode, the rest escaped.
 
@@ -273,8 +368,31 @@ def prose(text: str) -> str:
         if math:
             pieces.append(_formula(joined))
         else:
-            pieces.append(escape(joined))
+            pieces.append(_RANGE.sub(r"\1--\2", escape(joined)))
     return " ".join(pieces)
+
+
+#: A word of prose: four letters or more that are not the name of a function (``det``).
+_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+def label(text: str) -> str:
+    """A table row's label: a formula (``f(g(u))``, ``u v``, ``|U|``) in math as a whole,
+    else :func:`prose`.
+
+    A label is a formula when it has no word of prose, four letters or more that are not a
+    function name (``Quotient rule u(x)/v(x)`` is prose, ``tr(AXB)`` a formula).
+
+    >>> print(label("f(g(u))"), label("a is not a function of x"))
+    $f(g(u))$ a is not a function of $x$
+    """
+    words = [w for w in _WORD.findall(text) if _OPERATOR_NAME.fullmatch(w) is None]
+    if words:
+        return prose(text)
+    # formulas side by side ("a = b; c = d", "a = b,  c = d"): one formula each
+    parts = re.split(r"(;\s+|,\s{2,})", text.strip())
+    return "".join(escape(p.strip()) + r"\quad " if k % 2 else "$" + _math_word(p) + "$"
+                   for k, p in enumerate(parts) if p)
 
 
 _TRANSPOSE = re.compile(r"\^\{(-?)T\}|\^T(?![A-Za-z])|\\intercal\b|\\mathsf\{T\}|\\mathrm\{T\}")
