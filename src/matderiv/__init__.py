@@ -8,7 +8,8 @@ numpy-syntax language by differentials.
 from __future__ import annotations
 
 from matderiv import rules
-from matderiv.derive import Derivative, derive, hessian
+from matderiv.derive import Derivative, derive
+from matderiv.derive import derive_hessian as hessian
 from matderiv.errors import (
     CatalogError,
     DerivativeMismatch,

@@ -111,7 +111,8 @@ def _describe_shape(shape: Sequence[Any]) -> str:
 
 
 def _run_derive(args: argparse.Namespace, out: TextIO) -> int:
-    from matderiv.derive import derive, hessian
+    from matderiv.derive import derive
+    from matderiv.derive import derive_hessian as hessian
     from matderiv.expr.latex import to_latex
     from matderiv.expr.text import to_text
 

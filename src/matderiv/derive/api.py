@@ -1,4 +1,4 @@
-"""``derive`` and ``hessian``: text in, a checked, readable derivative out.
+"""``derive`` and ``derive_hessian``: text in, a checked, readable derivative out.
 
 The pipeline: parse the text (:mod:`matderiv.expr`), take the differential
 (:mod:`matderiv.derive.differential`), identify the derivative
@@ -22,17 +22,15 @@ True
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import numpy.typing as npt
 import sympy as sp
 
+from matderiv._numpy import numpy_module
 from matderiv.derive.differential import differential as take_differential
 from matderiv.derive.identify import gradient, tangent, vec_jacobian
-from matderiv.derive.inputs import random_inputs
 from matderiv.derive.simplify import readable, symmetrize
 from matderiv.errors import ShapeError
 from matderiv.expr._guard import internal_errors
@@ -44,10 +42,19 @@ from matderiv.expr.parser import parse_typed
 from matderiv.expr.text import to_text
 from matderiv.layout import Layout, as_layout, derivative_shape, to_layout, unvec_jacobian
 
-__all__ = ["Derivative", "derive", "hessian"]
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from matderiv.numeric import CheckResult
+    from matderiv.numeric.differences import Method
+
+__all__ = ["FORMS", "Derivative", "Form", "derive", "derive_hessian"]
+
+#: How a derivative represents the linear map (see :data:`FORMS`).
+Form = Literal["derivative", "gradient", "tangent", "jacobian", "vec"]
 
 #: What ``Derivative.form`` can be.
-FORMS = {
+FORMS: dict[Form, str] = {
     "derivative": "scalar by scalar: an ordinary derivative",
     "gradient": "scalar by vector or matrix: G with df = <G, dX>, the shape of the variable",
     "tangent": "vector or matrix by scalar: F' with dF = F' dt, the shape of the output",
@@ -58,7 +65,7 @@ FORMS = {
 
 @dataclass(frozen=True)
 class Derivative:
-    """A derivative found by :func:`derive` or :func:`hessian`.
+    """A derivative found by :func:`derive` or :func:`derive_hessian`.
 
     Attributes
     ----------
@@ -93,7 +100,7 @@ class Derivative:
     differential: Any
     function: Any
     wrt: str
-    form: str
+    form: Form
     out_shape: tuple[Any, ...]
     in_shape: tuple[Any, ...]
     context: Context
@@ -273,7 +280,7 @@ class Derivative:
         if plan is not None:
             value = self._mixed_from_kronecker(plan, arrays, out_int + in_int)
         else:
-            value = np.asarray(self._mixed_function(**arrays))
+            value = numpy_module().asarray(self._mixed_function(**arrays))
             if self.form == "vec":
                 value = unvec_jacobian(value, out_int, in_int)
         if self.layout is not Layout.MIXED:
@@ -281,6 +288,7 @@ class Derivative:
         return value
 
     def _int_shapes(self, arrays: Mapping[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        np = numpy_module()
         sizes: dict[Any, int] = {}
         for name, value in arrays.items():
             if name in self.context.shapes:
@@ -300,8 +308,13 @@ class Derivative:
         seed: int = 0,
         *,
         sizes: Mapping[str, int] | None = None,
-        **options: Any,
-    ) -> Any:
+        rtol: float = 1e-6,
+        atol: float = 0.0,
+        directions: int = 3,
+        method: Method = "richardson",
+        full: bool = False,
+        step: float | None = None,
+    ) -> CheckResult:
         """Verify the derivative numerically at random inputs that honour ``assume``.
 
         Uses :func:`matderiv.numeric.check_derivative` (finite differences along
@@ -315,8 +328,8 @@ class Derivative:
             Seed of the random inputs and directions.
         sizes
             Sizes of the dimension names (default 3, 4, 2, …).
-        **options
-            Passed to :func:`~matderiv.numeric.check_derivative` (``rtol``, ``method``…).
+        rtol, atol, directions, method, full, step
+            As for :func:`~matderiv.numeric.check_derivative`.
 
         Returns
         -------
@@ -328,6 +341,9 @@ class Derivative:
         >>> print(derive("det(X)", "X", {"X": ("n", "n")}).check().passed)
         True
         """
+        # numpy is optional (the symbolic path runs without it): the checker is imported here
+        numpy_module()
+        from matderiv.derive.inputs import random_inputs
         from matderiv.numeric import check_derivative
 
         names = set(self.context.shapes)
@@ -335,17 +351,36 @@ class Derivative:
             self.context, seed, sizes=sizes, positive=_positive_names(self.function), names=names
         )
         if self.gradient_of is not None:
-            first = self.gradient_of.check(seed, sizes=sizes, **options)
+            first = self.gradient_of.check(
+                seed,
+                sizes=sizes,
+                rtol=rtol,
+                atol=atol,
+                directions=directions,
+                method=method,
+                full=full,
+                step=step,
+            )
             if not first:
                 return first
-            inner = self.gradient_of
-            f = _as_function_of(inner, inputs, self.wrt, mixed=True)
+            f = _as_function_of(self.gradient_of, inputs, self.wrt)
         else:
             fn = compile_roots([self.function], self.context, [self.out_shape], self.args)
             f = _function_of(fn, inputs, self.wrt, self._symmetric_variable())
         claimed = self.evaluate(**inputs)
-        options.setdefault("seed", seed)
-        return check_derivative(f, claimed, inputs[self.wrt], layout=self.layout, **options)
+        return check_derivative(
+            f,
+            claimed,
+            inputs[self.wrt],
+            layout=self.layout,
+            rtol=rtol,
+            atol=atol,
+            directions=directions,
+            seed=seed,
+            method=method,
+            full=full,
+            step=step,
+        )
 
     def _symmetric_variable(self) -> bool:
         return "symmetric" in self.context.assume.get(self.wrt, frozenset())
@@ -357,8 +392,12 @@ def _internal_shape(expr: Any) -> tuple[Any, Any]:
     return (sp.Integer(1), sp.Integer(1))
 
 
-def _function_of(fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetric: bool) -> Any:
-    def f(w: Any) -> Any:
+def _function_of(
+    fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetric: bool
+) -> Callable[[npt.NDArray[Any]], Any]:
+    np = numpy_module()
+
+    def f(w: npt.NDArray[Any]) -> Any:
         if symmetric:  # f restricted to symmetric matrices, extended by sym(W)
             w = (w + np.swapaxes(w, -1, -2)) / 2
         values = dict(inputs)
@@ -368,8 +407,10 @@ def _function_of(fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetr
     return f
 
 
-def _as_function_of(d: Derivative, inputs: Mapping[str, Any], wrt: str, mixed: bool) -> Any:
-    def f(w: Any) -> Any:
+def _as_function_of(
+    d: Derivative, inputs: Mapping[str, Any], wrt: str
+) -> Callable[[npt.NDArray[Any]], npt.NDArray[Any]]:
+    def f(w: npt.NDArray[Any]) -> npt.NDArray[Any]:
         values = dict(inputs)
         values[wrt] = w
         return d.evaluate(**values)
@@ -395,7 +436,7 @@ def _positive_names(expr: Any) -> set[str]:
 
 
 def _transposes(
-    form: str, out_shape: tuple[Any, ...], in_shape: tuple[Any, ...], layout: Layout
+    form: Form, out_shape: tuple[Any, ...], in_shape: tuple[Any, ...], layout: Layout
 ) -> bool:
     by_variable = form == "gradient" and len(in_shape) > 0
     if layout is Layout.NUMERATOR:
@@ -469,6 +510,7 @@ def _derive_internal(
     raw = take_differential(function, {var: dvar})
     df = raw.doit() if raw is not None else None
     symmetric = [ctx.symbols[n] for n, facts in ctx.assume.items() if "symmetric" in facts]
+    form: Form
     if not in_shape:
         form = "derivative" if not out_shape else "tangent"
         mixed = tangent(df, dvar) if df is not None else _zero(out_shape)
@@ -570,7 +612,7 @@ def derive(
         )
 
 
-def hessian(
+def derive_hessian(
     expr: str | sp.Basic,
     wrt: str,
     shapes: Mapping[str, ShapeSpec],
@@ -590,7 +632,7 @@ def hessian(
     Examples
     --------
     >>> import numpy as np
-    >>> h = hessian("logsumexp(x)", "x", {"x": ("n",)})
+    >>> h = derive_hessian("logsumexp(x)", "x", {"x": ("n",)})
     >>> print(h)
     diag(softmax(x)) - outer(softmax(x), softmax(x))
     >>> h.evaluate(x=np.zeros(2))
