@@ -30,7 +30,7 @@ import sympy as sp
 
 from matderiv._numpy import numpy_module
 from matderiv.derive.differential import differential as take_differential
-from matderiv.derive.identify import gradient, tangent, vec_jacobian
+from matderiv.derive.identify import gradient, tangent, vec_identify
 from matderiv.derive.simplify import readable, symmetrize
 from matderiv.errors import ShapeError
 from matderiv.expr._guard import internal_errors
@@ -524,7 +524,7 @@ def _derive_internal(
         if df is None:
             mixed = sp.ZeroMatrix(_size(out_shape), _size(in_shape))
         else:
-            mixed = vec_jacobian(df, dvar)
+            mixed = vec_identify(df, dvar)
     mixed = readable(mixed, symmetric)
     differential = readable(df, symmetric) if df is not None else _zero(out_shape)
     d = Derivative(

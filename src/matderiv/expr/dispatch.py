@@ -66,6 +66,9 @@ class TypeTable(Generic[V]):
         self._entries[klass] = entry
         self._find.register(klass, functools.partial(_constant, entry))  # type: ignore[attr-defined]
 
+    def __getitem__(self, klass: type) -> V:
+        return self._entries[klass]
+
     def __delitem__(self, klass: type) -> None:
         del self._entries[klass]
         self._rebuild()

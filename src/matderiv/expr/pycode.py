@@ -50,6 +50,7 @@ __all__ = [
     "Method",
     "Name",
     "Neg",
+    "Op",
     "Operator",
     "Slot",
     "Tup",
@@ -180,6 +181,17 @@ class Neg:
 
 Code = Slot | Name | Const | Dim | Tup | Call | Method | Attr | Index | BinOp | Neg
 Src = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Op:
+    """How one node is computed: its children (computed first) and code over them.
+
+    ``Slot(i)`` in `code` is the value of ``children[i]``.
+    """
+
+    children: tuple[Any, ...]
+    code: Code
 
 
 def _wrap(text: Src, level: int) -> str:

@@ -1,7 +1,7 @@
 """SymPy -> numpy: generated source text and a callable, from one description per op.
 
-* :mod:`~matderiv.expr.codegen.ops` — how each node type is computed, as code
-  data (:mod:`matderiv.expr.pycode`);
+* :mod:`~matderiv.expr.codegen.ops` — the op of each node: leaves, and each
+  primitive's numpy stanza (code data, :mod:`matderiv.expr.pycode`);
 * :mod:`~matderiv.expr.codegen.program` — the instruction list (shared
   subexpressions once) and :class:`NumpyFunction`, which runs it;
 * :mod:`~matderiv.expr.codegen.emit` — the entry points and the source writer.
@@ -20,13 +20,10 @@ Examples
 from __future__ import annotations
 
 from matderiv.expr.codegen.emit import compile_roots, numpy_source, to_function
-from matderiv.expr.codegen.ops import OPS, Op
 from matderiv.expr.codegen.program import NumpyFunction, dimension_value
 
 __all__ = [
-    "OPS",
     "NumpyFunction",
-    "Op",
     "compile_roots",
     "dimension_value",
     "numpy_source",

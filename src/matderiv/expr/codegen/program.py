@@ -2,7 +2,7 @@
 
 An expression is flattened into its distinct subexpressions, children first
 (a shared subexpression is computed once).  :class:`NumpyFunction` runs that
-list with the callables compiled from each :class:`~matderiv.expr.codegen.ops.Op`
+list with the callables compiled from each :class:`~matderiv.expr.pycode.Op`
 (numpy is imported on the first call); :mod:`matderiv.expr.codegen.emit` prints
 the same list as source.
 
@@ -22,10 +22,10 @@ import sympy as sp
 
 from matderiv._numpy import numpy_module
 from matderiv.errors import ShapeError, UnsupportedError
-from matderiv.expr.codegen.ops import Op, is_dimension, op_for
+from matderiv.expr.codegen.ops import is_dimension, op_for
 from matderiv.expr.context import Context, format_shape
 from matderiv.expr.nodes import Commutation
-from matderiv.expr.pycode import Compiled, compile_code
+from matderiv.expr.pycode import Compiled, Op, compile_code
 
 __all__ = ["NumpyFunction", "Program", "dim_text", "dimension_value", "dims_needed"]
 
