@@ -64,7 +64,7 @@ class Comparison:
     Attributes
     ----------
     derivative
-        matderiv's :class:`~matderiv.derive.api.Derivative`.
+        matderiv's :class:`~matderiv.derive.result.Derivative`.
     matderiv_ok
         Whether matderiv's derivative passed its numeric check.
     sympy_result
