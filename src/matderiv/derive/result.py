@@ -27,6 +27,7 @@ from matderiv._numpy import numpy_module
 from matderiv.errors import ShapeError
 from matderiv.expr.codegen import NumpyFunction, compile_roots, dimension_value
 from matderiv.expr.context import Context, format_shape
+from matderiv.expr.functions import ELEMENTWISE
 from matderiv.expr.latex import to_latex
 from matderiv.expr.nodes import Elementwise
 from matderiv.expr.text import to_text
@@ -418,7 +419,7 @@ def _positive_names(expr: Any) -> set[str]:
     names: set[str] = set()
     for node in sp.preorder_traversal(expr):
         arg = None
-        if isinstance(node, Elementwise) and node.name in ("log", "sqrt"):
+        if isinstance(node, Elementwise) and ELEMENTWISE[node.name].domain == "positive":
             arg = node.arg
         elif (
             isinstance(node, sp.log)

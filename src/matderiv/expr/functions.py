@@ -21,14 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import sympy as sp
 
 from matderiv.expr.nodes import Elementwise
 from matderiv.expr.pycode import BinOp, Call, Code, Const
 
-__all__ = ["ELEMENTWISE", "ElementwiseFunction"]
+__all__ = ["ELEMENTWISE", "Domain", "ElementwiseFunction"]
+
+#: Where a function is defined, when not everywhere (``"positive"``: entries > 0).
+Domain = Literal["positive"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,8 @@ class ElementwiseFunction:
     latex
         The LaTeX operator name.
     domain
-        ``"positive"`` when the function needs positive entries, else ``None``.
+        ``"positive"`` when the function needs positive entries, else ``None``
+        (the inputs of :meth:`~matderiv.derive.Derivative.check` honour it).
     """
 
     name: str
@@ -57,7 +61,7 @@ class ElementwiseFunction:
     derivative: Callable[[Any], Any]
     numpy: Callable[[Code], Code]
     latex: str
-    domain: str | None = None
+    domain: Domain | None = None
 
 
 def _ones(z: Any) -> Any:

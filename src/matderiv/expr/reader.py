@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import sympy as sp
 
@@ -399,7 +399,9 @@ def _pow(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
     return Val(sp.HadamardPower(a.expr, exponent), a.shape, text)
 
 
-def matmul_vals(reader: Reader, a: Val, b: Val, text: str, op: str = "@") -> Val:
+def matmul_vals(
+    reader: Reader, a: Val, b: Val, text: str, op: Literal["@", "dot"] = "@"
+) -> Val:
     if a.is_scalar or b.is_scalar:
         scalar = a if a.is_scalar else b
         raise ShapeError(
