@@ -27,20 +27,10 @@ from matderiv.derive import derive, derive_hessian
 from matderiv.derive.differential import differential
 from matderiv.derive.identify import gradient, vec_identify
 from matderiv.errors import ParseError, UnsupportedError
-from matderiv.expr import (
-    PRIMITIVES,
-    Primitive,
-    nodes,
-    numpy_source,
-    parse,
-    parse_typed,
-    register,
-    to_function,
-    unregister,
-)
+from matderiv.expr import nodes, numpy_source, parse, parse_typed, to_function
 from matderiv.expr.algebra import inner
 from matderiv.expr.latex import to_latex
-from matderiv.expr.primitive import call_text
+from matderiv.expr.primitive import PRIMITIVES, Primitive, call_text, register, unregister
 from matderiv.expr.pycode import BinOp, Call, Op, Slot
 from matderiv.expr.reader import FUNCTIONS, Reader, Val
 from matderiv.expr.text import to_text

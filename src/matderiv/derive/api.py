@@ -27,9 +27,10 @@ from typing import Any
 
 import sympy as sp
 
+from matderiv.derive import result
 from matderiv.derive.differential import differential as take_differential
 from matderiv.derive.identify import gradient, tangent, vec_identify
-from matderiv.derive.result import FORMS, Derivative, Form
+from matderiv.derive.result import Derivative, Form
 from matderiv.derive.simplify import readable, symmetrize
 from matderiv.errors import ShapeError
 from matderiv.expr._guard import internal_errors
@@ -38,6 +39,9 @@ from matderiv.expr.parser import parse_typed
 from matderiv.layout import Layout, as_layout
 
 __all__ = ["FORMS", "Derivative", "Form", "derive", "derive_hessian"]
+
+#: What ``Derivative.form`` can be (the table of ``matderiv.derive.result``).
+FORMS = result.FORMS
 
 
 def _differential_symbol(ctx: Context, wrt: str) -> Any:

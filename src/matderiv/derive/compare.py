@@ -40,7 +40,7 @@ __all__ = ["Comparison", "compare", "to_sympy_native"]
 def to_sympy_native(expr: Any) -> Any:
     """The expression in SymPy's own vocabulary (each primitive's ``native`` stanza).
 
-    Raises :class:`~matderiv.expr.primitive.NotNative` for softmax and logsumexp.
+    Raises ``matderiv.expr.primitive.NotNative`` for softmax and logsumexp.
 
     >>> import sympy as sp
     >>> from matderiv.expr.nodes import LogDet

@@ -1,8 +1,8 @@
 """The expression language: numpy syntax -> SymPy, numpy code and LaTeX.
 
-Each primitive of the language is one :class:`Primitive` stanza (parser
-handlers, text, LaTeX, numpy code, differential, linear structure);
-:func:`register` adds one, :func:`unregister` removes it.
+Each primitive of the language is one stanza (parser handlers, text, LaTeX,
+numpy code, differential, linear structure): see ``matderiv.expr.primitive``
+(``Primitive``, ``register``, ``unregister``) and ``matderiv.expr.primitives``.
 
 Examples
 --------
@@ -20,22 +20,16 @@ from __future__ import annotations
 from matderiv.expr.codegen import NumpyFunction, numpy_source, to_function
 from matderiv.expr.context import ASSUMPTIONS, Context, make_context
 from matderiv.expr.parser import FUNCTIONS, Parsed, parse, parse_typed
-from matderiv.expr.primitive import PRIMITIVES, Linear, Primitive, register, unregister
 
 __all__ = [
     "ASSUMPTIONS",
     "FUNCTIONS",
-    "PRIMITIVES",
     "Context",
-    "Linear",
     "NumpyFunction",
     "Parsed",
-    "Primitive",
     "make_context",
     "numpy_source",
     "parse",
     "parse_typed",
-    "register",
     "to_function",
-    "unregister",
 ]

@@ -27,11 +27,16 @@ import sympy as sp
 
 import matderiv.expr.primitives  # noqa: F401  (registers the language's functions)
 from matderiv.errors import ParseError, ShapeError
+from matderiv.expr import reader
 from matderiv.expr._guard import internal_errors
 from matderiv.expr.context import Context, ShapeSpec, make_context
-from matderiv.expr.reader import FUNCTIONS, MAX_LENGTH, Reader
+from matderiv.expr.reader import MAX_LENGTH, Reader
 
 __all__ = ["FUNCTIONS", "Parsed", "parse", "parse_typed", "user_shape"]
+
+#: The functions of the language by name (with or without ``np.`` / ``np.linalg.``), each
+#: read by the handler its primitive registered (the table of ``matderiv.expr.reader``).
+FUNCTIONS = reader.FUNCTIONS
 
 
 @dataclass(frozen=True)

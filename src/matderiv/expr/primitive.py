@@ -127,7 +127,7 @@ class Primitive:
         The language's function names that build this node, with their handlers.
     native
         ``(node, native args) -> SymPy's own vocabulary`` for the comparison with
-        SymPy (``None``: the node is SymPy's already); may raise :class:`NotNative`.
+        SymPy (``None``: the node is SymPy's already); may raise ``NotNative``.
     """
 
     node: type
@@ -162,7 +162,7 @@ class Primitive:
         pull(node.args[0], self.linear.adjoint(node, bar))
 
     def vec_rule(self, node: Any, jac: Callable[[Any], Any]) -> Any:
-        """``J`` with ``vec(d node) = J vec(dX)``, from the child's (see :data:`VecRule`)."""
+        """``J`` with ``vec(d node) = J vec(dX)``, from the child's (see ``VecRule``)."""
         if self.vec is not None:
             return self.vec(node, jac)
         if self.linear is None:
