@@ -56,7 +56,7 @@ FORMS: dict[Form, str] = {
 
 @dataclass(frozen=True)
 class Derivative:
-    """A derivative found by :func:`derive` or :func:`derive_hessian`.
+    """A derivative found by :func:`~matderiv.derive.derive` (or by ``derive_hessian``).
 
     Attributes
     ----------

@@ -1,8 +1,8 @@
-"""One table per consumer, keyed on node type, resolved by :func:`functools.singledispatch`.
+"""One table per consumer, keyed on node type, resolved by ``functools.singledispatch``.
 
 A :class:`TypeTable` maps SymPy node types to entries (a printer, a code
 generator, a differential rule…).  Lookups follow the class hierarchy through
-:func:`functools.singledispatch` (so ``Diag``, a subclass of SymPy's
+``functools.singledispatch`` (so ``Diag``, a subclass of SymPy's
 ``DiagMatrix``, finds the ``DiagMatrix`` entry); a node with no entry raises
 :class:`~matderiv.errors.UnsupportedError` naming the node and the table.
 

@@ -37,6 +37,7 @@ from matderiv.expr.reader import FUNCTIONS, Handler
 __all__ = [
     "PRIMITIVES",
     "DifferentialRule",
+    "LatexPrinting",
     "Linear",
     "NotNative",
     "Primitive",

@@ -1,6 +1,6 @@
 """numpy code as data: one description gives both the source text and the callable.
 
-An operation of generated code is a small tree of :data:`Code` nodes: a call of
+An operation of generated code is a small tree of ``Code`` nodes: a call of
 a dotted numpy name (``np.linalg.inv``), a Python operator from
 :data:`PRECEDENCE`, an attribute (``.T``), a subscript, a method call, a
 literal, a dimension or a slot holding the value of a subexpression.  The same
@@ -12,7 +12,7 @@ tree is
 * turned into a callable by :func:`compile_code`, which resolves each dotted
   name on the numpy module attribute by attribute (``np.linalg.inv`` is
   ``getattr(getattr(numpy, "linalg"), "inv")``), and each helper name
-  (``_softmax``) on :mod:`matderiv.expr._numpy_helpers`.  Nothing is passed to
+  (``_softmax``) on ``matderiv.expr._numpy_helpers``.  Nothing is passed to
   ``eval`` or ``exec``.
 
 This module does not import numpy: source text needs no numpy, and the
@@ -303,7 +303,7 @@ def walk(code: Code) -> Iterator[Code]:
 
 
 def helpers_used(code: Code) -> set[str]:
-    """Names of :mod:`matderiv.expr._numpy_helpers` functions `code` calls."""
+    """Names of the ``matderiv.expr._numpy_helpers`` functions `code` calls."""
     return {n.func for n in walk(code) if isinstance(n, Call) and not n.func.startswith("np.")}
 
 
@@ -311,7 +311,7 @@ def lookup(dotted: str) -> Any:
     """What a dotted name stands for, found attribute by attribute.
 
     ``np.…`` names are looked up on numpy, other names on
-    :mod:`matderiv.expr._numpy_helpers` (both imported here, on first use).
+    ``matderiv.expr._numpy_helpers`` (both imported here, on first use).
 
     >>> lookup("np.pi") > 3
     True

@@ -1,6 +1,6 @@
 """The reader of the expression language: syntax tree -> SymPy, operators and names.
 
-:class:`Reader` walks a Python syntax tree (from :mod:`ast`) and accepts only
+:class:`Reader` walks a Python syntax tree (from ``ast``) and accepts only
 the node kinds and names listed here; the operators ``+ - * / ** @`` and
 ``.T`` are read here, the named functions by the handlers of :data:`FUNCTIONS`,
 which each primitive registers beside its spec (see
@@ -439,7 +439,7 @@ _BINOPS: dict[type, _BinOp] = {
 }
 
 
-#: A function of the language: reads the call and returns its value.
+# a function of the language: reads the call and returns its value
 Handler = Callable[[Reader, ast.Call], Val]
 
 #: The functions of the language by name (with or without ``np.`` / ``np.linalg.``);

@@ -2,7 +2,7 @@
 
 :func:`numpy_source` prints the program of :mod:`~matderiv.expr.codegen.program`
 as a self-contained Python function (shared subexpressions become temporaries,
-helpers of :mod:`matderiv.expr._numpy_helpers` are copied in);
+helpers of ``matderiv.expr._numpy_helpers`` are copied in);
 :func:`to_function` and :func:`compile_roots` return a
 :class:`~matderiv.expr.codegen.program.NumpyFunction` running the same
 program.  Writing source needs no numpy.

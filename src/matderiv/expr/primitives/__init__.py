@@ -1,12 +1,12 @@
 """The built-in primitives of the language, one stanza each (importing this registers them).
 
-* :mod:`~matderiv.expr.primitives.operators` — ``+ - * / **`` (sums, products, powers);
-* :mod:`~matderiv.expr.primitives.products` — ``@``, ``outer``, ``dot``, ``kron``;
-* :mod:`~matderiv.expr.primitives.linear` — ``.T``, ``trace``, ``sum``, ``diag``, ``vec``;
-* :mod:`~matderiv.expr.primitives.matrix` — ``inv``, ``matrix_power``, ``det``, ``logdet``,
+* ``matderiv.expr.primitives.operators`` — ``+ - * / **`` (sums, products, powers);
+* ``matderiv.expr.primitives.products`` — ``@``, ``outer``, ``dot``, ``kron``;
+* ``matderiv.expr.primitives.linear`` — ``.T``, ``trace``, ``sum``, ``diag``, ``vec``;
+* ``matderiv.expr.primitives.matrix`` — ``inv``, ``matrix_power``, ``det``, ``logdet``,
   ``norm``, ``logsumexp``, ``softmax``;
-* :mod:`~matderiv.expr.primitives.elementwise` — ``exp``, ``log``, ``tanh``… and ``maximum``;
-* :mod:`~matderiv.expr.primitives.constants` — ``eye``, ``zeros``, ``ones``, ``commutation``.
+* ``matderiv.expr.primitives.elementwise`` — ``exp``, ``log``, ``tanh``… and ``maximum``;
+* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``.
 
 Examples
 --------
