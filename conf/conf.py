@@ -97,7 +97,7 @@ nitpick_ignore = [
     ("py:data", "typing.Union"),
     ("py:data", "Ellipsis"),  # tuple[int, ...] in signatures
     # a private field shows in the signature of the NumpyFunction dataclass; not API
-    ("py:class", "matderiv.expr.codegen._Program"),
+    ("py:class", "matderiv.expr.codegen.program.Program"),
 ]
 nitpick_ignore_regex = [
     # private names and type variables of numpy's typing stubs

@@ -30,6 +30,7 @@ __all__ = [
     "DerivativeMismatch",
     "MatderivError",
     "NumericError",
+    "NumpyMissingError",
     "ParseError",
     "ShapeError",
     "UnsupportedError",
@@ -91,6 +92,13 @@ class UnsupportedError(MatderivError, NotImplementedError):
 
 class DerivativeMismatch(MatderivError, AssertionError):
     """A stated derivative disagrees with the numerical derivative."""
+
+
+class NumpyMissingError(MatderivError, ImportError):
+    """numpy is needed for numbers (evaluation, checks) but cannot be imported.
+
+    The symbolic path (parsing, ``derive``, text, LaTeX, numpy source) runs without numpy.
+    """
 
 
 class NumericError(MatderivError, ValueError):

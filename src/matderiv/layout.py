@@ -60,9 +60,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from matderiv.errors import ShapeError, UnsupportedError
 
@@ -81,7 +79,11 @@ __all__ = [
 ]
 
 Shape = tuple[int, ...]
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:  # numpy is needed for arrays only: shapes and layouts work without it
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
 
 _KINDS = ("scalar", "vector", "matrix")
 
@@ -287,12 +289,15 @@ def to_layout(
     Scalar by vector: the mixed gradient ``(n,)`` is a row ``(1, n)`` in
     numerator layout and a column ``(n, 1)`` in denominator layout.
 
+    >>> import numpy as np
     >>> g = np.array([1.0, 2.0, 3.0])
     >>> to_layout(g, (), (3,), Layout.MIXED, Layout.NUMERATOR)
     array([[1., 2., 3.]])
     >>> to_layout(g, (), (3,), "mixed", "denominator").shape
     (3, 1)
     """
+    import numpy as np  # numpy is optional for the symbolic path: imported on use
+
     out_shape = _shape(out_shape, "out_shape")
     in_shape = _shape(in_shape, "in_shape")
     src, dst = as_layout(src), as_layout(dst)
@@ -327,9 +332,12 @@ def vec(X: npt.ArrayLike) -> FloatArray:
 
     Examples
     --------
+    >>> import numpy as np
     >>> vec(np.array([[1.0, 2.0], [3.0, 4.0]]))
     array([1., 3., 2., 4.])
     """
+    import numpy as np  # numpy is optional for the symbolic path: imported on use
+
     return np.asarray(X).reshape(-1, order="F").copy()
 
 
@@ -343,10 +351,13 @@ def unvec(v: npt.ArrayLike, shape: Shape) -> FloatArray:
 
     Examples
     --------
+    >>> import numpy as np
     >>> unvec(np.array([1.0, 3.0, 2.0, 4.0]), (2, 2))
     array([[1., 2.],
            [3., 4.]])
     """
+    import numpy as np  # numpy is optional for the symbolic path: imported on use
+
     shape = _shape(shape, "shape")
     array = np.asarray(v)
     if array.size != math.prod(shape):
@@ -385,12 +396,15 @@ def vec_jacobian(J: npt.ArrayLike, out_shape: Shape, in_shape: Shape) -> FloatAr
 
     Examples
     --------
+    >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> A, B = rng.standard_normal((2, 3)), rng.standard_normal((4, 5))
     >>> J = np.einsum("ik,lj->ijkl", A, B)   # d(AXB)/dX in mixed layout, X is 3×4
     >>> np.allclose(vec_jacobian(J, (2, 5), (3, 4)), np.kron(B.T, A))
     True
     """
+    import numpy as np  # numpy is optional for the symbolic path: imported on use
+
     out_shape = _shape(out_shape, "out_shape")
     in_shape = _shape(in_shape, "in_shape")
     array = np.asarray(J)
@@ -410,10 +424,13 @@ def unvec_jacobian(J_vec: npt.ArrayLike, out_shape: Shape, in_shape: Shape) -> F
 
     Examples
     --------
+    >>> import numpy as np
     >>> J = np.arange(24.0).reshape(2, 3, 4)
     >>> np.array_equal(unvec_jacobian(vec_jacobian(J, (2,), (3, 4)), (2,), (3, 4)), J)
     True
     """
+    import numpy as np  # numpy is optional for the symbolic path: imported on use
+
     out_shape = _shape(out_shape, "out_shape")
     in_shape = _shape(in_shape, "in_shape")
     array = np.asarray(J_vec)

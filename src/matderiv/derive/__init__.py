@@ -9,6 +9,6 @@ X.T**(-1)
 
 from __future__ import annotations
 
-from matderiv.derive.api import FORMS, Derivative, derive, hessian
+from matderiv.derive.api import FORMS, Derivative, Form, derive, derive_hessian
 
-__all__ = ["FORMS", "Derivative", "derive", "hessian"]
+__all__ = ["FORMS", "Derivative", "Form", "derive", "derive_hessian"]

@@ -31,60 +31,29 @@ import sympy as sp
 
 from matderiv.derive.api import Derivative, derive
 from matderiv.derive.inputs import dimension_sizes, random_inputs
-from matderiv.expr.nodes import (
-    Diag,
-    Diagonal,
-    Elementwise,
-    LogDet,
-    LogSumExp,
-    Norm,
-    ScalarOf,
-    Softmax,
-    SumAll,
-)
+from matderiv.expr.nodes import ScalarOf
+from matderiv.expr.primitive import PRIMITIVES, NotNative
 
 __all__ = ["Comparison", "compare", "to_sympy_native"]
 
 
-class NotNative(Exception):
-    """The expression uses a function SymPy's matrix expressions do not have."""
-
-
 def to_sympy_native(expr: Any) -> Any:
-    """The expression in SymPy's own vocabulary (raises NotNative for softmax, logsumexp).
+    """The expression in SymPy's own vocabulary (each primitive's ``native`` stanza).
+
+    Raises ``matderiv.expr.primitive.NotNative`` for softmax and logsumexp.
 
     >>> import sympy as sp
+    >>> from matderiv.expr.nodes import LogDet
     >>> X = sp.MatrixSymbol("X", 2, 2)
     >>> to_sympy_native(LogDet(X))
     log(Determinant(X))
     """
     if isinstance(expr, sp.MatrixSymbol | sp.Symbol | sp.Number) or not expr.args:
         return expr
-    if isinstance(expr, Softmax | LogSumExp):
-        raise NotNative(type(expr).__name__.lower())
+    spec = PRIMITIVES.get(expr)
     args = [to_sympy_native(a) if isinstance(a, sp.Basic) else a for a in expr.args]
-    if isinstance(expr, ScalarOf):
-        return args[0][0, 0]
-    if isinstance(expr, LogDet):
-        return sp.log(sp.Determinant(args[0]))
-    if isinstance(expr, SumAll):
-        m, n = args[0].shape
-        return sp.OneMatrix(1, m) * args[0] * sp.OneMatrix(n, 1)
-    if isinstance(expr, Norm):
-        return sp.sqrt(sp.Trace(args[0].T * args[0]))
-    if isinstance(expr, Elementwise):
-        from matderiv.expr.functions import ELEMENTWISE
-
-        t = sp.Dummy("t")
-        return args[1].applyfunc(sp.Lambda(t, ELEMENTWISE[expr.name].scalar(t)))
-    if isinstance(expr, Diag):
-        from sympy.matrices.expressions.diagonal import DiagMatrix
-
-        return DiagMatrix(args[0])
-    if isinstance(expr, Diagonal):
-        from sympy.matrices.expressions.diagonal import DiagonalOf
-
-        return DiagonalOf(args[0])
+    if spec is not None and spec.native is not None:
+        return spec.native(expr, args)
     return expr.func(*args)
 
 
@@ -95,7 +64,7 @@ class Comparison:
     Attributes
     ----------
     derivative
-        matderiv's :class:`~matderiv.derive.api.Derivative`.
+        matderiv's :class:`~matderiv.derive.result.Derivative`.
     matderiv_ok
         Whether matderiv's derivative passed its numeric check.
     sympy_result

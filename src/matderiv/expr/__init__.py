@@ -1,5 +1,9 @@
 """The expression language: numpy syntax -> SymPy, numpy code and LaTeX.
 
+Each primitive of the language is one stanza (parser handlers, text, LaTeX,
+numpy code, differential, linear structure): see ``matderiv.expr.primitive``
+(``Primitive``, ``register``, ``unregister``) and ``matderiv.expr.primitives``.
+
 Examples
 --------
 >>> import numpy as np

@@ -2,32 +2,36 @@
 
 Each entry says, in one place, what the function is in SymPy (for scalars),
 what its derivative is entrywise (as a matrix expression of the same shape),
-how numpy computes it (a callable and source text) and how LaTeX shows it.
+how numpy computes it (one :mod:`~matderiv.expr.pycode` description, from which
+both the generated source and the callable come) and how LaTeX shows it.
 The parser, the code generator, the LaTeX printer and the differential rules
 all read this table; adding a function is adding a stanza.
 
 Examples
 --------
->>> import numpy as np
+>>> from matderiv.expr.pycode import Slot, compile_code, source
 >>> f = ELEMENTWISE["sigmoid"]
->>> float(f.numpy(np.array(0.0)))
-0.5
->>> f.numpy_source.format("z")
+>>> source(f.numpy(Slot(0)), [("z", 100)])[0]
 '0.5 * (1.0 + np.tanh(0.5 * z))'
+>>> float(compile_code(f.numpy(Slot(0)))([0.0], int))
+0.5
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-import numpy as np
 import sympy as sp
 
 from matderiv.expr.nodes import Elementwise
+from matderiv.expr.pycode import BinOp, Call, Code, Const
 
-__all__ = ["ELEMENTWISE", "ElementwiseFunction"]
+__all__ = ["ELEMENTWISE", "Domain", "ElementwiseFunction"]
+
+#: Where a function is defined, when not everywhere (``"positive"``: entries > 0).
+Domain = Literal["positive"]
 
 
 @dataclass(frozen=True)
@@ -43,69 +47,67 @@ class ElementwiseFunction:
     derivative
         ``Z -> f'(Z)`` entrywise, a matrix expression of Z's shape.
     numpy
-        The numpy implementation.
-    numpy_source
-        The numpy source, a template with ``{0}`` for the argument.
+        ``z -> code``: the numpy computation of the argument's code ``z``
+        (a :data:`~matderiv.expr.pycode.Code` tree: source text and callable in one).
     latex
         The LaTeX operator name.
     domain
-        ``"positive"`` when the function needs positive entries, else ``None``.
+        ``"positive"`` when the function needs positive entries, else ``None``
+        (the inputs of :meth:`~matderiv.derive.Derivative.check` honour it).
     """
 
     name: str
     scalar: Callable[[Any], Any]
     derivative: Callable[[Any], Any]
-    numpy: Callable[[Any], Any]
-    numpy_source: str
+    numpy: Callable[[Code], Code]
     latex: str
-    domain: str | None = None
+    domain: Domain | None = None
 
 
 def _ones(z: Any) -> Any:
     return sp.OneMatrix(*z.shape)
 
 
-def _sigmoid_np(z: Any) -> Any:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+def _np(name: str) -> Callable[[Code], Code]:
+    return lambda z: Call(f"np.{name}", (z,))
 
 
-def _step_np(z: Any) -> Any:
-    return np.heaviside(z, 0.0)
+def _sigmoid_np(z: Code) -> Code:
+    # 0.5 (1 + tanh(z / 2)): no overflow for large |z|, unlike 1 / (1 + exp(-z))
+    half = Const(0.5)
+    return BinOp("*", half, BinOp("+", Const(1.0), Call("np.tanh", (BinOp("*", half, z),))))
 
 
 _TABLE = [
     ElementwiseFunction(
-        "exp", sp.exp, lambda z: Elementwise("exp", z), np.exp, "np.exp({0})", r"\exp"
+        "exp", sp.exp, lambda z: Elementwise("exp", z), _np("exp"), r"\exp"
     ),
     ElementwiseFunction(
         "log",
         sp.log,
         lambda z: sp.HadamardPower(z, -1),
-        np.log,
-        "np.log({0})",
+        _np("log"),
         r"\log",
         "positive",
     ),
     ElementwiseFunction(
-        "sin", sp.sin, lambda z: Elementwise("cos", z), np.sin, "np.sin({0})", r"\sin"
+        "sin", sp.sin, lambda z: Elementwise("cos", z), _np("sin"), r"\sin"
     ),
     ElementwiseFunction(
-        "cos", sp.cos, lambda z: -Elementwise("sin", z), np.cos, "np.cos({0})", r"\cos"
+        "cos", sp.cos, lambda z: -Elementwise("sin", z), _np("cos"), r"\cos"
     ),
     ElementwiseFunction(
         "tanh",
         sp.tanh,
         lambda z: _ones(z) - sp.HadamardPower(Elementwise("tanh", z), 2),
-        np.tanh,
-        "np.tanh({0})",
+        _np("tanh"),
         r"\tanh",
     ),
     ElementwiseFunction(
         "sqrt",
         sp.sqrt,
         lambda z: sp.Rational(1, 2) * sp.HadamardPower(Elementwise("sqrt", z), -1),
-        np.sqrt,
-        "np.sqrt({0})",
+        _np("sqrt"),
         r"\sqrt",
         "positive",
     ),
@@ -116,31 +118,27 @@ _TABLE = [
             Elementwise("sigmoid", z), _ones(z) - Elementwise("sigmoid", z)
         ),
         _sigmoid_np,
-        "0.5 * (1.0 + np.tanh(0.5 * {0}))",
         r"\sigma",
     ),
     ElementwiseFunction(
         "softplus",
         lambda t: sp.log(1 + sp.exp(t)),
         lambda z: Elementwise("sigmoid", z),
-        lambda z: np.logaddexp(0.0, z),
-        "np.logaddexp(0.0, {0})",
+        lambda z: Call("np.logaddexp", (Const(0.0), z)),
         r"\operatorname{softplus}",
     ),
     ElementwiseFunction(
         "relu",
         lambda t: sp.Max(t, 0),
         lambda z: Elementwise("step", z),
-        lambda z: np.maximum(z, 0.0),
-        "np.maximum({0}, 0.0)",
+        lambda z: Call("np.maximum", (z, Const(0.0))),
         r"\operatorname{relu}",
     ),
     ElementwiseFunction(
         "step",
         lambda t: sp.Heaviside(t, 0),
         lambda z: sp.ZeroMatrix(*z.shape),
-        _step_np,
-        "np.heaviside({0}, 0.0)",
+        lambda z: Call("np.heaviside", (z, Const(0.0))),
         r"\operatorname{step}",
     ),
 ]

@@ -22,13 +22,23 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from matderiv.expr.functions import ELEMENTWISE
+import matderiv.expr.primitives  # noqa: F401  (registers the LaTeX stanzas)
+from matderiv.expr.primitive import PRIMITIVES
 
 __all__ = ["MatderivLatexPrinter", "to_latex"]
 
 
 class MatderivLatexPrinter(LatexPrinter):  # type: ignore[misc]
-    """SymPy's LaTeX printer with matderiv's nodes and notation."""
+    """SymPy's LaTeX printer with each primitive's own LaTeX (see :mod:`matderiv.expr.primitive`).
+
+    A primitive without a LaTeX stanza (sums, matrix products…) is printed by SymPy.
+    """
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        spec = PRIMITIVES.get(expr) if isinstance(expr, sp.Basic) else None
+        if spec is not None and spec.latex is not None and not kwargs:
+            return spec.latex(expr, self)
+        return str(super()._print(expr, **kwargs))
 
     def _wrapped(self, expr: Any) -> str:
         text = self._print(expr)
@@ -36,79 +46,10 @@ class MatderivLatexPrinter(LatexPrinter):  # type: ignore[misc]
             return str(text)
         return rf"\left({text}\right)"
 
-    def _print_Transpose(self, expr: Any) -> str:
-        arg = expr.arg
-        if isinstance(arg, sp.Inverse):
-            return f"{self._wrapped(arg.arg)}^{{-T}}"
-        return f"{self._wrapped(arg)}^{{T}}"
-
-    def _print_Inverse(self, expr: Any) -> str:
-        arg = expr.arg
-        if isinstance(arg, sp.Transpose):
-            return f"{self._wrapped(arg.arg)}^{{-T}}"
-        return f"{self._wrapped(arg)}^{{-1}}"
-
-    def _print_Determinant(self, expr: Any) -> str:
-        return rf"\det\left({self._print(expr.arg)}\right)"
-
-    def _print_Trace(self, expr: Any) -> str:
-        return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
-
-    def _print_Identity(self, expr: Any) -> str:
-        return "I"
-
-    def _print_OneMatrix(self, expr: Any) -> str:
-        return r"\mathbf{1}"
-
-    def _print_HadamardProduct(self, expr: Any) -> str:
-        return r" \odot ".join(self._wrap_product(arg) for arg in expr.args)
-
     def _wrap_product(self, arg: Any) -> str:
         if isinstance(arg, sp.MatAdd | sp.Add | sp.HadamardProduct):
             return rf"\left({self._print(arg)}\right)"
         return str(self._print(arg))
-
-    def _print_HadamardPower(self, expr: Any) -> str:
-        base, p = expr.args
-        return f"{self._wrapped(base)}^{{\\circ {self._print(p)}}}"
-
-    def _print_KroneckerProduct(self, expr: Any) -> str:
-        return r" \otimes ".join(self._wrap_product(arg) for arg in expr.args)
-
-    def _print_Elementwise(self, expr: Any) -> str:
-        name = ELEMENTWISE[expr.name].latex
-        return rf"{name}\left({self._print(expr.arg)}\right)"
-
-    def _print_ScalarOf(self, expr: Any) -> str:
-        return str(self._print(expr.arg))
-
-    def _print_SumAll(self, expr: Any) -> str:
-        return rf"\operatorname{{sum}}\left({self._print(expr.arg)}\right)"
-
-    def _print_Norm(self, expr: Any) -> str:
-        return rf"\left\|{self._print(expr.arg)}\right\|"
-
-    def _print_LogDet(self, expr: Any) -> str:
-        return rf"\log\det\left({self._print(expr.arg)}\right)"
-
-    def _print_LogSumExp(self, expr: Any) -> str:
-        return rf"\operatorname{{logsumexp}}\left({self._print(expr.arg)}\right)"
-
-    def _print_Softmax(self, expr: Any) -> str:
-        return rf"\operatorname{{softmax}}\left({self._print(expr.arg)}\right)"
-
-    def _print_Vec(self, expr: Any) -> str:
-        return rf"\operatorname{{vec}}\left({self._print(expr.arg)}\right)"
-
-    def _print_Commutation(self, expr: Any) -> str:
-        m, n = expr.args
-        return f"K_{{{self._print(m)},{self._print(n)}}}"
-
-    def _print_DiagMatrix(self, expr: Any) -> str:
-        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
-
-    def _print_DiagonalOf(self, expr: Any) -> str:
-        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
 
 def to_latex(expr: Any) -> str:

@@ -4,9 +4,8 @@ SymPy's matrix expressions cover ``+``, ``@``, ``.T``, ``inv``, ``trace``,
 ``det``, Hadamard products and powers.  The language also has elementwise
 functions, sums, norms, ``logdet``, ``softmax`` and ``logsumexp``, and the
 engine needs ``vec`` and the commutation matrix.  Each is one small class
-here; how each is printed, evaluated and differentiated lives in tables
-elsewhere (:mod:`matderiv.expr.functions`, :mod:`matderiv.expr.codegen`,
-:mod:`matderiv.derive.rules`).
+here; how each is parsed, printed, computed and differentiated is its
+primitive's stanza (:mod:`matderiv.expr.primitive`, :mod:`matderiv.expr.primitives`).
 
 Internal representation (decided once):
 

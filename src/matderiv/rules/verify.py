@@ -32,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from matderiv.derive import derive, hessian
+from matderiv.derive import derive, derive_hessian
 from matderiv.errors import CatalogError, MatderivError, ShapeError, UnsupportedError
 from matderiv.expr import NumpyFunction, to_function
 from matderiv.layout import derivative_shape, to_layout, unvec_jacobian, vec_jacobian
@@ -363,9 +363,9 @@ def engine_derivative(rule: Rule) -> EngineResult:
     shapes = {n: tuple(s) for n, s in rule.shapes.items()}
     assume = engine_assume(rule) or None
     if rule.family == "second-order" and len(rule_out_shape(rule)) > 0:
-        return None, "unsupported", ("matderiv.hessian takes scalar functions; the second "
+        return None, "unsupported", ("matderiv.derive_hessian takes scalar functions; the second "
                                      "derivative of an array function is checked numerically only")
-    engine = hessian if rule.family == "second-order" else derive
+    engine = derive_hessian if rule.family == "second-order" else derive
     try:
         result = engine(rule.expr, wrt=rule.wrt, shapes=shapes, assume=assume)
     except UnsupportedError as exc:

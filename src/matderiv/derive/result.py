@@ -1,0 +1,463 @@
+"""The result of :func:`~matderiv.derive.derive`: a derivative that prints, computes, checks.
+
+A :class:`Derivative` holds the derivative as a SymPy expression in one
+layout, with the differential it came from; it prints as text of the language
+and as LaTeX, writes numpy source, evaluates in any layout (through
+:mod:`matderiv.layout`) and checks itself against finite differences (through
+:mod:`matderiv.numeric`, imported with numpy on first use).
+
+Examples
+--------
+>>> from matderiv.derive import derive
+>>> d = derive("x.T @ A @ x", wrt="x", shapes={"x": ("n",), "A": ("n", "n")})
+>>> d.form, d.text()
+('gradient', '(A + A.T) @ x')
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+import sympy as sp
+
+from matderiv._numpy import numpy_module
+from matderiv.errors import ShapeError
+from matderiv.expr.codegen import NumpyFunction, compile_roots, dimension_value
+from matderiv.expr.context import Context, format_shape
+from matderiv.expr.functions import ELEMENTWISE
+from matderiv.expr.latex import to_latex
+from matderiv.expr.nodes import Elementwise
+from matderiv.expr.text import to_text
+from matderiv.layout import Layout, as_layout, derivative_shape, to_layout, unvec_jacobian
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from matderiv.numeric import CheckResult
+    from matderiv.numeric.differences import Method
+
+__all__ = ["FORMS", "Derivative", "Form"]
+
+#: How a derivative represents the linear map (see :data:`FORMS`).
+Form = Literal["derivative", "gradient", "tangent", "jacobian", "vec"]
+
+#: What ``Derivative.form`` can be.
+FORMS: dict[Form, str] = {
+    "derivative": "scalar by scalar: an ordinary derivative",
+    "gradient": "scalar by vector or matrix: G with df = <G, dX>, the shape of the variable",
+    "tangent": "vector or matrix by scalar: F' with dF = F' dt, the shape of the output",
+    "jacobian": "vector by vector: J with df = J dx",
+    "vec": "matrix involved: J with vec(dF) = J vec(dX) (Kronecker form)",
+}
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """A derivative found by :func:`~matderiv.derive.derive` (or by ``derive_hessian``).
+
+    Attributes
+    ----------
+    expr
+        The derivative as a SymPy expression, in `layout` (internally vectors
+        are ``(n, 1)`` columns; in mixed layout a gradient has the variable's shape).
+    layout
+        The :class:`~matderiv.layout.Layout` of `expr` and of :meth:`evaluate`.
+    differential
+        ``df`` as a SymPy expression, linear in ``d<wrt>``: the linear map itself.
+    function
+        The differentiated expression (SymPy).
+    wrt
+        The variable's name.
+    form
+        How `expr` represents the map: one of :data:`~matderiv.derive.api.FORMS`.  In ``"vec"`` form
+        `expr` is the Kronecker-form matrix ``J`` with ``vec(dF) = J vec(dX)``,
+        and :meth:`evaluate` returns the generalized (mixed) Jacobian array.
+    out_shape, in_shape
+        numpy shapes of the function's value and of the variable (SymPy dims).
+    context
+        Declared names, shapes and assumptions.
+    args
+        The names the function uses, in declaration order (the arguments of
+        :meth:`evaluate` and of the generated code).
+    source
+        The expression text, when text was given.
+    """
+
+    expr: Any
+    layout: Layout
+    differential: Any
+    function: Any
+    wrt: str
+    form: Form
+    out_shape: tuple[Any, ...]
+    in_shape: tuple[Any, ...]
+    context: Context
+    args: tuple[str, ...]
+    source: str | None = None
+    mixed: Any = field(default=None, repr=False)
+    gradient_of: Derivative | None = field(default=None, repr=False)
+
+    # -- representations ---------------------------------------------------------------
+    def in_layout(self, layout: Layout | str) -> Derivative:
+        """The same derivative with `expr` and :meth:`evaluate` in another layout.
+
+        Raises
+        ------
+        ShapeError
+            When `layout` does not define this pair of kinds (numerator and
+            denominator layouts for matrix-by-matrix derivatives); the message
+            names the representations that exist.
+
+        Examples
+        --------
+        >>> from matderiv.derive import derive
+        >>> d = derive("a.T @ x", "x", {"a": ("n",), "x": ("n",)})
+        >>> d.in_layout("numerator").expr.shape
+        (1, n)
+        """
+        target = as_layout(layout)
+        return replace(self, layout=target, expr=_in_layout(self, target))
+
+    def latex(self, layout: Layout | str | None = None) -> str:
+        """LaTeX of the derivative (in `layout`, default: this one's).
+
+        >>> from matderiv.derive import derive
+        >>> derive("logdet(X)", "X", {"X": ("n", "n")}).latex()
+        'X^{-T}'
+        """
+        if layout is not None and as_layout(layout) is not self.layout:
+            return self.in_layout(layout).latex()
+        return to_latex(self.expr)
+
+    def _repr_latex_(self) -> str:
+        lhs = self._lhs_latex()
+        return f"$\\displaystyle {lhs} = {self.latex()}$"
+
+    def _lhs_latex(self) -> str:
+        var = to_latex(self.context.symbols[self.wrt])
+        inner = to_latex(self.function)
+        if self.gradient_of is not None:
+            return rf"\frac{{\partial^2}}{{\partial {var}^2}}\left({inner}\right)"
+        if self.form == "vec":
+            return (
+                rf"\frac{{\partial \operatorname{{vec}}\left({inner}\right)}}"
+                rf"{{\partial \operatorname{{vec}} {var}}}"
+            )
+        return rf"\frac{{\partial}}{{\partial {var}}}\left({inner}\right)"
+
+    def text(self, layout: Layout | str | None = None) -> str:
+        """The derivative as text of the expression language (numpy syntax).
+
+        >>> from matderiv.derive import derive
+        >>> print(derive("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")}).text())
+        (A + A.T) @ x
+        """
+        if layout is not None and as_layout(layout) is not self.layout:
+            return self.in_layout(layout).text()
+        return to_text(self.expr)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        what = self.source or to_text(self.function)
+        order = "hessian" if self.gradient_of is not None else self.form
+        return f"Derivative(d/d{self.wrt} [{what}] = {self.text()}; {order}, {self.layout.value})"
+
+    # -- numbers ------------------------------------------------------------------------
+    def _output_shape(self, layout: Layout) -> tuple[Any, ...]:
+        if layout is not Layout.MIXED or self.form in ("vec", "jacobian"):
+            return tuple(self.expr.shape) if isinstance(self.expr, sp.MatrixExpr) else ()
+        return self.in_shape if self.form == "gradient" else self.out_shape
+
+    @functools.cached_property
+    def _mixed_function(self) -> NumpyFunction:
+        mixed = replace(self, layout=Layout.MIXED, expr=self.mixed)
+        return compile_roots(
+            [self.mixed], self.context, [mixed._output_shape(Layout.MIXED)], self.args
+        )
+
+    @functools.cached_property
+    def _kronecker_plan(self) -> NumpyFunction | None:
+        """For a vec form that is a sum of ``c (P ⊗ A)``: the factors, compiled.
+
+        Then the mixed array is ``J[i, j, k, l] = Σ c A[i, k] P[j, l]``, written once,
+        instead of the Kronecker matrix followed by a strided reshuffle.
+        """
+        if self.form != "vec":
+            return None
+        terms = self.mixed.args if isinstance(self.mixed, sp.MatAdd) else (self.mixed,)
+        roots: list[Any] = []
+        shapes: list[tuple[Any, ...]] = []
+        for term in terms:
+            coeff, mats = (
+                term.as_coeff_matrices() if isinstance(term, sp.MatMul) else (sp.Integer(1), [term])
+            )
+            if len(mats) != 1 or not isinstance(mats[0], sp.KroneckerProduct):
+                return None
+            if len(mats[0].args) != 2:
+                return None
+            p, a = mats[0].args
+            of = self.gradient_of.mixed if self.gradient_of is not None else self.function
+            f_rows, f_cols = _internal_shape(of)
+            x_rows, x_cols = self.context.symbols[self.wrt].shape
+            if tuple(a.shape) != (f_rows, x_rows) or tuple(p.shape) != (f_cols, x_cols):
+                return None  # not of the form vec(A dX Pᵀ)
+            roots += [coeff, p, a]
+            shapes += [(), tuple(p.shape), tuple(a.shape)]
+        return compile_roots(roots, self.context, shapes, self.args)
+
+    def _mixed_from_kronecker(
+        self, plan: NumpyFunction, arrays: Mapping[str, Any], shape: tuple[int, ...]
+    ) -> npt.NDArray[Any]:
+        values = plan(**arrays)
+        if not isinstance(values, tuple):
+            values = (values,)
+        total: npt.NDArray[Any] | None = None
+        for i in range(0, len(values), 3):
+            coeff, p, a = values[i : i + 3]
+            a4 = a[:, None, :, None] if coeff == 1 else coeff * a[:, None, :, None]
+            term = a4 * p[None, :, None, :]  # J[i, j, k, l] = c A[i, k] P[j, l]
+            total = term if total is None else total + term
+        assert total is not None
+        return total.reshape(shape)
+
+    def numpy_source(self, name: str | None = None) -> str:
+        """Self-contained numpy source of a function computing :attr:`expr`.
+
+        Parameters
+        ----------
+        name
+            The function's name (default ``d<f>_d<wrt>``-like: ``grad_x``, ``jac_x``…).
+
+        Examples
+        --------
+        >>> from matderiv.derive import derive
+        >>> d = derive("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")})
+        >>> print(d.numpy_source())  # doctest: +ELLIPSIS
+        import numpy as np
+        ...
+        def grad_x(x, A):
+            ...
+            return np.ravel((A + A.T) @ x)
+        """
+        prefix = {"gradient": "grad", "vec": "jac_vec", "jacobian": "jac"}.get(self.form, "d")
+        fname = name or f"{prefix}_{self.wrt}"
+        what = f"d/d{self.wrt} of {self.source or self.function} ({self.form}, {self.layout})"
+        fn = compile_roots(
+            [self.expr],
+            self.context,
+            [self._output_shape(self.layout)],
+            self.args,
+            name=fname,
+            doc=what,
+        )
+        return fn.source
+
+    def evaluate(self, **arrays: Any) -> npt.NDArray[Any]:
+        """The derivative at the given arrays, as a numpy array in :attr:`layout`.
+
+        In mixed layout the shape is ``out_shape + in_shape`` (a gradient has
+        the variable's shape; a matrix-by-matrix derivative is 4-D).
+
+        Examples
+        --------
+        >>> from matderiv.derive import derive
+        >>> import numpy as np
+        >>> d = derive("X @ X", "X", {"X": (2, 2)})
+        >>> d.evaluate(X=np.eye(2)).shape
+        (2, 2, 2, 2)
+        """
+        out_int, in_int = self._int_shapes(arrays)
+        plan = self._kronecker_plan
+        if plan is not None:
+            value = self._mixed_from_kronecker(plan, arrays, out_int + in_int)
+        else:
+            value = numpy_module().asarray(self._mixed_function(**arrays))
+            if self.form == "vec":
+                value = unvec_jacobian(value, out_int, in_int)
+        if self.layout is not Layout.MIXED:
+            value = to_layout(value, out_int, in_int, Layout.MIXED, self.layout)
+        return value
+
+    def _int_shapes(self, arrays: Mapping[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        np = numpy_module()
+        sizes: dict[Any, int] = {}
+        for name, value in arrays.items():
+            if name in self.context.shapes:
+                for dim, size in zip(self.context.shapes[name], np.shape(value), strict=False):
+                    sizes[dim] = int(size)
+        for name in self.context.dims:
+            if name in arrays and name not in self.context.shapes:
+                sizes[self.context.dims[name]] = int(arrays[name])
+
+        def concrete(shape: tuple[Any, ...]) -> tuple[int, ...]:
+            return tuple(dimension_value(d, sizes) for d in shape)
+
+        return concrete(self.out_shape), concrete(self.in_shape)
+
+    def check(
+        self,
+        seed: int = 0,
+        *,
+        sizes: Mapping[str, int] | None = None,
+        rtol: float = 1e-6,
+        atol: float = 0.0,
+        directions: int = 3,
+        method: Method = "richardson",
+        full: bool = False,
+        step: float | None = None,
+    ) -> CheckResult:
+        """Verify the derivative numerically at random inputs that honour ``assume``.
+
+        Uses :func:`matderiv.numeric.check_derivative` (finite differences along
+        random directions).  A Hessian is checked in two steps: the gradient
+        against differences of the function, then the Hessian against
+        differences of that gradient.
+
+        Parameters
+        ----------
+        seed
+            Seed of the random inputs and directions.
+        sizes
+            Sizes of the dimension names (default 3, 4, 2, …).
+        rtol, atol, directions, method, full, step
+            As for :func:`~matderiv.numeric.check_derivative`.
+
+        Returns
+        -------
+        matderiv.numeric.CheckResult
+            Truthy when the derivative passed.
+
+        Examples
+        --------
+        >>> from matderiv.derive import derive
+        >>> print(derive("det(X)", "X", {"X": ("n", "n")}).check().passed)
+        True
+        """
+        # numpy is optional (the symbolic path runs without it): the checker is imported here
+        numpy_module()
+        from matderiv.derive.inputs import random_inputs
+        from matderiv.numeric import check_derivative
+
+        names = set(self.context.shapes)
+        inputs = random_inputs(
+            self.context, seed, sizes=sizes, positive=_positive_names(self.function), names=names
+        )
+        if self.gradient_of is not None:
+            first = self.gradient_of.check(
+                seed,
+                sizes=sizes,
+                rtol=rtol,
+                atol=atol,
+                directions=directions,
+                method=method,
+                full=full,
+                step=step,
+            )
+            if not first:
+                return first
+            f = _as_function_of(self.gradient_of, inputs, self.wrt)
+        else:
+            fn = compile_roots([self.function], self.context, [self.out_shape], self.args)
+            f = _function_of(fn, inputs, self.wrt, self._symmetric_variable())
+        claimed = self.evaluate(**inputs)
+        return check_derivative(
+            f,
+            claimed,
+            inputs[self.wrt],
+            layout=self.layout,
+            rtol=rtol,
+            atol=atol,
+            directions=directions,
+            seed=seed,
+            method=method,
+            full=full,
+            step=step,
+        )
+
+    def _symmetric_variable(self) -> bool:
+        return "symmetric" in self.context.assume.get(self.wrt, frozenset())
+
+
+def _internal_shape(expr: Any) -> tuple[Any, Any]:
+    if isinstance(expr, sp.MatrixExpr):
+        return tuple(expr.shape)
+    return (sp.Integer(1), sp.Integer(1))
+
+
+def _function_of(
+    fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetric: bool
+) -> Callable[[npt.NDArray[Any]], Any]:
+    np = numpy_module()
+
+    def f(w: npt.NDArray[Any]) -> Any:
+        if symmetric:  # f restricted to symmetric matrices, extended by sym(W)
+            w = (w + np.swapaxes(w, -1, -2)) / 2
+        values = dict(inputs)
+        values[wrt] = w
+        return fn(**values)
+
+    return f
+
+
+def _as_function_of(
+    d: Derivative, inputs: Mapping[str, Any], wrt: str
+) -> Callable[[npt.NDArray[Any]], npt.NDArray[Any]]:
+    def f(w: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        values = dict(inputs)
+        values[wrt] = w
+        return d.evaluate(**values)
+
+    return f
+
+
+def _positive_names(expr: Any) -> set[str]:
+    names: set[str] = set()
+    for node in sp.preorder_traversal(expr):
+        arg = None
+        if isinstance(node, Elementwise) and ELEMENTWISE[node.name].domain == "positive":
+            arg = node.arg
+        elif (
+            isinstance(node, sp.log)
+            or (isinstance(node, sp.HadamardPower | sp.Pow) and not node.args[1].is_nonnegative)
+            or (isinstance(node, sp.Pow) and not node.args[1].is_integer)
+        ):
+            arg = node.args[0]
+        if isinstance(arg, sp.MatrixSymbol | sp.Symbol):
+            names.add(str(arg.name))
+    return names
+
+
+def _transposes(
+    form: Form, out_shape: tuple[Any, ...], in_shape: tuple[Any, ...], layout: Layout
+) -> bool:
+    by_variable = form == "gradient" and len(in_shape) > 0
+    if layout is Layout.NUMERATOR:
+        return by_variable
+    if layout is Layout.DENOMINATOR:
+        return not by_variable and not (len(out_shape) == 0 and len(in_shape) == 0)
+    return False
+
+
+def _in_layout(d: Derivative, layout: Layout) -> Any:
+    if layout is Layout.MIXED:
+        return d.mixed
+    # let matderiv.layout say whether the layout exists for this pair of kinds
+    try:
+        derivative_shape(tuple(2 for _ in d.out_shape), tuple(3 for _ in d.in_shape), layout)
+    except ShapeError:
+        kinds = ("scalar", "vector", "matrix")
+        raise ShapeError(
+            f"{layout.value} layout has no {kinds[len(d.out_shape)]}-by-"
+            f"{kinds[len(d.in_shape)]} derivative (output shape {format_shape(d.out_shape)}, "
+            f"input shape {format_shape(d.in_shape)}); what exists: the mixed layout "
+            f"(evaluate() gives the array of shape {format_shape(d.out_shape + d.in_shape)}), "
+            "the vec (Kronecker) matrix that expr holds, and the linear map .differential"
+        ) from None
+    if _transposes(d.form, d.out_shape, d.in_shape, layout):
+        return d.mixed.T.doit() if isinstance(d.mixed, sp.MatrixExpr) else d.mixed
+    return d.mixed

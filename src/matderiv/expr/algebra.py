@@ -1,0 +1,121 @@
+"""SymPy constructions the rules share: inner products, folded Hadamard and Kronecker products.
+
+Examples
+--------
+>>> import sympy as sp
+>>> x = sp.MatrixSymbol("x", 3, 1)
+>>> print(inner(x, x))
+x.T*x
+>>> print(hadamard(2 * sp.OneMatrix(3, 1), x))
+2*x
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from matderiv.expr.nodes import Diag, ScalarOf, Vec
+
+__all__ = [
+    "as_scalar",
+    "contains",
+    "hadamard",
+    "inner",
+    "is_ones",
+    "kron",
+    "selection",
+    "size",
+    "times",
+    "vec_of",
+]
+
+
+def inner(a: Any, b: Any) -> Any:
+    """``<A, B> = tr(Aᵀ B)`` written readably (``aᵀb`` for vectors, product for scalars)."""
+    if not isinstance(a, sp.MatrixExpr):
+        return a * b
+    if a.shape[1] == 1:
+        return ScalarOf(sp.MatMul(a.T, b))
+    return sp.Trace(sp.MatMul(a.T, b))
+
+
+def contains(node: Any, dx: Any) -> bool:
+    """Whether `node` is or contains `dx`."""
+    return bool(node == dx or node.has(dx))
+
+
+def is_ones(node: Any) -> tuple[Any, bool]:
+    """``(c, True)`` when `node` is ``c * ones``."""
+    if isinstance(node, sp.OneMatrix):
+        return sp.Integer(1), True
+    if isinstance(node, sp.MatMul):
+        coeff, mats = node.as_coeff_matrices()
+        if len(mats) == 1 and isinstance(mats[0], sp.OneMatrix):
+            return coeff, True
+    return None, False
+
+
+def hadamard(a: Any, b: Any) -> Any:
+    """``a ∘ b`` with ``c·1 ∘ b = c b`` and scalar operands folded."""
+    if not isinstance(a, sp.MatrixExpr):
+        return a * b
+    if not isinstance(b, sp.MatrixExpr):
+        return b * a
+    ca, ones_a = is_ones(a)
+    if ones_a:
+        return ca * b
+    cb, ones_b = is_ones(b)
+    if ones_b:
+        return cb * a
+    return sp.HadamardProduct(a, b)
+
+
+def times(bar: Any, left: list[Any], right: list[Any]) -> Any:
+    """``Lᵀ bar Rᵀ`` for the factors left and right of the slot."""
+    lt = [m.T for m in reversed(left)]
+    rt = [m.T for m in reversed(right)]
+    if not isinstance(bar, sp.MatrixExpr):
+        factors = lt + rt
+        if not factors:
+            return bar
+        return sp.MatMul(bar, *factors)
+    return sp.MatMul(*lt, bar, *rt)
+
+
+def size(shape: tuple[Any, Any]) -> Any:
+    """The number of entries of a matrix shape."""
+    return shape[0] * shape[1]
+
+
+def as_scalar(m: Any) -> Any:
+    """The entry of a 1 x 1 matrix expression."""
+    if isinstance(m, sp.Identity | sp.OneMatrix):
+        return sp.Integer(1)
+    return ScalarOf(m)
+
+
+def kron(a: Any, b: Any) -> Any:
+    """``a ⊗ b`` with the 1 x 1, identity-of-1 and outer-product cases folded."""
+    if tuple(a.shape) == (1, 1):
+        return as_scalar(a) * b
+    if tuple(b.shape) == (1, 1):
+        return as_scalar(b) * a
+    if a.shape[1] == 1 and b.shape[0] == 1:  # column ⊗ row = outer product
+        return sp.MatMul(a, b)
+    if a.shape[0] == 1 and b.shape[1] == 1:  # row ⊗ column = column rowᵀ... as a product
+        return sp.MatMul(b, a)
+    return sp.KroneckerProduct(a, b)
+
+
+def vec_of(m: Any) -> Any:
+    """``vec(m)`` (a column stays itself)."""
+    return m if m.shape[1] == 1 else Vec(m)
+
+
+def selection(n: Any) -> Any:
+    """``S`` with ``vec(diag(v)) = S v`` (n² x n): ``diag(vec I) (1 ⊗ I)``."""
+    return sp.MatMul(
+        Diag(Vec(sp.Identity(n))), sp.KroneckerProduct(sp.OneMatrix(n, 1), sp.Identity(n))
+    )

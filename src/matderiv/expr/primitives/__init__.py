@@ -1,0 +1,29 @@
+"""The built-in primitives of the language, one stanza each (importing this registers them).
+
+* ``matderiv.expr.primitives.operators`` — ``+ - * / **`` (sums, products, powers);
+* ``matderiv.expr.primitives.products`` — ``@``, ``outer``, ``dot``, ``kron``;
+* ``matderiv.expr.primitives.linear`` — ``.T``, ``trace``, ``sum``, ``diag``, ``vec``;
+* ``matderiv.expr.primitives.matrix`` — ``inv``, ``matrix_power``, ``det``, ``logdet``,
+  ``norm``, ``logsumexp``, ``softmax``;
+* ``matderiv.expr.primitives.elementwise`` — ``exp``, ``log``, ``tanh``… and ``maximum``;
+* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``.
+
+Examples
+--------
+>>> from matderiv.expr.primitive import PRIMITIVES
+>>> len(PRIMITIVES) > 30
+True
+"""
+
+from __future__ import annotations
+
+from matderiv.expr.primitives import (
+    constants,
+    elementwise,
+    linear,
+    matrix,
+    operators,
+    products,
+)
+
+__all__ = ["constants", "elementwise", "linear", "matrix", "operators", "products"]

@@ -1,0 +1,304 @@
+"""Matrix and Kronecker products: ``@``, ``outer``, ``dot``, ``matmul``, ``kron``.
+
+The matrix product is multilinear: its differential is the product rule, its
+pullback moves the cotangent across the other factors (``A dX B -> Aᵀ Ḡ Bᵀ``)
+and its vec rule is ``vec(A dX B) = (Bᵀ ⊗ A) vec(dX)``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import sympy as sp
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
+from matderiv.errors import ShapeError
+from matderiv.expr.algebra import contains, inner, kron, times, vec_of
+from matderiv.expr.nodes import Commutation, Diag
+from matderiv.expr.primitive import (
+    POSTFIX,
+    PRODUCT,
+    UNARY,
+    D,
+    Primitive,
+    Pull,
+    TextPrinter,
+    Txt,
+    call_text,
+    register,
+    wrap,
+)
+from matderiv.expr.primitives.operators import add_terms, product_rule
+from matderiv.expr.pycode import Attr, BinOp, Call, Code, Neg, Op, Slot
+from matderiv.expr.reader import Reader, Val, matmul_vals
+
+__all__: list[str] = []
+
+
+# -- text ----------------------------------------------------------------------------------
+
+
+def _is_row(m: Any) -> bool:
+    return bool(m.shape[0] == 1 and m.shape[1] != 1)
+
+
+def _is_col(m: Any) -> bool:
+    return bool(m.shape[1] == 1 and m.shape[0] != 1)
+
+
+def _with_coeff(coeff: Any, body: Txt, p: TextPrinter) -> Txt:
+    numer, denom = sp.fraction(coeff, exact=True)
+    if denom != 1 and not (coeff.is_Rational):
+        scaled = _with_coeff(numer, body, p)
+        return (f"{wrap(scaled, PRODUCT)} / {wrap(p(denom), PRODUCT + 1)}", PRODUCT)
+    if coeff == 1:
+        return body
+    if coeff == -1:
+        return (f"-{wrap(body, PRODUCT)}", UNARY)
+    return (f"{wrap(p(coeff), PRODUCT)} * {wrap(body, PRODUCT)}", PRODUCT)
+
+
+def _matmul_text(node: Any, p: TextPrinter) -> Txt:
+    coeff, mats = node.as_coeff_matrices()
+    cur: Txt = p(mats[0])
+    shape = mats[0].shape
+    for m in mats[1:]:
+        if shape[1] == 1 and shape[0] != 1 and _is_row(m):  # column times row
+            cur = (f"outer({cur[0]}, {p(m)[0]})", POSTFIX)
+        else:
+            cur = (f"{wrap(cur, PRODUCT)} @ {wrap(p(m), PRODUCT + 1)}", PRODUCT)
+        shape = (shape[0], m.shape[1])
+    return _with_coeff(coeff, cur, p)
+
+
+# -- numpy --------------------------------------------------------------------------------
+
+
+def _scaled(coeff: Any, code: Code) -> Code:
+    """``c * code`` (Slot 0 holds c), ``-code`` for c = -1."""
+    return Neg(code) if coeff == -1 else BinOp("*", Slot(0), code)
+
+
+def _weighted_gram_op(node: Any) -> Op | None:
+    """``c Aᵀ diag(w) A`` (Gauss–Newton and logistic Hessians) by a symmetric rank-k update."""
+    coeff, matrices = node.as_coeff_matrices()
+    if len(matrices) != 3:
+        return None
+    first, middle, last = matrices
+    if not (
+        isinstance(first, sp.Transpose) and first.arg == last and isinstance(middle, DiagMatrix)
+    ):
+        return None
+    start = 1 if coeff != 1 else 0
+    code: Code = Call("_weighted_gram", (Slot(start), Slot(start + 1)))
+    children = (last, middle.args[0])
+    return Op(children, code) if coeff == 1 else Op((coeff, *children), _scaled(coeff, code))
+
+
+def _matmul_op(node: Any) -> Op:
+    """A matrix product; ``diag(v)`` factors become broadcasting products, never matrices."""
+    gram = _weighted_gram_op(node)
+    if gram is not None:
+        return gram
+    coeff, matrices = node.as_coeff_matrices()
+    start = 1 if coeff != 1 else 0
+    factors = [m.args[0] if isinstance(m, DiagMatrix) else m for m in matrices]
+    code: Code | None = None
+    pending: list[Code] = []  # diagonals waiting for a right operand
+    for i, m in enumerate(matrices):
+        part: Code = Slot(start + i)
+        if isinstance(m, DiagMatrix):
+            if code is None:
+                pending.append(part)
+            else:  # A diag(v) = A * vᵀ
+                code = BinOp("*", code, Attr(part, "T"))
+        elif code is None:  # diag(v) B = v * B
+            code = part
+            for p in reversed(pending):
+                code = BinOp("*", p, code)
+            pending = []
+        else:
+            code = BinOp("@", code, part)
+    if code is None:  # a product of diagonals only
+        prod = pending[0]
+        for p in pending[1:]:
+            prod = BinOp("*", prod, p)
+        code = Call("np.diagflat", (prod,))
+    if coeff != 1:
+        return Op((coeff, *factors), _scaled(coeff, code))
+    return Op(tuple(factors), code)
+
+
+# -- calculus -------------------------------------------------------------------------------
+
+
+def _matmul_differential(node: Any, d: D) -> Any:
+    coeff, matrices = node.as_coeff_matrices()
+    terms = []
+    dc = d(coeff)
+    if dc is not None:
+        terms.append(sp.MatMul(dc, *matrices))
+    lead = () if coeff == 1 else (coeff,)
+    for i, factor in enumerate(matrices):
+        df = d(factor)
+        if df is not None:
+            terms.append(sp.MatMul(*lead, *matrices[:i], df, *matrices[i + 1 :]))
+    return add_terms(terms)
+
+
+def _matmul_pullback(node: Any, bar: Any, dx: Any, pull: Pull) -> None:
+    coeff, mats = node.as_coeff_matrices()
+    if contains(coeff, dx):
+        pull(coeff, inner(bar, sp.MatMul(*mats)) if len(mats) > 1 else inner(bar, mats[0]))
+        return
+    for i, factor in enumerate(mats):
+        if contains(factor, dx):
+            pull(factor, coeff * times(bar, list(mats[:i]), list(mats[i + 1 :])))
+            return
+
+
+def _matmul_vec(node: Any, jac: Any) -> Any:
+    coeff, mats = node.as_coeff_matrices()
+    rest = sp.MatMul(*mats) if len(mats) > 1 else mats[0]
+    jc = jac(coeff)
+    if jc is not None:  # d(c) M with c a scalar linear in dX: vec(M) (row of dc)
+        return sp.MatMul(vec_of(rest), jc)
+    for i, factor in enumerate(mats):
+        left, right = list(mats[:i]), list(mats[i + 1 :])
+        rows, cols = factor.shape
+        lm = sp.MatMul(*left) if len(left) > 1 else (left[0] if left else sp.Identity(rows))
+        rm = sp.MatMul(*right) if len(right) > 1 else (right[0] if right else sp.Identity(cols))
+        if isinstance(factor, Diag) and right and rm.shape[1] == 1:
+            je = jac(factor.args[0])
+            if je is None:
+                continue
+            # L diag(e) r = L diag(r) e
+            k = sp.MatMul(lm, Diag(rm)) if left else Diag(rm)
+            out = sp.MatMul(k, je)
+            return out if coeff == 1 else coeff * out
+        j = jac(factor)
+        if j is None:
+            continue
+        if not left and not right:
+            k = None
+        elif not right:
+            k = lm if cols == 1 else kron(sp.Identity(cols), lm)
+        elif not left:
+            k = rm.T if rows == 1 else kron(rm.T, sp.Identity(rows))
+        else:
+            k = kron(rm.T, lm)
+        out = j if k is None else sp.MatMul(k, j)
+        return out if coeff == 1 else coeff * out
+    return None
+
+
+# -- the language's product functions -------------------------------------------------------------
+
+
+def _outer(reader: Reader, node: ast.Call) -> Val:
+    a, b = reader.args(node, 2, "outer")
+    reader.require_vector(a, "outer", node)
+    reader.require_vector(b, "outer", node)
+    return Val(a.expr * b.expr.T, (a.shape[0], b.shape[0]), reader.text(node))
+
+
+def _dot(reader: Reader, node: ast.Call) -> Val:
+    a, b = reader.args(node, 2, "dot")
+    if a.is_scalar or b.is_scalar:
+        return Val(a.expr * b.expr, b.shape if a.is_scalar else a.shape, reader.text(node))
+    return matmul_vals(reader, a, b, reader.text(node), op="dot")
+
+
+def _matmul_call(reader: Reader, node: ast.Call) -> Val:
+    a, b = reader.args(node, 2, "matmul")
+    return matmul_vals(reader, a, b, reader.text(node))
+
+
+register(
+    Primitive(
+        sp.MatMul,
+        text=_matmul_text,
+        numpy=_matmul_op,
+        differential=_matmul_differential,
+        pullback=_matmul_pullback,
+        vec=_matmul_vec,
+        functions={"outer": _outer, "dot": _dot, "matmul": _matmul_call},
+    )
+)
+
+
+# -- Kronecker products -----------------------------------------------------------------------
+
+
+def _kron_text(node: Any, p: TextPrinter) -> Txt:
+    # Vectors print as 1-D arrays, which np.kron treats as rows next to a matrix; a column
+    # (or a product of columns) is written through (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ or as an outer product.
+    *init, b = node.args
+    a = init[0] if len(init) == 1 else sp.KroneckerProduct(*init)
+    if (_is_col(a) and _is_col(b)) or not (_is_col(a) or _is_col(b)):
+        return call_text(p, "kron", a, b)
+    if _is_col(a) and _is_row(b):
+        return call_text(p, "outer", a, b.T)
+    if _is_row(a) and _is_col(b):
+        return call_text(p, "outer", b, a.T)
+    return (f"{wrap(call_text(p, 'kron', a.T, b.T), POSTFIX)}.T", POSTFIX)
+
+
+def _kron_op(node: Any) -> Op:
+    args = tuple(node.args)
+    code: Code = Slot(len(args) - 1)
+    for i in reversed(range(len(args) - 1)):
+        code = Call("np.kron", (Slot(i), code))
+    return Op(args, code)
+
+
+def _kron_vec(node: Any, jac: Any) -> Any:
+    # vec(X ⊗ Y) = (I_n ⊗ K(q, m) ⊗ I_p) (vec X ⊗ vec Y) for X (m, n), Y (p, q)
+    if len(node.args) != 2:
+        head, *rest = node.args
+        node = sp.KroneckerProduct(head, sp.KroneckerProduct(*rest))
+    x, y = node.args
+    (m, n), (p, q) = x.shape, y.shape
+    shuffle = sp.KroneckerProduct(sp.Identity(n), Commutation(q, m), sp.Identity(p))
+    terms = []
+    jx, jy = jac(x), jac(y)
+    if jx is not None:
+        terms.append(sp.MatMul(shuffle, sp.KroneckerProduct(sp.Identity(m * n), vec_of(y)), jx))
+    if jy is not None:
+        terms.append(sp.MatMul(shuffle, sp.KroneckerProduct(vec_of(x), sp.Identity(p * q)), jy))
+    return sp.MatAdd(*terms) if len(terms) > 1 else (terms[0] if terms else None)
+
+
+def _kron_call(reader: Reader, node: ast.Call) -> Val:
+    # numpy's rules: two 1-D arrays give a 1-D array; a 1-D array next to a matrix
+    # is a row (its shape is padded in front to (1, n)).
+    a, b = reader.args(node, 2, "kron")
+    if a.is_scalar or b.is_scalar:
+        raise ShapeError(
+            f"kron needs two vectors or matrices, got {a.describe()} and {b.describe()}"
+        )
+    text = reader.text(node)
+    if len(a.shape) == 1 and len(b.shape) == 1:
+        return Val(sp.KroneckerProduct(a.expr, b.expr), (a.shape[0] * b.shape[0],), text)
+    left = a.expr.T if len(a.shape) == 1 else a.expr
+    right = b.expr.T if len(b.shape) == 1 else b.expr
+    shape = (left.shape[0] * right.shape[0], left.shape[1] * right.shape[1])
+    return Val(sp.KroneckerProduct(left, right), shape, text)
+
+
+def _kron_latex(node: Any, printer: Any) -> str:
+    return r" \otimes ".join(printer._wrap_product(arg) for arg in node.args)
+
+
+register(
+    Primitive(
+        sp.KroneckerProduct,
+        text=_kron_text,
+        numpy=_kron_op,
+        latex=_kron_latex,
+        differential=product_rule,
+        vec=_kron_vec,
+        functions={"kron": _kron_call},
+    )
+)

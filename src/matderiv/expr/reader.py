@@ -1,0 +1,447 @@
+"""The reader of the expression language: syntax tree -> SymPy, operators and names.
+
+:class:`Reader` walks a Python syntax tree (from ``ast``) and accepts only
+the node kinds and names listed here; the operators ``+ - * / ** @`` and
+``.T`` are read here, the named functions by the handlers of :data:`FUNCTIONS`,
+which each primitive registers beside its spec (see
+:mod:`matderiv.expr.primitive`).  Nothing in the text is ever evaluated.
+
+Examples
+--------
+>>> import ast
+>>> from matderiv.expr.context import make_context
+>>> reader = Reader("A @ x", make_context({"A": ("m", "n"), "x": ("n",)}))
+>>> reader.read(ast.parse("A @ x", mode="eval").body).shape
+(m,)
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sympy as sp
+
+from matderiv.errors import ParseError, ShapeError, UnsupportedError
+from matderiv.expr.context import Context, format_shape
+from matderiv.expr.nodes import LogDet, ScalarOf
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "Handler",
+    "Reader",
+    "Val",
+    "dotted",
+    "matmul_vals",
+    "ones_like",
+]
+
+MAX_LENGTH = 5000
+_MAX_EXPONENT = 1000
+_PREFIXES = {(), ("np",), ("numpy",), ("np", "linalg"), ("numpy", "linalg")}
+
+@dataclass(frozen=True)
+class Val:
+    """A value read from the text: its SymPy expression, numpy shape and source text."""
+
+    expr: Any
+    shape: tuple[Any, ...]
+    text: str
+
+    @property
+    def is_scalar(self) -> bool:
+        return len(self.shape) == 0
+
+    def describe(self) -> str:
+        return f"{self.text} (shape {format_shape(self.shape)})"
+
+
+class Reader:
+    """Reads a syntax tree against the whitelist, checking shapes as it goes."""
+
+    def __init__(self, source: str, ctx: Context) -> None:
+        self.source = source
+        self.ctx = ctx
+        self._line_starts = [0]
+        for i, ch in enumerate(source):
+            if ch == "\n":
+                self._line_starts.append(i + 1)
+
+    # -- errors -------------------------------------------------------------
+    def offset(self, node: ast.AST) -> int:
+        lineno = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0)
+        start = self._line_starts[min(lineno, len(self._line_starts)) - 1]
+        line = self.source[start:].split("\n", 1)[0]
+        return start + len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+    def error(self, message: str, node: ast.AST, hint: str | None = None) -> ParseError:
+        return ParseError(message, source=self.source, offset=self.offset(node), hint=hint)
+
+    def text(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.source, node)
+        return segment if segment is not None else ast.unparse(node)
+
+    # -- dispatch -------------------------------------------------------------
+    def read(self, node: ast.AST) -> Val:
+        method = getattr(self, "_read_" + type(node).__name__, None)
+        if method is None:
+            raise self.error(
+                f"{_describe_node(node)} is not part of the expression language",
+                node,
+                hint="allowed: names, numbers, + - * / ** @, unary minus, .T and function "
+                "calls such as trace(X), inv(X), np.exp(x)",
+            )
+        val: Val = method(node)
+        if val.is_scalar and val.expr.is_number and not val.expr.is_extended_real:
+            raise self.error(
+                f"{self.text(node)} is not a real number ({val.expr})",
+                node,
+                hint="matderiv works with real arrays; check the domain of log, sqrt and powers",
+            )
+        if val.is_scalar and val.expr.is_number and not val.expr.is_finite:
+            raise self.error(f"{self.text(node)} is not finite ({val.expr})", node)
+        return val
+
+    def _read_Constant(self, node: ast.Constant) -> Val:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(f"the literal {value!r} is not a real number", node)
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise self.error("the literal is not a finite number", node)
+            number = sp.Rational(repr(value)) if "e" not in repr(value) else sp.Float(value)
+        else:
+            number = sp.Integer(value)
+        return Val(number, (), self.text(node))
+
+    def _read_Name(self, node: ast.Name) -> Val:
+        name = node.id
+        if name.startswith("__"):
+            raise self.error(f"the name {name!r} is not allowed (no dunder names)", node)
+        if name in self.ctx.symbols:
+            return Val(self.ctx.symbols[name], self.ctx.shapes[name], name)
+        if name == "pi":
+            return Val(sp.pi, (), name)
+        if name in FUNCTIONS:
+            raise self.error(f"{name!r} is a function; call it, for example {name}(X)", node)
+        if name in self.ctx.dims:
+            raise self.error(
+                f"{name!r} is a dimension name; it can appear only in eye({name}) or ones({name})",
+                node,
+            )
+        raise self.error(f"unknown name {name!r}", node, hint=self.allowed_names())
+
+    def allowed_names(self) -> str:
+        declared = ", ".join(sorted(self.ctx.symbols)) or "none"
+        return (
+            f"declared names: {declared}; declare a new one in shapes "
+            f"(on the command line: --shape NAME=DIMS); functions: {', '.join(sorted(FUNCTIONS))}"
+        )
+
+    def _read_Attribute(self, node: ast.Attribute) -> Val:
+        if node.attr == "T":
+            value = self.read(node.value)
+            if len(value.shape) == 2:
+                return Val(value.expr.T, (value.shape[1], value.shape[0]), self.text(node))
+            return Val(value.expr, value.shape, self.text(node))  # numpy: no-op on 0-d/1-d
+        if node.attr == "pi" and dotted(node.value) in _PREFIXES:
+            return Val(sp.pi, (), self.text(node))
+        raise self.error(
+            f"attribute '.{node.attr}' is not allowed",
+            node,
+            hint="the only attribute is '.T' (transpose); functions may be written with "
+            "an 'np.' or 'np.linalg.' prefix",
+        )
+
+    def _read_UnaryOp(self, node: ast.UnaryOp) -> Val:
+        operand = self.read(node.operand)
+        if isinstance(node.op, ast.USub):
+            return Val(-operand.expr, operand.shape, self.text(node))
+        if isinstance(node.op, ast.UAdd):
+            return Val(operand.expr, operand.shape, self.text(node))
+        raise self.error(f"the operator in {self.text(node)!r} is not allowed", node)
+
+    def _read_BinOp(self, node: ast.BinOp) -> Val:
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise self.error(
+                f"the operator in {self.text(node)!r} is not part of the language",
+                node,
+                hint="allowed operators: + - * / ** @",
+            )
+        left = self.read(node.left)
+        right = self.read(node.right)
+        return op(self, left, right, node)
+
+    def _read_Call(self, node: ast.Call) -> Val:
+        path = dotted(node.func)
+        if path is None or path[:-1] not in _PREFIXES:
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "T":
+                raise self.error("'.T' is an attribute, not a method; write X.T", node)
+            raise self.error(
+                f"{self.text(node.func)!r} is not a function of the language",
+                node,
+                hint=f"functions: {', '.join(sorted(FUNCTIONS))} "
+                "(optionally with an 'np.' or 'np.linalg.' prefix)",
+            )
+        name = path[-1]
+        if name.startswith("__"):
+            raise self.error(f"the name {name!r} is not allowed (no dunder names)", node)
+        if name == "slogdet":
+            raise self.error(
+                "slogdet returns (sign, logabsdet); write np.linalg.slogdet(X)[1] or logdet(X)",
+                node,
+            )
+        handler = FUNCTIONS.get(name)
+        if handler is None:
+            raise self.error(
+                f"unknown function {name!r}",
+                node,
+                hint=f"functions: {', '.join(sorted(FUNCTIONS))}",
+            )
+        if node.keywords:
+            raise self.error(
+                f"{name}() takes no keyword arguments here",
+                node.keywords[0].value,
+            )
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.error("*args is not part of the language", arg)
+        return handler(self, node)
+
+    def _read_Subscript(self, node: ast.Subscript) -> Val:
+        value = node.value
+        index = node.slice
+        if (
+            isinstance(value, ast.Call)
+            and (dotted(value.func) or ("",))[-1] == "slogdet"
+            and isinstance(index, ast.Constant)
+            and index.value == 1
+            and not isinstance(index.value, bool)
+        ):
+            if len(value.args) != 1 or value.keywords:
+                raise self.error("slogdet takes one matrix", value)
+            arg = self.read(value.args[0])
+            self.require_square(arg, "slogdet", value)
+            return Val(LogDet(arg.expr), (), self.text(node))
+        raise self.error(
+            "subscripts are not part of the language",
+            node,
+            hint="the only subscript is np.linalg.slogdet(X)[1]",
+        )
+
+    # -- helpers for the function table ---------------------------------------
+    def args(self, node: ast.Call, count: int, name: str) -> list[Val]:
+        if len(node.args) != count:
+            raise self.error(
+                f"{name}() takes {count} argument{'s' if count != 1 else ''}, got {len(node.args)}",
+                node,
+            )
+        return [self.read(arg) for arg in node.args]
+
+    def require_square(self, val: Val, name: str, node: ast.AST) -> None:
+        if len(val.shape) != 2 or val.shape[0] != val.shape[1]:
+            raise ShapeError(f"{name} needs a square matrix, got {val.describe()}")
+
+    def require_vector(self, val: Val, name: str, node: ast.AST) -> None:
+        if len(val.shape) != 1:
+            raise ShapeError(f"{name} needs a 1-D vector, got {val.describe()}")
+
+    def dimension(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Name) and node.id in self.ctx.dims:
+            return self.ctx.dims[node.id]
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, int)
+            and not isinstance(node.value, bool)
+            and 1 <= node.value <= 100_000
+        ):
+            return sp.Integer(node.value)
+        raise self.error(
+            "a dimension must be a declared dimension name or a positive int",
+            node,
+            hint=f"dimension names: {', '.join(sorted(self.ctx.dims)) or 'none declared'}",
+        )
+
+    def integer(self, node: ast.AST, name: str) -> int:
+        val = self.read(node)
+        if not (val.is_scalar and isinstance(val.expr, sp.Integer)):
+            raise self.error(f"{name} needs an integer literal here", node)
+        k = int(val.expr)
+        if abs(k) > 64:
+            raise self.error(f"{name}: |k| = {abs(k)} is too large (at most 64)", node)
+        return k
+
+
+def _describe_node(node: ast.AST) -> str:
+    names = {
+        "Lambda": "a lambda",
+        "ListComp": "a list comprehension",
+        "GeneratorExp": "a generator expression",
+        "DictComp": "a dict comprehension",
+        "SetComp": "a set comprehension",
+        "Compare": "a comparison",
+        "BoolOp": "a boolean operator",
+        "IfExp": "a conditional expression",
+        "List": "a list",
+        "Tuple": "a tuple",
+        "Dict": "a dict",
+        "Set": "a set",
+        "NamedExpr": "an assignment expression",
+        "JoinedStr": "an f-string",
+        "Await": "await",
+        "Yield": "yield",
+        "Starred": "a starred expression",
+        "Slice": "a slice",
+    }
+    return names.get(type(node).__name__, f"the syntax '{type(node).__name__}'")
+
+
+def dotted(node: ast.AST) -> tuple[str, ...] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return tuple(reversed(parts))
+
+
+# -- operators ------------------------------------------------------------------
+
+def ones_like(shape: tuple[Any, ...]) -> Any:
+    return sp.OneMatrix(shape[0], 1 if len(shape) == 1 else shape[1])
+
+
+def _check_same(reader: Reader, a: Val, b: Val, op: str, node: ast.BinOp) -> None:
+    if a.shape != b.shape:
+        raise ShapeError(
+            f"cannot compute {a.text} {op} {b.text}: {a.describe()} and {b.describe()} "
+            f"differ; elementwise '{op}' needs equal shapes or a scalar operand"
+        )
+
+
+def _add(reader: Reader, a: Val, b: Val, node: ast.BinOp, sign: int = 1) -> Val:
+    text = reader.text(node)
+    if a.is_scalar and b.is_scalar:
+        return Val(a.expr + sign * b.expr, (), text)
+    if a.is_scalar:
+        return Val(a.expr * ones_like(b.shape) + sign * b.expr, b.shape, text)
+    if b.is_scalar:
+        return Val(a.expr + sign * b.expr * ones_like(a.shape), a.shape, text)
+    _check_same(reader, a, b, "+" if sign == 1 else "-", node)
+    return Val(a.expr + sign * b.expr, a.shape, text)
+
+
+def _sub(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
+    return _add(reader, a, b, node, -1)
+
+
+def _mul(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
+    text = reader.text(node)
+    if a.is_scalar or b.is_scalar:
+        shape = b.shape if a.is_scalar else a.shape
+        return Val(a.expr * b.expr, shape, text)
+    _check_same(reader, a, b, "*", node)
+    return Val(sp.hadamard_product(a.expr, b.expr), a.shape, text)
+
+
+def _reciprocal(val: Val) -> Any:
+    if val.is_scalar:
+        return 1 / val.expr
+    return sp.HadamardPower(val.expr, -1)
+
+
+def _div(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
+    text = reader.text(node)
+    if b.is_scalar:
+        if b.expr == 0:
+            raise reader.error("division by zero", node.right)
+        return Val(a.expr / b.expr, a.shape, text)
+    if a.is_scalar:
+        return Val(a.expr * _reciprocal(b), b.shape, text)
+    _check_same(reader, a, b, "/", node)
+    return Val(sp.hadamard_product(a.expr, _reciprocal(b)), a.shape, text)
+
+
+def _pow(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
+    text = reader.text(node)
+    if not b.is_scalar:
+        raise UnsupportedError(
+            f"{text}: an array exponent is not supported; the exponent must be a scalar"
+        )
+    exponent = b.expr
+    if exponent.is_Number and abs(exponent) > _MAX_EXPONENT:
+        raise reader.error(
+            f"the exponent {exponent} is too large (at most {_MAX_EXPONENT} in size)",
+            node.right,
+        )
+    if a.is_scalar:
+        base = a.expr
+        if base.is_Number and exponent.is_Number and abs(base) > 1 and abs(exponent) > 64:
+            raise reader.error("the power is too large to compute exactly", node)
+        if base == 0 and exponent.is_Number and exponent < 0:
+            raise reader.error("division by zero", node)
+        return Val(base**exponent, (), text)
+    if not exponent.is_Number:
+        raise UnsupportedError(
+            f"{text}: an elementwise power needs a numeric exponent, got {b.text}"
+        )
+    if exponent == 1:
+        return Val(a.expr, a.shape, text)
+    if exponent == 0:
+        return Val(ones_like(a.shape), a.shape, text)
+    return Val(sp.HadamardPower(a.expr, exponent), a.shape, text)
+
+
+def matmul_vals(
+    reader: Reader, a: Val, b: Val, text: str, op: Literal["@", "dot"] = "@"
+) -> Val:
+    if a.is_scalar or b.is_scalar:
+        scalar = a if a.is_scalar else b
+        raise ShapeError(
+            f"cannot compute {a.text} {op} {b.text}: {scalar.describe()} is a scalar; "
+            "'@' needs vectors or matrices (use '*' to scale)"
+        )
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0]
+    if inner_a != inner_b:
+        raise ShapeError(
+            f"cannot compute {a.text} {op} {b.text}: {a.describe()} and {b.describe()} "
+            f"do not fit (inner dimensions {inner_a} and {inner_b} differ)"
+        )
+    if len(a.shape) == 1 and len(b.shape) == 1:
+        return Val(ScalarOf(a.expr.T * b.expr), (), text)
+    if len(a.shape) == 1:
+        return Val(b.expr.T * a.expr, (b.shape[1],), text)
+    if len(b.shape) == 1:
+        return Val(a.expr * b.expr, (a.shape[0],), text)
+    return Val(a.expr * b.expr, (a.shape[0], b.shape[1]), text)
+
+
+def _matmul(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
+    return matmul_vals(reader, a, b, reader.text(node))
+
+
+_BinOp = Callable[[Reader, Val, Val, ast.BinOp], Val]
+_BINOPS: dict[type, _BinOp] = {
+    ast.Add: _add,
+    ast.Sub: _sub,
+    ast.Mult: _mul,
+    ast.Div: _div,
+    ast.Pow: _pow,
+    ast.MatMult: _matmul,
+}
+
+
+# a function of the language: reads the call and returns its value
+Handler = Callable[[Reader, ast.Call], Val]
+
+#: The functions of the language by name (with or without ``np.`` / ``np.linalg.``);
+#: each primitive's module registers its handlers here (:func:`matderiv.expr.primitive.register`).
+FUNCTIONS: dict[str, Handler] = {}
