@@ -9,17 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matderiv import (
-    CheckResult,
-    DerivativeMismatch,
-    Layout,
-    NumericError,
-    ShapeError,
-    UnsupportedError,
-    assert_derivative,
-    check_derivative,
-    to_layout,
-)
+from matderiv.errors import DerivativeMismatch, NumericError, ShapeError, UnsupportedError
+from matderiv.layout import Layout, to_layout
+from matderiv.numeric import CheckResult, assert_derivative, check_derivative
 
 Array = np.ndarray
 

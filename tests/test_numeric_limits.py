@@ -66,7 +66,8 @@ def test_a_jacobian_of_7_tib_is_refused_before_numpy_is_asked_for_it() -> None:
     assert f.calls == 1
     assert peak < 100 * 2**20  # a few copies of the 8 MB point, never the 7.3 TiB result
     message = str(info.value)
-    assert "(7.3 TiB)" in message and "memory budget of 1 GiB" in message
+    assert "(7.3 TiB)" in message
+    assert "memory budget of 1 GiB" in message
     assert "max_bytes=8,000,000,000,000" in message
 
 
@@ -85,7 +86,8 @@ def test_a_wrong_gradient_of_a_million_entries_fails_from_the_directions_alone()
     start = time.perf_counter()
     result = check_derivative(f, -2 * X, X)
     assert time.perf_counter() - start < 30.0
-    assert not result and not result.full_jacobian
+    assert not result
+    assert not result.full_jacobian
     assert f.calls == result.n_evals == 19
     assert result.diagnosis.startswith("sign flipped")
     assert "The full Jacobian has 1,000,000 entries" in result.diagnosis
@@ -107,8 +109,10 @@ def test_full_true_over_budget_is_refused_up_front_and_names_the_default() -> No
 def test_full_false_never_builds_the_jacobian_and_says_how_to() -> None:
     x = np.array([1.0, 2.0])
     result = check_derivative(_sum_squares, -2 * x, x, full=False)
-    assert not result and not result.full_jacobian
-    assert "sign flipped" in result.diagnosis and "pass full=True" in result.diagnosis
+    assert not result
+    assert not result.full_jacobian
+    assert "sign flipped" in result.diagnosis
+    assert "pass full=True" in result.diagnosis
     # the default builds it for a small failure and names the worst entry
     assert check_derivative(_sum_squares, -2 * x, x).worst_entry == (1,)
 
@@ -125,11 +129,20 @@ def test_full_false_never_builds_the_jacobian_and_says_how_to() -> None:
         (lambda f, x, **kw: jvp(f, x, np.ones_like(x), **kw), (5,)),
         (lambda f, x, **kw: hessian(f, x, **kw), (3, 2)),
         (lambda f, x, **kw: hessian(f, x, method="forward", **kw), (3,)),
-        (lambda f, x, **kw: check_derivative(f, np.cos(x), x, method="central", full=True, **kw),
-         (2, 3)),
+        (
+            lambda f, x, **kw: check_derivative(f, np.cos(x), x, method="central", full=True, **kw),
+            (2, 3),
+        ),
     ],
-    ids=["jacobian-forward", "jacobian-central", "gradient", "jvp", "hessian-central",
-         "hessian-forward", "check-full"],
+    ids=[
+        "jacobian-forward",
+        "jacobian-central",
+        "gradient",
+        "jvp",
+        "hessian-central",
+        "hessian-forward",
+        "check-full",
+    ],
 )
 def test_the_predicted_evaluations_are_exact(call: Any, shape: tuple[int, ...]) -> None:
     x = np.random.default_rng(0).standard_normal(shape)

@@ -90,7 +90,10 @@ def test_text_as_f_is_never_evaluated_and_the_message_says_so() -> None:
     ("x", "match"),
     [
         ([[1.0, 2.0], [3.0]], r"x is not a rectangular array.*same length"),
-        (np.array([object(), object()]), r"x must be a number or an array of numbers.*dtype object"),
+        (
+            np.array([object(), object()]),
+            r"x must be a number or an array of numbers.*dtype object",
+        ),
         (["1", "2"], r"x must be a number or an array of numbers.*dtype <U1.*dtype=float"),
         (np.array(["2026-01-01"], dtype="datetime64[D]"), r"dtype datetime64"),
     ],
@@ -137,7 +140,9 @@ def test_a_step_that_would_vanish_in_x_plus_h_is_rejected_except_for_the_complex
 @pytest.mark.parametrize("name", ["rtol", "atol"])
 @pytest.mark.parametrize("value", [-1e-6, float("nan"), float("inf"), "1e-6", False])
 def test_a_bad_tolerance_is_rejected(entry: str, name: str, value: Any) -> None:
-    _rejects(entry, ArgumentError, rf"{name} must be a finite number >= 0.*{name}=1e-6", **{name: value})
+    _rejects(
+        entry, ArgumentError, rf"{name} must be a finite number >= 0.*{name}=1e-6", **{name: value}
+    )
 
 
 def test_a_correct_gradient_passes_with_zero_tolerances() -> None:
@@ -161,9 +166,11 @@ def test_bad_directions_are_rejected(entry: str, value: Any, match: str) -> None
 
 
 def test_the_largest_allowed_number_of_directions_runs() -> None:
-    result = check_derivative(Counted(), GOOD_GRAD, X3, directions=limits.MAX_DIRECTIONS,
-                              method="central")
-    assert result and result.directions == limits.MAX_DIRECTIONS
+    result = check_derivative(
+        Counted(), GOOD_GRAD, X3, directions=limits.MAX_DIRECTIONS, method="central"
+    )
+    assert result
+    assert result.directions == limits.MAX_DIRECTIONS
 
 
 @pytest.mark.parametrize("entry", CHECK_ONLY)
@@ -187,16 +194,25 @@ def test_a_bad_full_flag_is_rejected(entry: str, value: Any) -> None:
 
 
 def test_zero_directions_without_the_full_jacobian_compares_nothing() -> None:
-    _rejects("check_derivative", ArgumentError, r"compares nothing.*directions >= 1",
-             directions=0, full=False)
+    _rejects(
+        "check_derivative",
+        ArgumentError,
+        r"compares nothing.*directions >= 1",
+        directions=0,
+        full=False,
+    )
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
 @pytest.mark.parametrize("name", ["max_evals", "max_bytes"])
 @pytest.mark.parametrize(
     ("value", "match"),
-    [(0, "must be at least 1, got 0"), (-5, "must be at least 1"), (1.5, "must be an integer"),
-     ("10", "must be an integer")],
+    [
+        (0, "must be at least 1, got 0"),
+        (-5, "must be at least 1"),
+        (1.5, "must be an integer"),
+        ("10", "must be an integer"),
+    ],
 )
 def test_a_bad_budget_is_rejected(entry: str, name: str, value: Any, match: str) -> None:
     _rejects(entry, ArgumentError, rf"{name} {match}", **{name: value})
@@ -205,16 +221,28 @@ def test_a_bad_budget_is_rejected(entry: str, name: str, value: Any, match: str)
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
 @pytest.mark.parametrize("method", ["backward", None, 3])
 def test_an_unknown_method_names_the_alternatives(entry: str, method: Any) -> None:
-    _rejects(entry, UnsupportedError, r"unknown method.*'forward', 'central', 'complex', 'richardson'",
-             method=method)
+    _rejects(
+        entry,
+        UnsupportedError,
+        r"unknown method.*'forward', 'central', 'complex', 'richardson'",
+        method=method,
+    )
 
 
 @pytest.mark.parametrize("entry", CHECK_ONLY)
 def test_unknown_layout_and_form_name_the_alternatives(entry: str) -> None:
-    _rejects(entry, UnsupportedError, r"unknown layout 'row'.*'mixed', 'numerator', 'denominator'",
-             layout="row")
-    _rejects(entry, UnsupportedError, r"unknown form 'matrix'.*'array', 'linear_map', 'vjp'",
-             form="matrix")
+    _rejects(
+        entry,
+        UnsupportedError,
+        r"unknown layout 'row'.*'mixed', 'numerator', 'denominator'",
+        layout="row",
+    )
+    _rejects(
+        entry,
+        UnsupportedError,
+        r"unknown form 'matrix'.*'array', 'linear_map', 'vjp'",
+        form="matrix",
+    )
 
 
 def test_assert_derivative_rejects_an_unknown_option_and_lists_the_valid_ones() -> None:
@@ -234,7 +262,11 @@ def test_assert_derivative_rejects_an_unknown_option_and_lists_the_valid_ones() 
         (np.array([object()] * 3), ArgumentError, "df must be a number or an array.*object"),
         (["a", "b", "c"], ArgumentError, "df must be a number or an array"),
         (np.ones(3) * 1j, ArgumentError, "df is complex"),
-        (np.ones((3, 3)), ShapeError, r"claimed derivative has shape \(3, 3\).*expects shape \(3,\)"),
+        (
+            np.ones((3, 3)),
+            ShapeError,
+            r"claimed derivative has shape \(3, 3\).*expects shape \(3,\)",
+        ),
         (np.ones(()), ShapeError, r"claimed derivative has shape \(\)"),
     ],
     ids=["ragged", "object", "strings", "complex", "too many axes", "too few axes"],
@@ -260,10 +292,15 @@ def test_claimed_callables_that_return_garbage_or_raise() -> None:
 
 
 def _result(**changes: Any) -> CheckResult:
-    fields: dict[str, Any] = dict(
-        passed=True, max_abs_err=0.0, max_rel_err=0.0, method="central", n_evals=3,
-        worst_entry=None, diagnosis="ok",
-    )
+    fields: dict[str, Any] = {
+        "passed": True,
+        "max_abs_err": 0.0,
+        "max_rel_err": 0.0,
+        "method": "central",
+        "n_evals": 3,
+        "worst_entry": None,
+        "diagnosis": "ok",
+    }
     fields.update(changes)
     return CheckResult(**fields)
 

@@ -13,10 +13,11 @@ after which Richardson differences retry with a smaller step).
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,11 +34,54 @@ __all__ = [
     "call_user",
     "condition_note",
     "describe_nonfinite",
+    "float_errors_checked",
 ]
 
 Function = Callable[[Any], Any]
 RealArray = npt.NDArray[np.float64]
 ComplexArray = npt.NDArray[np.complex128]
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def float_errors_checked(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `function` with numpy's floating-point warnings off.
+
+    Overflow, 0/0 and division by zero in a difference quotient are not
+    warnings to the user: the routines check their results for NaN and inf
+    and raise :class:`NumericError` saying where they arose.
+    """
+
+    @functools.wraps(function)
+    def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with np.errstate(all="ignore"):
+            return function(*args, **kwargs)
+
+    return checked
+
+
+def finite_quotient(value: RealArray, ev: Evaluator, what: str) -> RealArray:
+    """Return `value` if finite, else raise :class:`NumericError` (the differences overflowed).
+
+    Examples
+    --------
+    >>> x = np.array([1e300])
+    >>> finite_quotient(np.array([np.inf]), Evaluator(np.sum, x), "the derivative")
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.NumericError: the derivative contains inf at index (0,): ...
+    """
+    if np.all(np.isfinite(value)):
+        return value
+    xmax = float(np.max(np.abs(ev.x), initial=0.0))
+    fmax = float(np.max(np.abs(ev.value), initial=0.0))
+    raise NumericError(
+        f"{what} contains {describe_nonfinite(value)}: the finite differences overflowed "
+        f"float64 (max |x| = {xmax:.3g}, max |{ev.name}(x)| = {fmax:.3g}) or {ev.name} is not "
+        f"smooth at x; rescale x or {ev.name} to moderate magnitudes"
+    )
 
 
 class LeftDomain(NumericError):

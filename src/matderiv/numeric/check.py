@@ -71,6 +71,7 @@ from matderiv.numeric._evaluate import (
     RealArray,
     call_user,
     describe_nonfinite,
+    float_errors_checked,
 )
 from matderiv.numeric.diagnosis import Tolerance, diagnose, entry_name, factor_message
 from matderiv.numeric.differences import (
@@ -380,6 +381,7 @@ def _skip_full_reason(ev: Evaluator, method: Method, entries: int, full: bool | 
     )
 
 
+@float_errors_checked
 def check_derivative(
     f: Function,
     df: Any,

@@ -69,7 +69,15 @@ import numpy.typing as npt
 
 from matderiv.errors import BudgetError, NumericError, ShapeError, UnsupportedError
 from matderiv.numeric._arguments import as_budget, as_function, as_step
-from matderiv.numeric._evaluate import Evaluator, Function, LeftDomain, RealArray, as_point
+from matderiv.numeric._evaluate import (
+    Evaluator,
+    Function,
+    LeftDomain,
+    RealArray,
+    as_point,
+    finite_quotient,
+    float_errors_checked,
+)
 from matderiv.numeric.limits import COMPLEX_CHECK_EVALS, Budget, evals_per_direction
 
 __all__ = [
@@ -154,6 +162,14 @@ def roundoff_floor(ev: Evaluator, h: float, method: str) -> float:
 
 
 def difference(
+    ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method, *, adapt: bool = True
+) -> tuple[RealArray, float]:
+    """:func:`_difference`, checked to be finite (an overflow raises NumericError)."""
+    value, used = _difference(ev, x, d, h, method, adapt=adapt)
+    return finite_quotient(value, ev, "a difference quotient"), used
+
+
+def _difference(
     ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method, *, adapt: bool = True
 ) -> tuple[RealArray, float]:
     """The difference quotient of `method` for ``J d`` along `d`, and the step it used.
@@ -362,6 +378,7 @@ def jacobian_and_step(
     return J.reshape(ev.out_shape + x.shape), float(smallest)
 
 
+@float_errors_checked
 def jacobian(
     f: Function,
     x: npt.ArrayLike,
@@ -438,6 +455,7 @@ def jacobian(
     return jacobian_with(ev, point, method, h)
 
 
+@float_errors_checked
 def gradient(
     f: Function,
     x: npt.ArrayLike,
@@ -478,6 +496,7 @@ def gradient(
     return jacobian_with(ev, point, method, h)
 
 
+@float_errors_checked
 def jvp(
     f: Function,
     x: npt.ArrayLike,
@@ -523,6 +542,7 @@ def jvp(
     return directional(ev, point, direction, h, method, adapt=step is None)
 
 
+@float_errors_checked
 def hessian(
     f: Function,
     x: npt.ArrayLike,
@@ -580,7 +600,7 @@ def hessian(
     axes = list(range(k)) + list(range(k + rank, k + 2 * rank)) + list(range(k, k + rank))
     H = H + H.transpose(axes)
     H *= 0.5
-    return H
+    return finite_quotient(H, ev, "the Hessian")
 
 
 def _four_point_hessian(ev: Evaluator, x: RealArray, step: float | None) -> RealArray:
@@ -604,6 +624,4 @@ def _four_point_hessian(ev: Evaluator, x: RealArray, step: float | None) -> Real
             ) / (4.0 * hi * hj)
             H[..., i, j] = value
             H[..., j, i] = value
-    if not np.all(np.isfinite(H)):
-        raise NumericError("the Hessian has non-finite entries; f is not smooth enough at x")
     return H.reshape(ev.out_shape + x.shape + x.shape)
