@@ -276,3 +276,22 @@ def test_a_memory_error_in_f_does_not_escape() -> None:
 
     with pytest.raises(NumericError, match="MemoryError"):
         gradient(hungry, np.ones(2))
+
+
+def test_an_overflowing_difference_quotient_is_a_numeric_error_not_inf() -> None:
+    # f is finite everywhere, but f(x + h) − f(x − h) = 2 · 1.7e308 overflows float64
+    def f(x: np.ndarray) -> Any:
+        return 1.7e308 * np.tanh(1e10 * x)
+
+    for method in ("central", "richardson"):
+        with pytest.raises(NumericError, match=r"contains (inf|NaN).*overflowed float64.*rescale"):
+            jacobian(f, np.zeros(1), method=method, step=1e-3)
+
+
+def test_huge_points_raise_no_numpy_warning() -> None:
+    # found by the property test: 4·h_i·h_j overflowed with a RuntimeWarning at x = 5.5e157
+    try:
+        H = hessian(lambda x: np.sum(np.sin(x)), 5.5e157)
+    except NumericError:
+        return
+    assert np.all(np.isfinite(H))
