@@ -164,14 +164,6 @@ def roundoff_floor(ev: Evaluator, h: float, method: str) -> float:
 def difference(
     ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method, *, adapt: bool = True
 ) -> tuple[RealArray, float]:
-    """:func:`_difference`, checked to be finite (an overflow raises NumericError)."""
-    value, used = _difference(ev, x, d, h, method, adapt=adapt)
-    return finite_quotient(value, ev, "a difference quotient"), used
-
-
-def _difference(
-    ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method, *, adapt: bool = True
-) -> tuple[RealArray, float]:
     """The difference quotient of `method` for ``J d`` along `d`, and the step it used.
 
     Richardson starts at step `h` and divides it by 8 (at most
@@ -180,7 +172,8 @@ def _difference(
     while a step leaves f's domain: a relative step is too large for a function
     whose own scale is smaller than ``|x|`` (``sin`` at large arguments,
     ``log det`` near a singular matrix).  With ``adapt=False`` (a step chosen
-    by the caller) it uses `h` as given.
+    by the caller) it uses `h` as given.  A quotient that is not finite (the
+    differences overflowed float64) raises :class:`NumericError`.
 
     Examples
     --------
@@ -190,6 +183,14 @@ def _difference(
     >>> bool(abs(value[0] - np.cos(500.0)) < 1e-10), h < 4.0
     (True, True)
     """
+    value, used = _difference(ev, x, d, h, method, adapt=adapt)
+    return finite_quotient(value, ev, "a difference quotient"), used
+
+
+def _difference(
+    ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method, *, adapt: bool = True
+) -> tuple[RealArray, float]:
+    """:func:`difference` without the finiteness check."""
     if method == "forward":
         return (ev.real(x + h * d) - ev.value) / h, h
     if method == "central":
