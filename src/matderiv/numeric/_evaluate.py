@@ -210,6 +210,8 @@ class Evaluator:
         self.n_evals = 0
         self.budget = budget
         self._condition: str | None = None
+        #: Largest |f| over every real evaluation so far (the scale of round-off in f).
+        self.fmax = 0.0
         start = time.perf_counter()
         self.value = self.real(x, where="x")
         if budget is not None:
@@ -287,6 +289,7 @@ class Evaluator:
                 f"{found}; the step left {self.name}'s domain{'; ' + note if note else ''}: "
                 "move x away from the boundary or pass a smaller step"
             )
+        self.fmax = max(self.fmax, float(np.max(np.abs(value), initial=0.0)))
         return value
 
     def complex(self, point: ComplexArray) -> ComplexArray:

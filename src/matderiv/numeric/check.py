@@ -22,7 +22,8 @@ over budget.
 
 Tolerance: a comparison passes when ``|claimed − numeric| <= atol + floor +
 rtol · scale``, with ``scale`` the largest numeric entry and ``floor`` the
-round-off floor of the difference quotient, ``100 · gain · ε · max|f(x)| / h``.
+round-off floor of the difference quotient, ``100 · gain · ε · max|f| / h`` (``max|f|``
+over every point ``f`` was evaluated at: near a zero of ``f`` its neighbours set the scale).
 
 Examples
 --------

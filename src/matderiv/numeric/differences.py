@@ -156,9 +156,12 @@ def _richardson_at(ev: Evaluator, x: RealArray, d: RealArray, h: float) -> tuple
 
 
 def roundoff_floor(ev: Evaluator, h: float, method: str) -> float:
-    """A safe bound (100×) on the round-off error of `method`'s quotient with step `h`."""
-    fmax = float(np.max(np.abs(ev.value), initial=0.0))
-    return 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / h
+    """A safe bound (100×) on the round-off error of `method`'s quotient with step `h`.
+
+    Scaled by the largest ``|f|`` over every point evaluated so far, not only
+    ``|f(x)|``: where ``f(x) ≈ 0`` the values at ``x ± h`` carry the round-off.
+    """
+    return 100.0 * ROUNDOFF_GAIN[method] * _EPS * ev.fmax / h
 
 
 def difference(
