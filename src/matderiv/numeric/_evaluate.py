@@ -14,6 +14,7 @@ after which Richardson differences retry with a smaller step).
 from __future__ import annotations
 
 import functools
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -277,7 +278,12 @@ class Evaluator:
                 f"differentiates real functions: make {self.name} return real arrays"
             )
         value = np.asarray(array, dtype=np.float64)
-        if not np.all(np.isfinite(value)):
+        # one pass: the largest |f| is NaN or inf exactly when some entry is
+        if value.size == 1:
+            largest = abs(float(value.reshape(-1)[0]))
+        else:
+            largest = float(np.abs(value).max()) if value.size else 0.0
+        if not math.isfinite(largest):
             found = f"{self.name}({where}) contains {describe_nonfinite(value)}"
             note = self.condition()
             if where == "x":
@@ -289,7 +295,7 @@ class Evaluator:
                 f"{found}; the step left {self.name}'s domain{'; ' + note if note else ''}: "
                 "move x away from the boundary or pass a smaller step"
             )
-        self.fmax = max(self.fmax, float(np.max(np.abs(value), initial=0.0)))
+        self.fmax = max(self.fmax, largest)
         return value
 
     def complex(self, point: ComplexArray) -> ComplexArray:
