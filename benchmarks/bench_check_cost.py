@@ -23,8 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matderiv import check_derivative
-from matderiv.numeric import jacobian
+from matderiv.numeric import check_derivative, jacobian
 
 Array = np.ndarray
 

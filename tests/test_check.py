@@ -9,17 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matderiv import (
-    CheckResult,
-    DerivativeMismatch,
-    Layout,
-    NumericError,
-    ShapeError,
-    UnsupportedError,
-    assert_derivative,
-    check_derivative,
-    to_layout,
-)
+from matderiv.errors import DerivativeMismatch, NumericError, ShapeError, UnsupportedError
+from matderiv.layout import Layout, to_layout
+from matderiv.numeric import CheckResult, assert_derivative, check_derivative
 
 Array = np.ndarray
 
@@ -277,3 +269,15 @@ def test_bad_function_or_point_in_the_checker() -> None:
         check_derivative(lambda x: np.log(x[0]), np.ones(2), np.array([0.0, 1.0]))
     with pytest.raises(NumericError, match="not complex-step safe"):
         check_derivative(np.abs, np.diag([1.0, -1.0]), np.array([1.0, -2.0]), method="complex")
+
+
+def test_no_false_alarm_when_f_vanishes_at_x_but_not_nearby() -> None:
+    # found by the property test: f(0) = c ≈ 1e-179, f(±h) ≈ h²; the round-off of the
+    # quotient is set by |f(x ± h)|, not by |f(x)| (which made the floor 1e-190)
+    c = 8.579130045596286e-180
+
+    def f(x: Array) -> Array:
+        return np.sum(x**2) + c * np.sum(np.exp(x / 2))
+
+    assert check_derivative(f, np.float64(c / 2), np.array(0.0), rtol=1e-5)
+    assert not check_derivative(f, np.float64(0.5), np.array(0.0), rtol=1e-5)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matderiv import ShapeError, check_derivative
+from matderiv.errors import ShapeError
+from matderiv.numeric import check_derivative
 
 Array = np.ndarray
 N_CASES = 1000

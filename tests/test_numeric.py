@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matderiv import NumericError, ShapeError, UnsupportedError
+from matderiv.errors import NumericError, ShapeError, UnsupportedError
 from matderiv.numeric import gradient, hessian, jacobian, jvp
 
 RNG_SEED = 20261122

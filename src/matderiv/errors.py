@@ -26,6 +26,8 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
+    "BudgetError",
     "CatalogError",
     "DerivativeMismatch",
     "MatderivError",
@@ -111,3 +113,42 @@ class NumericError(MatderivError, ValueError):
 
 class CatalogError(MatderivError, ValueError):
     """A malformed entry of the rules catalog (names the file, entry and field)."""
+
+
+class ArgumentError(MatderivError, ValueError):
+    """An argument of the wrong kind or out of range, rejected before any work.
+
+    Raised for a value the caller chose, not for what a computation found: a
+    function that is not callable, a ragged or non-numeric array, a step of 0,
+    a negative tolerance, ``directions=1.5``.  The message names the argument,
+    what was wrong and what to pass instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matderiv.numeric import gradient
+    >>> gradient(np.sum, np.ones(3), step=0)
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.ArgumentError: step must be a positive finite number, got 0 (int); ...
+    """
+
+
+class BudgetError(MatderivError, ValueError):
+    """A computation predicted to exceed its evaluation or memory budget, refused before it starts.
+
+    The message states the predicted cost (evaluations of the function, bytes,
+    a rough time from one timed evaluation) and the way out: a keyword that
+    raises the budget (``max_evals=…``, ``max_bytes=…``), a cheaper option
+    (``full=False``) or a smaller input.  The budgets are documented in
+    :mod:`matderiv.numeric.limits`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matderiv.numeric import gradient
+    >>> gradient(np.sum, np.ones(50), max_evals=10)
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.BudgetError: gradient by central differences needs about 101 evaluations ...
+    """

@@ -11,9 +11,19 @@ Jacobian, to name the worst entries and diagnose the mistake (transposed, sign
 flipped, a factor of 2, only the symmetric part, a missing term, the other
 layout; see :mod:`matderiv.numeric.diagnosis`).
 
+Cost: with the default ``full=None`` the full Jacobian (``6·x.size``
+Richardson evaluations) is built to explain a failure only when it has at most
+``MAX_FULL_ENTRIES`` (2 000 000) entries and fits the call's budgets
+(:mod:`matderiv.numeric.limits`: ``max_evals``, ``max_bytes``); otherwise the
+result is still FAILED, explained from the directional evidence, and says what
+building it would cost.  ``full=False`` never builds it; ``full=True`` always
+does, and raises :class:`~matderiv.errors.BudgetError` up front when that is
+over budget.
+
 Tolerance: a comparison passes when ``|claimed − numeric| <= atol + floor +
 rtol · scale``, with ``scale`` the largest numeric entry and ``floor`` the
-round-off floor of the difference quotient, ``100 · gain · ε · max|f(x)| / h``.
+round-off floor of the difference quotient, ``100 · gain · ε · max|f| / h`` (``max|f|``
+over every point ``f`` was evaluated at: near a zero of ``f`` its neighbours set the scale).
 
 Examples
 --------
@@ -29,6 +39,7 @@ one term missing? ...
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,27 +48,57 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from matderiv.errors import DerivativeMismatch, NumericError, ShapeError, UnsupportedError
+from matderiv.errors import (
+    ArgumentError,
+    DerivativeMismatch,
+    NumericError,
+    ShapeError,
+    UnsupportedError,
+)
 from matderiv.layout import Layout, as_layout, derivative_shape, to_layout
-from matderiv.numeric._evaluate import Evaluator, Function, RealArray, as_point, describe_nonfinite
+from matderiv.numeric import limits
+from matderiv.numeric._arguments import (
+    as_array,
+    as_count,
+    as_flag,
+    as_function,
+    as_seed,
+    as_tolerance,
+    shown,
+)
+from matderiv.numeric._evaluate import (
+    Evaluator,
+    Function,
+    RealArray,
+    call_user,
+    describe_nonfinite,
+    float_errors_checked,
+)
 from matderiv.numeric.diagnosis import Tolerance, diagnose, entry_name, factor_message
 from matderiv.numeric.differences import (
+    METHODS,
     Method,
-    as_method,
     difference,
     direction_step,
     ensure_complex_safe,
     jacobian_and_step,
+    jacobian_evals,
     roundoff_floor,
+    start,
 )
+from matderiv.numeric.limits import format_bytes, format_seconds
 
 __all__ = ["CheckResult", "Form", "assert_derivative", "check_derivative"]
 
 Form = Literal["array", "linear_map", "vjp"]
 _FORMS: tuple[str, ...] = ("array", "linear_map", "vjp")
 _EPS = float(np.finfo(np.float64).eps)
-#: A failed check builds the full Jacobian to explain the failure only up to this many entries.
+#: A failed check builds the full Jacobian to explain the failure only up to this many entries
+#: (and within the call's evaluation and memory budgets); ``full=True`` builds it regardless.
 MAX_FULL_ENTRIES = 2_000_000
+#: Arrays the size of the Jacobian alive at once while a full comparison runs (numeric,
+#: claimed, their difference, and a candidate of the diagnosis with its difference).
+_FULL_COPIES = 5
 
 
 @dataclass(frozen=True)
@@ -71,7 +112,7 @@ class CheckResult:
     max_abs_err, max_rel_err
         Largest absolute difference, and that difference divided by the largest
         numeric value: over the full Jacobian when it was built, else over the
-        directional derivatives.
+        directional derivatives (``>= 0``; NaN when nothing was measured).
     method
         The finite-difference method used.
     n_evals
@@ -102,8 +143,40 @@ class CheckResult:
     claimed: float | None = None
     out_shape: tuple[int, ...] = field(default=(), repr=False)
 
+    def __post_init__(self) -> None:
+        passed: Any = self.passed
+        if not isinstance(passed, bool | np.bool_):
+            raise ArgumentError(f"CheckResult.passed must be True or False, got {shown(passed)}")
+        for name in ("max_abs_err", "max_rel_err"):
+            value: Any = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float | np.floating)
+                or value < 0.0
+            ):
+                raise ArgumentError(
+                    f"CheckResult.{name} must be a number >= 0 (inf, or NaN for not measured), "
+                    f"got {shown(value)}"
+                )
+        method: Any = self.method
+        if not isinstance(method, str) or not method:
+            raise ArgumentError(
+                "CheckResult.method must name the method, e.g. one of "
+                f"{', '.join(map(repr, METHODS))}, got {shown(self.method)}"
+            )
+        as_count(self.n_evals, "CheckResult.n_evals", low=0)
+        as_count(self.directions, "CheckResult.directions", low=0)
+        entry: Any = self.worst_entry
+        if entry is not None and not (
+            isinstance(entry, tuple) and all(isinstance(i, int) and i >= 0 for i in entry)
+        ):
+            raise ArgumentError(
+                "CheckResult.worst_entry must be None or a tuple of indices >= 0, "
+                f"got {shown(self.worst_entry)}"
+            )
+
     def __bool__(self) -> bool:
-        return self.passed
+        return bool(self.passed)
 
     def __str__(self) -> str:
         status = "passed" if self.passed else "FAILED"
@@ -114,12 +187,25 @@ class CheckResult:
         return f"{line}: {self.diagnosis}"
 
 
-def _as_real(value: Any, what: str) -> RealArray:
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
+def _as_real(value: Any, what: str, *, argument: bool = False) -> RealArray:
+    """`value` as a finite float64 array.
+
+    A malformed array is an :class:`ArgumentError` when the caller passed it
+    (`argument`), a :class:`NumericError` when a callable returned it.
+    """
+    try:
+        array = as_array(value, what)
+    except ArgumentError as exc:
+        if argument:
+            raise
         raise NumericError(
-            f"{what} returned {type(value).__name__} (dtype {array.dtype}); "
-            "it must be a real number or a numpy array of real numbers"
+            f"{what} returned {type(value).__name__} that is not an array of real numbers "
+            f"({exc}); it must return a real number or a numpy array of real numbers"
+        ) from exc
+    if array.dtype.kind == "c":
+        raise (ArgumentError if argument else NumericError)(
+            f"{what} is complex; matderiv checks real derivatives of real functions: pass "
+            "a real array"
         )
     result = np.asarray(array, dtype=np.float64)
     if not np.all(np.isfinite(result)):
@@ -148,8 +234,10 @@ def _claimed_array(
     df: Any, point: RealArray, out_shape: tuple[int, ...], layout: Layout
 ) -> tuple[RealArray, RealArray]:
     """The claimed derivative as given (raw) and in mixed layout."""
-    value = df(point.copy()) if callable(df) else df
-    raw = _as_real(value, "the claimed derivative df")
+    if callable(df):
+        raw = _as_real(call_user(df, point, "df", "x"), "the claimed derivative df(x)")
+    else:
+        raw = _as_real(df, "the claimed derivative df", argument=True)
     in_shape = point.shape
     expected = derivative_shape(out_shape, in_shape, layout)
     if raw.shape != expected:
@@ -164,7 +252,7 @@ def _claimed_array(
 def _checked_call(
     df: Callable[[Any], Any], arg: RealArray, shape: tuple[int, ...], what: str
 ) -> RealArray:
-    value = _as_real(df(arg.copy()), what)
+    value = _as_real(call_user(df, arg, what.split("(")[0], "a direction"), what)
     if value.shape != shape:
         raise ShapeError(f"{what} returned shape {value.shape}, expected {shape}")
     return value
@@ -236,9 +324,9 @@ def _directional_test(
 
 
 def _directional_diagnosis(
-    pairs: list[tuple[RealArray, RealArray]], tol: Tolerance, scale: float, entries: int
+    pairs: list[tuple[RealArray, RealArray]], tol: Tolerance, scale: float, why: str
 ) -> str:
-    """Explain a failed directional test without the full Jacobian (too large to build)."""
+    """Explain a failed directional test without the full Jacobian (`why` it was not built)."""
     got = np.concatenate([g.reshape(-1) for g, _ in pairs])
     want = np.concatenate([w.reshape(-1) for _, w in pairs])
     norm = float(want @ want)
@@ -251,12 +339,50 @@ def _directional_diagnosis(
             "the claimed derivative disagrees with finite differences along random directions "
             f"(largest difference {worst:.3g}, relative {worst / scale if scale else np.inf:.3g})"
         )
+    return f"{what}. {why}"
+
+
+def _full_cost(
+    ev: Evaluator, method: Method, entries: int
+) -> tuple[int, int, str]:
+    """Evaluations and bytes of the full comparison, and a sentence stating them."""
+    evals = jacobian_evals(method, ev.x.size)
+    nbytes = _FULL_COPIES * 8 * entries
+    budget = ev.budget
+    seconds = "" if budget is None else (
+        f", roughly {format_seconds(evals * budget.seconds_per_eval)}"
+    )
+    cost = (
+        f"The full Jacobian has {entries:,} entries and needs about {evals:,} more "
+        f"evaluations of f{seconds} and {format_bytes(nbytes)}"
+    )
+    return evals, nbytes, cost
+
+
+def _skip_full_reason(ev: Evaluator, method: Method, entries: int, full: bool | None) -> str | None:
+    """Why a failed check does not build the full Jacobian (``None``: build it)."""
+    evals, nbytes, cost = _full_cost(ev, method, entries)
+    assert ev.budget is not None
+    if full is False:
+        return f"{cost}: pass full=True to build it and diagnose the mistake."
+    limits_hit = []
+    if entries > MAX_FULL_ENTRIES:
+        limits_hit.append(f"the {MAX_FULL_ENTRIES:,} entries built to explain a failure")
+    if ev.budget.used + evals > ev.budget.max_evals:
+        limits_hit.append(f"the budget of {ev.budget.max_evals:,} evaluations")
+    if nbytes > ev.budget.max_bytes:
+        limits_hit.append(f"the memory budget of {format_bytes(ev.budget.max_bytes)}")
+    if not limits_hit:
+        return None
+    total = ev.budget.used + evals
     return (
-        f"{what}. The Jacobian has {entries:,} entries, more than the {MAX_FULL_ENTRIES:,} "
-        "built to explain a failure: pass full=True to build it and diagnose the mistake."
+        f"{cost}, over {' and '.join(limits_hit)}: pass full=True, max_evals={total:,}"
+        f"{f', max_bytes={nbytes:,}' if nbytes > ev.budget.max_bytes else ''} to build it "
+        "and diagnose the mistake."
     )
 
 
+@float_errors_checked
 def check_derivative(
     f: Function,
     df: Any,
@@ -269,8 +395,10 @@ def check_derivative(
     directions: int = 3,
     seed: int = 0,
     method: Method = "richardson",
-    full: bool = False,
+    full: bool | None = None,
     step: float | None = None,
+    max_evals: int | None = None,
+    max_bytes: int | None = None,
 ) -> CheckResult:
     """Check a claimed derivative of `f` at `x` against finite differences.
 
@@ -293,21 +421,29 @@ def check_derivative(
     form
         ``"array"``, ``"linear_map"`` or ``"vjp"``.
     rtol, atol
-        Relative and absolute tolerance (a round-off floor is added to `atol`).
+        Relative and absolute tolerance, finite and ``>= 0`` (a round-off floor
+        is added to `atol`).
     directions
-        Number of random directions of the directional test (``0`` compares
-        the full Jacobian only).
+        Number of random directions of the directional test, an integer from
+        0 to :data:`~matderiv.numeric.limits.MAX_DIRECTIONS` (1000); ``0``
+        compares the full Jacobian only.
     seed
-        Seed of the random directions.
+        Seed of the random directions, an integer ``>= 0``.
     method
         Finite-difference method (default ``"richardson"``, error ``O(h⁶)``).
     full
-        Also build the full numeric Jacobian and compare entry by entry (it is
-        built anyway to explain a failure, if it has at most
-        ``MAX_FULL_ENTRIES`` entries).
+        Whether to build the full numeric Jacobian and compare entry by entry.
+        ``None`` (default): only to explain a failure, when it has at most
+        ``MAX_FULL_ENTRIES`` entries and fits the budgets; ``True``: always
+        (a :class:`~matderiv.errors.BudgetError` up front if over budget);
+        ``False``: never (a failure is explained from the directions).
     step
         Relative step overriding the method's default (Richardson then uses it
         as given instead of adapting it).
+    max_evals, max_bytes
+        Budgets of evaluations of `f` and of memory; defaults
+        :data:`~matderiv.numeric.limits.MAX_EVALUATIONS` (200 000) and
+        :data:`~matderiv.numeric.limits.MAX_BYTES` (1 GiB).
 
     Returns
     -------
@@ -316,11 +452,18 @@ def check_derivative(
 
     Raises
     ------
+    ~matderiv.errors.ArgumentError
+        A bad argument (non-callable `f`, ragged or non-numeric arrays, a
+        negative tolerance, ``directions=1.5``, ``seed=-1``, ...), before any work.
     ~matderiv.errors.ShapeError
         If an ``"array"`` derivative does not have the shape `layout` prescribes
         (the message shows both shapes and the layout whose shape it has).
     ~matderiv.errors.NumericError
-        NaN or inf in `x`, in ``f(x)`` or in the claimed derivative.
+        NaN or inf in `x`, in ``f(x)`` or in the claimed derivative, or an
+        exception raised by `f` or `df` (a singular matrix, ...).
+    ~matderiv.errors.BudgetError
+        If the directional test, or the full comparison that ``full=True`` or
+        ``directions=0`` asks for, is predicted to exceed the budgets.
 
     Examples
     --------
@@ -336,25 +479,66 @@ def check_derivative(
     True
     >>> print(check_derivative(f, A, X).diagnosis)
     transposed — a layout mix-up? The array given is the derivative in numerator layout ...
+
+    A wrong gradient of a 1000 × 1000 input is reported from the directional
+    test alone (the full Richardson Jacobian would take 6·10⁶ evaluations):
+
+    >>> Y = np.ones((1000, 1000))
+    >>> result = check_derivative(lambda Y: np.sum(Y**2), -2 * Y, Y)
+    >>> print(result.diagnosis)
+    sign flipped: ... The full Jacobian has 1,000,000 entries and needs about 6,000,000 more ...
     """
-    method = as_method(method)
+    # every argument is validated before f is called
+    fn = as_function(f)
     declared = as_layout(layout)
     if form not in _FORMS:
         raise UnsupportedError(f"unknown form {form!r}; use one of {', '.join(map(repr, _FORMS))}")
     if form != "array" and declared is not Layout.MIXED:
         raise UnsupportedError(f"layout applies to form='array' only, not to form={form!r}")
-    if directions < 0:
-        raise UnsupportedError(f"directions must be >= 0, got {directions}")
-    full = full or directions == 0  # no directional test: compare entry by entry
     if not callable(df) and form != "array":
         raise UnsupportedError(f"form={form!r} needs a callable df, got {type(df).__name__}")
-    point = as_point(x)
-    ev = Evaluator(f, point)
+    rtol = as_tolerance(rtol, "rtol")
+    atol = as_tolerance(atol, "atol")
+    directions = as_count(
+        directions,
+        "directions",
+        low=0,
+        high=limits.MAX_DIRECTIONS,
+        hint="; the default 3 is usually enough (directions=0 compares the full Jacobian)",
+    )
+    seed = as_seed(seed)
+    full = as_flag(full, "full", allow_none=True)
+    if directions == 0:
+        if full is False:
+            raise ArgumentError(
+                "directions=0 with full=False compares nothing; pass directions >= 1 or "
+                "full=True"
+            )
+        full = True  # no directional test: compare entry by entry
+    raw_df: RealArray | None = None
+    if form == "array" and not callable(df):
+        raw_df = _as_real(df, "the claimed derivative df", argument=True)
+    ev, point, method, step = start(fn, x, method, step, max_evals, max_bytes, "check_derivative")
+    assert ev.budget is not None
     out_shape, in_shape = ev.out_shape, point.shape
+    entries = math.prod(out_shape) * math.prod(in_shape)
+    evals = directions * jacobian_evals(method, 1)
+    nbytes = 8 * directions * (math.prod(out_shape) + math.prod(in_shape))
+    if full:
+        full_evals, full_bytes, _ = _full_cost(ev, method, entries)
+        evals, nbytes = evals + full_evals, nbytes + full_bytes
+    ev.budget.require(
+        evals,
+        nbytes,
+        way_out=(
+            "full=None (the default: the full Jacobian only to explain a failure, within "
+            "budget)" if full and directions else ""
+        ),
+    )
     raw: RealArray | None = None
     C: RealArray | None = None
     if form == "array":
-        raw, C = _claimed_array(df, point, out_shape, declared)
+        raw, C = _claimed_array(df if raw_df is None else raw_df, point, out_shape, declared)
     if method == "complex":
         ensure_complex_safe(ev, point)
 
@@ -375,8 +559,8 @@ def check_derivative(
             directions=directions,
             out_shape=out_shape,
         )
-    entries = math.prod(out_shape) * math.prod(in_shape)
-    if not passed and not full and entries > MAX_FULL_ENTRIES:
+    why = None if full else _skip_full_reason(ev, method, entries, full)
+    if why is not None:
         return CheckResult(
             passed=False,
             max_abs_err=worst_abs,
@@ -384,7 +568,7 @@ def check_derivative(
             method=method,
             n_evals=ev.n_evals,
             worst_entry=None,
-            diagnosis=_directional_diagnosis(pairs, tol, scale, entries),
+            diagnosis=_directional_diagnosis(pairs, tol, scale, why),
             directions=directions,
             out_shape=out_shape,
         )
@@ -447,6 +631,9 @@ def _entrywise_result(
     )
 
 
+_OPTIONS = frozenset(inspect.signature(check_derivative).parameters) - {"f", "df", "x"}
+
+
 def assert_derivative(f: Function, df: Any, x: npt.ArrayLike, **options: Any) -> CheckResult:
     """:func:`check_derivative` that raises :class:`~matderiv.errors.DerivativeMismatch` on failure.
 
@@ -462,6 +649,12 @@ def assert_derivative(f: Function, df: Any, x: npt.ArrayLike, **options: Any) ->
     ...
     matderiv.errors.DerivativeMismatch: derivative check FAILED ... sign flipped...
     """
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise ArgumentError(
+            f"assert_derivative got unknown option {', '.join(map(repr, unknown))}; the options "
+            f"are those of check_derivative: {', '.join(sorted(_OPTIONS))}"
+        )
     result = check_derivative(f, df, x, **options)
     if not result.passed:
         where = ""

@@ -27,6 +27,28 @@ checks this along one random direction against Richardson differences and
 raises :class:`~matderiv.errors.NumericError` suggesting ``"central"`` if the
 two disagree.
 
+Every function validates its arguments before any work
+(:class:`~matderiv.errors.ArgumentError`) and, after one evaluation of ``f``
+at ``x``, predicts the evaluations and bytes it needs: past the budgets of
+:mod:`matderiv.numeric.limits` (200 000 evaluations, 1 GiB by default;
+``max_evals=`` and ``max_bytes=`` raise them) it raises
+:class:`~matderiv.errors.BudgetError` stating the cost and the way out.
+
+==========  ==============================================  =====================================
+function    evaluations of ``f`` (``n = x.size``, ``k``:    memory of the result
+            1 forward/complex, 2 central, 6 richardson)
+==========  ==============================================  =====================================
+jacobian    ``1 + k·n`` (complex: 7 more)                   ``8 · f(x).size · n`` bytes
+gradient    ``1 + k·n``                                     ``8 · n``
+jvp         ``1 + k``                                       ``8 · f(x).size``
+hessian     central: ``1 + 2n(n + 1)``; others:             ``16 · f(x).size · n²`` (with the
+            ``(1 + k·n)(1 + k'·n)``, ``k'`` of the outer    symmetrized copy)
+            central or Richardson differences
+==========  ==============================================  =====================================
+
+Richardson may shrink its step (6 more evaluations per direction and try);
+those evaluations count against the budget as they happen.
+
 Examples
 --------
 >>> import numpy as np
@@ -39,13 +61,24 @@ True
 from __future__ import annotations
 
 import itertools
-from typing import Literal, get_args
+import math
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 
-from matderiv.errors import NumericError, ShapeError, UnsupportedError
-from matderiv.numeric._evaluate import Evaluator, Function, LeftDomain, RealArray, as_point
+from matderiv.errors import BudgetError, NumericError, ShapeError, UnsupportedError
+from matderiv.numeric._arguments import as_budget, as_function, as_step
+from matderiv.numeric._evaluate import (
+    Evaluator,
+    Function,
+    LeftDomain,
+    RealArray,
+    as_point,
+    finite_quotient,
+    float_errors_checked,
+)
+from matderiv.numeric.limits import COMPLEX_CHECK_EVALS, Budget, evals_per_direction
 
 __all__ = [
     "METHODS",
@@ -89,7 +122,7 @@ def default_step(method: str) -> float:
     return _DEFAULT_STEP[as_method(method)]
 
 
-def as_method(method: str) -> Method:
+def as_method(method: Any) -> Method:
     """Return `method` if it names a finite-difference method, else raise UnsupportedError.
 
     Examples
@@ -97,7 +130,7 @@ def as_method(method: str) -> Method:
     >>> as_method("richardson")
     'richardson'
     """
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise UnsupportedError(
             f"unknown method {method!r}; use one of {', '.join(map(repr, METHODS))}"
         )
@@ -123,9 +156,12 @@ def _richardson_at(ev: Evaluator, x: RealArray, d: RealArray, h: float) -> tuple
 
 
 def roundoff_floor(ev: Evaluator, h: float, method: str) -> float:
-    """A safe bound (100×) on the round-off error of `method`'s quotient with step `h`."""
-    fmax = float(np.max(np.abs(ev.value), initial=0.0))
-    return 100.0 * ROUNDOFF_GAIN[method] * _EPS * fmax / h
+    """A safe bound (100×) on the round-off error of `method`'s quotient with step `h`.
+
+    Scaled by the largest ``|f|`` over every point evaluated so far, not only
+    ``|f(x)|``: where ``f(x) ≈ 0`` the values at ``x ± h`` carry the round-off.
+    """
+    return 100.0 * ROUNDOFF_GAIN[method] * _EPS * ev.fmax / h
 
 
 def difference(
@@ -139,7 +175,8 @@ def difference(
     while a step leaves f's domain: a relative step is too large for a function
     whose own scale is smaller than ``|x|`` (``sin`` at large arguments,
     ``log det`` near a singular matrix).  With ``adapt=False`` (a step chosen
-    by the caller) it uses `h` as given.
+    by the caller) it uses `h` as given.  A quotient that is not finite (the
+    differences overflowed float64) raises :class:`NumericError`.
 
     Examples
     --------
@@ -149,6 +186,14 @@ def difference(
     >>> bool(abs(value[0] - np.cos(500.0)) < 1e-10), h < 4.0
     (True, True)
     """
+    value, used = _difference(ev, x, d, h, method, adapt=adapt)
+    return finite_quotient(value, ev, "a difference quotient"), used
+
+
+def _difference(
+    ev: Evaluator, x: RealArray, d: RealArray, h: float, method: Method, *, adapt: bool = True
+) -> tuple[RealArray, float]:
+    """:func:`difference` without the finiteness check."""
     if method == "forward":
         return (ev.real(x + h * d) - ev.value) / h, h
     if method == "central":
@@ -245,9 +290,42 @@ def ensure_complex_safe(ev: Evaluator, x: RealArray, rng_seed: int = 0) -> None:
         )
 
 
-def _evaluator(f: Function, x: npt.ArrayLike) -> tuple[Evaluator, RealArray]:
+def start(
+    f: Any,
+    x: Any,
+    method: Any,
+    step: Any,
+    max_evals: Any,
+    max_bytes: Any,
+    what: str,
+) -> tuple[Evaluator, RealArray, Method, float | None]:
+    """Validate the arguments common to every numeric call and evaluate ``f(x)`` once.
+
+    Returns the evaluator (carrying the call's budget, with the time of that
+    one evaluation), the float64 point, the method and the step.
+    """
+    method = as_method(method)
+    fn = as_function(f)
+    h = as_step(step, method)
+    budget = as_budget(max_evals, max_bytes, f"{what} by {method} differences")
     point = as_point(x)
-    return Evaluator(f, point), point
+    return Evaluator(fn, point, budget=budget), point, method, h
+
+
+def jacobian_evals(method: Method, n: int) -> int:
+    """Evaluations of ``f`` for a Jacobian over `n` inputs, besides ``f(x)``.
+
+    Examples
+    --------
+    >>> jacobian_evals("central", 10)
+    20
+    """
+    return evals_per_direction(method) * n + (COMPLEX_CHECK_EVALS if method == "complex" else 0)
+
+
+def _budget(ev: Evaluator) -> Budget:
+    assert ev.budget is not None  # every public entry point makes one
+    return ev.budget
 
 
 def jacobian_with(
@@ -283,7 +361,14 @@ def jacobian_and_step(
         ensure_complex_safe(ev, x)
     base = _DEFAULT_STEP[method] if step is None else float(step)
     flat = x.reshape(-1)
-    J = np.empty((*ev.out_shape, flat.size))
+    try:
+        J = np.empty((*ev.out_shape, flat.size))
+    except MemoryError as exc:
+        raise BudgetError(
+            f"cannot allocate the Jacobian of shape {(*ev.out_shape, *x.shape)} "
+            f"({exc}); differentiate at a smaller size, or pass a lower max_bytes to be "
+            "stopped before the allocation"
+        ) from exc
     smallest = np.inf
     e = np.zeros(flat.size)
     for j in range(flat.size):
@@ -297,8 +382,15 @@ def jacobian_and_step(
     return J.reshape(ev.out_shape + x.shape), float(smallest)
 
 
+@float_errors_checked
 def jacobian(
-    f: Function, x: npt.ArrayLike, method: Method = "central", *, step: float | None = None
+    f: Function,
+    x: npt.ArrayLike,
+    method: Method = "central",
+    *,
+    step: float | None = None,
+    max_evals: int | None = None,
+    max_bytes: int | None = None,
 ) -> RealArray:
     """The generalized (mixed-layout) Jacobian of `f` at `x`, by finite differences.
 
@@ -314,7 +406,14 @@ def jacobian(
         see the module docstring for their error orders and costs.
     step
         Relative step overriding the method's default; Richardson then uses it
-        as given instead of adapting it.
+        as given instead of adapting it.  A positive finite number, at least
+        ``MIN_STEP`` (4ε) for the real-valued methods.
+    max_evals
+        Budget of evaluations of `f`; default
+        :data:`~matderiv.numeric.limits.MAX_EVALUATIONS` (200 000).
+    max_bytes
+        Budget of memory for the result; default
+        :data:`~matderiv.numeric.limits.MAX_BYTES` (1 GiB).
 
     Returns
     -------
@@ -323,9 +422,15 @@ def jacobian(
 
     Raises
     ------
+    ~matderiv.errors.ArgumentError
+        A non-callable `f`, a non-numeric or ragged `x`, a bad `step` or budget.
+    ~matderiv.errors.BudgetError
+        If the call is predicted to exceed `max_evals` or `max_bytes` (checked
+        after one evaluation of `f`, before any other work).
     ~matderiv.errors.NumericError
-        NaN or inf in `x` or in `f`'s values, a non-numeric or complex result,
-        or (method ``"complex"``) a function that is not complex-step safe.
+        NaN or inf in `x` or in `f`'s values, an exception raised by `f` (a
+        singular matrix, ...), a non-numeric or complex result, or (method
+        ``"complex"``) a function that is not complex-step safe.
     ~matderiv.errors.ShapeError
         If `f` returns arrays of different shapes at different points.
 
@@ -339,39 +444,63 @@ def jacobian(
     array([[1., 0., 0.],
            [0., 1., 0.],
            [0., 0., 1.]])
+
+    A Jacobian that would not fit the memory budget is refused before numpy
+    is asked for it:
+
+    >>> jacobian(lambda X: X @ X, np.ones((1000, 1000)))
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.BudgetError: jacobian by central differences needs ... (7.3 TiB)...
     """
-    method = as_method(method)
-    ev, point = _evaluator(f, x)
-    return jacobian_with(ev, point, method, step)
+    ev, point, method, h = start(f, x, method, step, max_evals, max_bytes, "jacobian")
+    entries = math.prod(ev.out_shape) * point.size
+    _budget(ev).require(jacobian_evals(method, point.size), 8 * entries)
+    return jacobian_with(ev, point, method, h)
 
 
+@float_errors_checked
 def gradient(
-    f: Function, x: npt.ArrayLike, method: Method = "central", *, step: float | None = None
+    f: Function,
+    x: npt.ArrayLike,
+    method: Method = "central",
+    *,
+    step: float | None = None,
+    max_evals: int | None = None,
+    max_bytes: int | None = None,
 ) -> RealArray:
     """The gradient of a scalar-valued `f` at `x`: an array of the shape of `x`.
 
-    Parameters are those of :func:`jacobian`.
+    Parameters are those of :func:`jacobian`, budgets included: a gradient
+    over ``n`` entries costs ``1 + 2n`` evaluations by central differences.
 
     Raises
     ------
     ~matderiv.errors.ShapeError
         If `f` does not return a scalar.
+    ~matderiv.errors.BudgetError
+        If the call is predicted to exceed `max_evals` or `max_bytes`.
 
     Examples
     --------
     >>> gradient(lambda x: x @ x, np.array([3.0, 4.0]))
     array([6., 8.])
+    >>> g = gradient(np.sum, np.ones((300, 300)), max_evals=100_000)
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.BudgetError: gradient by central differences needs about 180,001 evaluations ...
     """
-    method = as_method(method)
-    ev, point = _evaluator(f, x)
+    ev, point, method, h = start(f, x, method, step, max_evals, max_bytes, "gradient")
     if ev.out_shape != ():
         raise ShapeError(
             f"gradient needs a scalar-valued f, but f(x) has shape {ev.out_shape}; "
             "use jacobian for vector- or matrix-valued functions"
         )
-    return jacobian_with(ev, point, method, step)
+    _budget(ev).require(jacobian_evals(method, point.size), 8 * point.size)
+    return jacobian_with(ev, point, method, h)
 
 
+@float_errors_checked
 def jvp(
     f: Function,
     x: npt.ArrayLike,
@@ -379,15 +508,17 @@ def jvp(
     method: Method = "central",
     *,
     step: float | None = None,
+    max_evals: int | None = None,
+    max_bytes: int | None = None,
 ) -> RealArray:
     """The directional derivative ``f'(x)[dx] = J dx``, from a few evaluations of `f`.
 
     Parameters
     ----------
-    f, x, method, step
+    f, x, method, step, max_evals, max_bytes
         As for :func:`jacobian`.
     dx
-        The direction, an array of the shape of `x`.
+        The direction, a finite array of the shape of `x`.
 
     Returns
     -------
@@ -401,22 +532,29 @@ def jvp(
     >>> np.allclose(jvp(lambda X: X @ X, X, dX), X @ dX + dX @ X)
     True
     """
-    method = as_method(method)
-    ev, point = _evaluator(f, x)
-    direction = as_point(dx)
+    direction = as_point(dx, "dx")
+    ev, point, method, step = start(f, x, method, step, max_evals, max_bytes, "jvp")
     if direction.shape != point.shape:
         raise ShapeError(
             f"dx has shape {direction.shape} but x has shape {point.shape}; "
             "the direction must have the shape of x"
         )
+    _budget(ev).require(jacobian_evals(method, 1), 8 * ev.value.size)
     if method == "complex":
         ensure_complex_safe(ev, point)
     h = direction_step(point, direction, method, step)
     return directional(ev, point, direction, h, method, adapt=step is None)
 
 
+@float_errors_checked
 def hessian(
-    f: Function, x: npt.ArrayLike, method: Method = "central", *, step: float | None = None
+    f: Function,
+    x: npt.ArrayLike,
+    method: Method = "central",
+    *,
+    step: float | None = None,
+    max_evals: int | None = None,
+    max_bytes: int | None = None,
 ) -> RealArray:
     """Second derivative of `f` at `x`, shape ``f(x).shape + x.shape + x.shape``.
 
@@ -427,25 +565,46 @@ def hessian(
     Jacobian; ``"complex"`` then reaches about 1e-10.  The result is symmetrized
     over the two copies of `x`'s axes.
 
+    The cost grows with the square of ``n = x.size``: ``1 + 2n(n + 1)``
+    evaluations for ``"central"`` (5·10⁶ at a 40 × 40 input, over the default
+    budget of 200 000), more for the others; see the module docstring.
+    Parameters, budgets included, are those of :func:`jacobian`.
+
     Examples
     --------
     >>> A = np.array([[2.0, 1.0], [0.0, 3.0]])
     >>> H = hessian(lambda x: x @ A @ x, np.array([1.0, -1.0]))
     >>> np.allclose(H, A + A.T, atol=1e-6)
     True
+    >>> hessian(np.sum, np.ones((40, 40)))
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.BudgetError: hessian by central differences needs about 5,123,201 ...
     """
-    method = as_method(method)
-    ev, point = _evaluator(f, x)
+    ev, point, method, h = start(f, x, method, step, max_evals, max_bytes, "hessian")
+    budget = _budget(ev)
+    n = point.size
+    nbytes = 16 * math.prod(ev.out_shape) * n * n
     if method == "central":
-        H = _four_point_hessian(ev, point, step)
+        budget.require(2 * n * (n + 1), nbytes)
+        H = _four_point_hessian(ev, point, h)
     else:
         outer: Method = "richardson" if method == "richardson" else "central"
-        inner_ev = Evaluator(lambda y: jacobian_with(Evaluator(f, y), y, method), point)
-        H = jacobian_with(inner_ev, point, outer, step)
-    n = len(point.shape)
+        inner = 1 + jacobian_evals(method, n)
+        budget.require(inner * (1 + evals_per_direction(outer) * n), nbytes)
+        fn = ev.f
+        inner_ev = Evaluator(
+            lambda y: jacobian_with(Evaluator(fn, y, budget=budget), y, method),
+            point,
+            name="the Jacobian of f",
+        )
+        H = jacobian_with(inner_ev, point, outer, h)
     k = len(ev.out_shape)
-    axes = list(range(k)) + list(range(k + n, k + 2 * n)) + list(range(k, k + n))
-    return (H + H.transpose(axes)) / 2.0
+    rank = len(point.shape)
+    axes = list(range(k)) + list(range(k + rank, k + 2 * rank)) + list(range(k, k + rank))
+    H = H + H.transpose(axes)
+    H *= 0.5
+    return finite_quotient(H, ev, "the Hessian")
 
 
 def _four_point_hessian(ev: Evaluator, x: RealArray, step: float | None) -> RealArray:
@@ -469,6 +628,4 @@ def _four_point_hessian(ev: Evaluator, x: RealArray, step: float | None) -> Real
             ) / (4.0 * hi * hj)
             H[..., i, j] = value
             H[..., j, i] = value
-    if not np.all(np.isfinite(H)):
-        raise NumericError("the Hessian has non-finite entries; f is not smooth enough at x")
     return H.reshape(ev.out_shape + x.shape + x.shape)
