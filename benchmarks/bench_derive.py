@@ -7,7 +7,7 @@ Measured in this process, for every problem of the test battery, ``tests/battery
 - ``warm``: the median of ``--repeat`` further calls (SymPy's cache warm, as in a session);
 - SymPy baseline: the median of ``--repeat`` calls of SymPy 1.14's ``expr.diff(X)`` on the same
   expression, on the problems where SymPy's answer is numerically right
-  (:func:`matderiv.derive.compare.compare` decides).
+  (:func:`matderiv.symbolic.compare.compare` decides).
 
 Targets (issue 4): median derive <= 50 ms per problem, max <= 1 s.
 
@@ -29,8 +29,8 @@ from typing import Any
 from sympy.core.cache import clear_cache
 
 from matderiv import derive, derive_hessian
-from matderiv.derive.compare import compare, to_sympy_native
 from matderiv.expr.nodes import ScalarOf
+from matderiv.symbolic.compare import compare, to_sympy_native
 
 # the battery of problems is test data: tests/battery.py
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))

@@ -5,7 +5,7 @@ uses the network) fetches Pyodide, SymPy and mpmath and builds matderiv's wheel 
 ``build/derive``.  When the book has a ``derive`` page, this extension copies that folder
 to ``_static/derive/`` beside the page's scripts (``conf/_static/derive/``) and writes
 ``_static/derive/expected.json``: the answers CPython gives, through the same
-``bridge.py`` the browser runs, to every problem of :mod:`matderiv.derive.battery`
+``bridge.py`` the browser runs, to every problem of :mod:`matderiv.symbolic.battery`
 (the browser tests and ``benchmarks/bench_browser_derive.py`` compare with them).
 
 Without ``build/derive`` (a plain ``sphinx-build``) the page is built but its Python is
@@ -43,7 +43,7 @@ def load_bridge() -> ModuleType:
 
 def battery_requests() -> list[dict[str, str]]:
     """Every battery problem as a Derive-page request (the page's field strings)."""
-    from matderiv.derive.battery import PROBLEMS
+    from matderiv.symbolic.battery import PROBLEMS
 
     bridge = load_bridge()
     return [

@@ -27,11 +27,11 @@ PACKAGE = SRC / "matderiv"
 
 #: Function-level imports of matderiv modules that are allowed: (importer, imported) -> why.
 LAZY_IMPORTS: dict[tuple[str, str], str] = {
-    ("matderiv.derive.result", "matderiv.numeric"): (
+    ("matderiv.symbolic.result", "matderiv.numeric"): (
         "Derivative.check needs numpy; the symbolic path (parse, derive, print) imports "
-        "matderiv.derive.result where numpy cannot be imported"
+        "matderiv.symbolic.result where numpy cannot be imported"
     ),
-    ("matderiv.derive.result", "matderiv.derive.inputs"): (
+    ("matderiv.symbolic.result", "matderiv.symbolic.inputs"): (
         "Derivative.check draws its random inputs with numpy; same reason as above"
     ),
     ("matderiv.expr.pycode", "matderiv.expr._numpy_helpers"): (
@@ -176,7 +176,7 @@ def _one_cycle(component: list[str], edges: dict[str, set[str]]) -> list[str]:
 def test_the_import_walk_sees_both_kinds_of_import() -> None:
     found = _imports()
     assert any(not i.in_function for i in found)
-    assert {i.importer for i in found} >= {"matderiv.cli", "matderiv.derive.result"}
+    assert {i.importer for i in found} >= {"matderiv.cli", "matderiv.symbolic.result"}
     # the walker is a test too: it must find a function-level import where there is one
     tree = ast.parse("def f():\n    from matderiv.expr import nodes\n")
     [(node, in_function)] = list(_walk(tree, in_function=False))
@@ -255,12 +255,12 @@ def test_the_public_symbolic_names_work_without_numpy() -> None:
 
 
 def test_derive_is_the_function_after_its_subpackage_is_imported() -> None:
-    # the function matderiv.derive shares its name with the subpackage matderiv.derive
+    # the engine's subpackage is matderiv.symbolic, so nothing can rebind matderiv.derive
     out = _run_python(
-        "import sys, matderiv.derive.api, matderiv.rules\n"
+        "import sys, matderiv.symbolic.api, matderiv.rules\n"
         "import matderiv\n"
         "from matderiv import derive\n"
-        "assert derive is matderiv.derive is sys.modules['matderiv.derive.api'].derive\n"
+        "assert derive is matderiv.derive is sys.modules['matderiv.symbolic.api'].derive\n"
         "print(derive('x @ x', 'x', {'x': ('n',)}).evaluate(x=[1.0, 2.0]))"
     )
     assert out.strip() == "[2. 4.]"
@@ -281,7 +281,7 @@ def test_numeric_differences_are_not_top_level() -> None:
 
 
 def test_the_symbolic_names_are_top_level() -> None:
-    derive_module = importlib.import_module("matderiv.derive")
+    derive_module = importlib.import_module("matderiv.symbolic")
     assert matderiv.derive is derive_module.derive
     assert matderiv.derive_hessian is derive_module.derive_hessian
     assert matderiv.Derivative is derive_module.Derivative

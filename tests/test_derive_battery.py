@@ -14,10 +14,10 @@ import pytest
 from battery import PROBLEMS, Problem
 
 from matderiv import derive, derive_hessian
-from matderiv.derive.api import Derivative
-from matderiv.derive.inputs import random_inputs
 from matderiv.expr import to_function
 from matderiv.layout import vec_jacobian
+from matderiv.symbolic.api import Derivative
+from matderiv.symbolic.inputs import random_inputs
 
 
 def _central_jacobian(f: Callable[[Any], Any], x: np.ndarray, h: float = 1e-6) -> np.ndarray:

@@ -10,10 +10,10 @@ import pytest
 import sympy as sp
 
 from matderiv import Derivative, Layout, derive, derive_hessian, to_layout
-from matderiv.derive.inputs import random_inputs
 from matderiv.errors import ParseError, ShapeError, UnsupportedError
 from matderiv.expr.codegen import compile_roots
 from matderiv.expr.nodes import Diag
+from matderiv.symbolic.inputs import random_inputs
 
 LS = {"Y": ("m", "k"), "X": ("m", "n"), "T": ("n", "k")}
 NET = {"u": ("m",), "W": ("m", "n"), "x": ("n",), "b": ("m",)}
@@ -249,7 +249,7 @@ def test_bad_derive_calls() -> None:
 
 
 def test_missing_rule_names_the_node() -> None:
-    from matderiv.derive.differential import differential
+    from matderiv.symbolic.differential import differential
 
     class Mystery(sp.Function):  # type: ignore[misc]
         nargs = 2

@@ -37,7 +37,7 @@ SCRIPT = textwrap.dedent(
     package.__path__ = list(spec.submodule_search_locations)
     sys.modules["matderiv"] = package
 
-    from matderiv.derive import derive, derive_hessian
+    from matderiv.symbolic import derive, derive_hessian
     from matderiv.errors import MatderivError, NumpyMissingError
     from matderiv.expr import numpy_source, parse
 

@@ -23,9 +23,6 @@ import pytest
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from matderiv.derive import derive, derive_hessian
-from matderiv.derive.differential import differential
-from matderiv.derive.identify import gradient, vec_identify
 from matderiv.errors import ParseError, UnsupportedError
 from matderiv.expr import nodes, numpy_source, parse, parse_typed, to_function
 from matderiv.expr.algebra import inner
@@ -34,6 +31,9 @@ from matderiv.expr.primitive import PRIMITIVES, Primitive, call_text, register, 
 from matderiv.expr.pycode import BinOp, Call, Op, Slot
 from matderiv.expr.reader import FUNCTIONS, Reader, Val
 from matderiv.expr.text import to_text
+from matderiv.symbolic import derive, derive_hessian
+from matderiv.symbolic.differential import differential
+from matderiv.symbolic.identify import gradient, vec_identify
 
 SHAPES = {
     "x": ("n",),

@@ -13,10 +13,10 @@ import pytest
 import matderiv.assumptions
 from matderiv import rules, sampling
 from matderiv.assumptions import ASSUMPTIONS, TABLE, implied
-from matderiv.derive.inputs import random_inputs
 from matderiv.errors import ShapeError
 from matderiv.expr import make_context
 from matderiv.rules.instances import instance
+from matderiv.symbolic.inputs import random_inputs
 
 #: What each assumption means, checked on a drawn array (an oracle independent of the sampler).
 HOLDS: dict[str, Callable[[np.ndarray], bool]] = {

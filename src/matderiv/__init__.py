@@ -32,8 +32,6 @@ Examples
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from matderiv.errors import (
@@ -49,9 +47,6 @@ from matderiv.errors import (
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
     from matderiv import numeric as numeric
     from matderiv import rules as rules
-    from matderiv.derive import Derivative as Derivative
-    from matderiv.derive import derive as derive
-    from matderiv.derive import derive_hessian as derive_hessian
     from matderiv.layout import Layout as Layout
     from matderiv.layout import derivative_shape as derivative_shape
     from matderiv.layout import shape_table as shape_table
@@ -63,14 +58,17 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from matderiv.numeric import CheckResult as CheckResult
     from matderiv.numeric import assert_derivative as assert_derivative
     from matderiv.numeric import check_derivative as check_derivative
+    from matderiv.symbolic import Derivative as Derivative
+    from matderiv.symbolic import derive as derive
+    from matderiv.symbolic import derive_hessian as derive_hessian
 
 __version__ = "0.1.0"
 
 #: Each lazy name: ``(module, attribute)``, or ``(module, None)`` for a subpackage.
 _LAZY: dict[str, tuple[str, str | None]] = {
-    "Derivative": ("matderiv.derive", "Derivative"),
-    "derive": ("matderiv.derive", "derive"),
-    "derive_hessian": ("matderiv.derive", "derive_hessian"),
+    "Derivative": ("matderiv.symbolic", "Derivative"),
+    "derive": ("matderiv.symbolic", "derive"),
+    "derive_hessian": ("matderiv.symbolic", "derive_hessian"),
     "CheckResult": ("matderiv.numeric", "CheckResult"),
     "assert_derivative": ("matderiv.numeric", "assert_derivative"),
     "check_derivative": ("matderiv.numeric", "check_derivative"),
@@ -132,27 +130,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     """The public names, loaded or not."""
     return sorted(__all__)
-
-
-class _Package(types.ModuleType):
-    """The ``matderiv`` module, whose ``derive`` is always the function.
-
-    The function :func:`derive` shares its name with the subpackage
-    ``matderiv.derive`` that defines it.  Importing a submodule binds it as an
-    attribute of its parent, so after ``import matderiv.derive.api`` (which
-    :mod:`matderiv.rules` does, for one) a plain module attribute ``derive``
-    would become the subpackage.  A property on the module's class wins over
-    that binding; the subpackage itself stays in ``sys.modules``.
-    """
-
-    @property
-    def derive(self) -> Any:
-        return _resolve("derive")
-
-    @derive.setter
-    def derive(self, value: Any) -> None:
-        if not isinstance(value, types.ModuleType):  # the import system binds the subpackage
-            raise AttributeError("matderiv.derive is the function matderiv.derive.derive")
-
-
-sys.modules[__name__].__class__ = _Package

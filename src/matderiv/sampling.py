@@ -1,7 +1,7 @@
 """The one sampler of random inputs, and the projection onto a structured variable.
 
 Every numeric check draws its inputs here: ``Derivative.check`` (through
-``matderiv.derive.inputs.random_inputs``) and the catalog's verification (through
+``matderiv.symbolic.inputs.random_inputs``) and the catalog's verification (through
 :func:`matderiv.rules.instances.instance`).  How each assumption of
 :data:`matderiv.assumptions.TABLE` is satisfied is one entry of :data:`DRAWS`; the stanza's
 ``sampling`` text describes it.

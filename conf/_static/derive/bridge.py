@@ -17,48 +17,17 @@ with the message the command line prints (``matderiv derive: error: ...``, caret
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
-import types
 from typing import Any
 
-
-def _symbolic_only() -> None:
-    """Make ``matderiv``'s symbolic half importable where numpy is missing (the browser).
-
-    ``matderiv/__init__`` imports the numeric half, which needs numpy; the symbolic modules
-    do not.  When the package cannot be imported for want of numpy, it is registered bare
-    (its ``__path__`` only), so that ``matderiv.derive`` and ``matderiv.expr`` import alone.
-    """
-    try:
-        import matderiv  # noqa: F401
-    except ImportError as err:
-        if "numpy" not in str(err):
-            raise
-        for name in [m for m in sys.modules if m == "matderiv" or m.startswith("matderiv.")]:
-            del sys.modules[name]
-        spec = importlib.util.find_spec("matderiv")
-        if spec is None or spec.submodule_search_locations is None:
-            raise
-        package = types.ModuleType("matderiv")
-        package.__path__ = list(spec.submodule_search_locations)
-        sys.modules["matderiv"] = package
-
-
-_symbolic_only()
-
-from matderiv.derive import derive  # noqa: E402
-from matderiv.errors import MatderivError, ShapeError  # noqa: E402
-from matderiv.expr.context import format_shape  # noqa: E402
-from matderiv.expr.latex import to_latex  # noqa: E402
-from matderiv.expr.text import to_text  # noqa: E402
-
-try:  # the core branch renames hessian -> derive_hessian; accept either until it is merged
-    from matderiv.derive import derive_hessian
-except ImportError:  # pragma: no cover - depends on the library version
-    from matderiv.derive import hessian as derive_hessian
+# ``import matderiv`` imports neither numpy nor SymPy, and its symbolic half never needs
+# numpy, so the browser (which has no numpy) imports it as any Python does.
+from matderiv import derive, derive_hessian
+from matderiv.errors import MatderivError, ShapeError
+from matderiv.expr.context import format_shape
+from matderiv.expr.latex import to_latex
+from matderiv.expr.text import to_text
 
 LAYOUTS = ("mixed", "numerator", "denominator")
 FIELDS = ("expr", "wrt", "shapes", "assume", "layout", "hessian")

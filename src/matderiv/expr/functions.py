@@ -53,7 +53,7 @@ class ElementwiseFunction:
         The LaTeX operator name.
     domain
         ``"positive"`` when the function needs positive entries, else ``None``
-        (the inputs of :meth:`~matderiv.derive.Derivative.check` honour it).
+        (the inputs of :meth:`~matderiv.symbolic.Derivative.check` honour it).
     """
 
     name: str

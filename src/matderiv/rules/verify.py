@@ -32,7 +32,6 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from matderiv.derive import derive, derive_hessian
 from matderiv.errors import CatalogError, MatderivError, ShapeError, UnsupportedError
 from matderiv.expr import NumpyFunction, to_function
 from matderiv.layout import derivative_shape, to_layout, unvec_jacobian, vec_jacobian
@@ -41,6 +40,7 @@ from matderiv.numeric.check import CheckResult, check_derivative
 from matderiv.rules.instances import instance, projection
 from matderiv.rules.loader import engine_assume, parse_field, parse_text
 from matderiv.rules.model import Field, Form, LayoutName, Rule
+from matderiv.symbolic import derive, derive_hessian
 
 __all__ = [
     "EngineStatus",

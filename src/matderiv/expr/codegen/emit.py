@@ -241,7 +241,7 @@ def compile_roots(
     name: str = "f",
     doc: str | None = None,
 ) -> NumpyFunction:
-    """Compile internal expressions with explicit output shapes (for :mod:`matderiv.derive`).
+    """Compile internal expressions with explicit output shapes (for :mod:`matderiv.symbolic`).
 
     Parameters
     ----------

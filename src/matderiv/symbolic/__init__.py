@@ -2,13 +2,13 @@
 
 Examples
 --------
->>> from matderiv.derive import derive
+>>> from matderiv.symbolic import derive
 >>> print(derive("logdet(X)", "X", {"X": ("n", "n")}).expr)
 X.T**(-1)
 """
 
 from __future__ import annotations
 
-from matderiv.derive.api import FORMS, Derivative, Form, derive, derive_hessian
+from matderiv.symbolic.api import FORMS, Derivative, Form, derive, derive_hessian
 
 __all__ = ["FORMS", "Derivative", "Form", "derive", "derive_hessian"]

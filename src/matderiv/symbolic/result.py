@@ -1,4 +1,4 @@
-"""The result of :func:`~matderiv.derive.derive`: a derivative that prints, computes, checks.
+"""The result of :func:`~matderiv.symbolic.derive`: a derivative that prints, computes, checks.
 
 A :class:`Derivative` holds the derivative as a SymPy expression in one
 layout, with the differential it came from; it prints as text of the language
@@ -8,7 +8,7 @@ and as LaTeX, writes numpy source, evaluates in any layout (through
 
 Examples
 --------
->>> from matderiv.derive import derive
+>>> from matderiv.symbolic import derive
 >>> d = derive("x.T @ A @ x", wrt="x", shapes={"x": ("n",), "A": ("n", "n")})
 >>> d.form, d.text()
 ('gradient', '(A + A.T) @ x')
@@ -56,7 +56,7 @@ FORMS: dict[Form, str] = {
 
 @dataclass(frozen=True)
 class Derivative:
-    """A derivative found by :func:`~matderiv.derive.derive` (or by ``derive_hessian``).
+    """A derivative found by :func:`~matderiv.symbolic.derive` (or by ``derive_hessian``).
 
     Attributes
     ----------
@@ -72,8 +72,8 @@ class Derivative:
     wrt
         The variable's name.
     form
-        How `expr` represents the map: one of :data:`~matderiv.derive.api.FORMS`.  In ``"vec"`` form
-        `expr` is the Kronecker-form matrix ``J`` with ``vec(dF) = J vec(dX)``,
+        How `expr` represents the map: one of :data:`~matderiv.symbolic.api.FORMS`.
+        In ``"vec"`` form `expr` is the Kronecker-form matrix ``J`` with ``vec(dF) = J vec(dX)``,
         and :meth:`evaluate` returns the generalized (mixed) Jacobian array.
     out_shape, in_shape
         numpy shapes of the function's value and of the variable (SymPy dims).
@@ -113,7 +113,7 @@ class Derivative:
 
         Examples
         --------
-        >>> from matderiv.derive import derive
+        >>> from matderiv.symbolic import derive
         >>> d = derive("a.T @ x", "x", {"a": ("n",), "x": ("n",)})
         >>> d.in_layout("numerator").expr.shape
         (1, n)
@@ -124,7 +124,7 @@ class Derivative:
     def latex(self, layout: Layout | str | None = None) -> str:
         """LaTeX of the derivative (in `layout`, default: this one's).
 
-        >>> from matderiv.derive import derive
+        >>> from matderiv.symbolic import derive
         >>> derive("logdet(X)", "X", {"X": ("n", "n")}).latex()
         'X^{-T}'
         """
@@ -151,7 +151,7 @@ class Derivative:
     def text(self, layout: Layout | str | None = None) -> str:
         """The derivative as text of the expression language (numpy syntax).
 
-        >>> from matderiv.derive import derive
+        >>> from matderiv.symbolic import derive
         >>> print(derive("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")}).text())
         (A + A.T) @ x
         """
@@ -235,7 +235,7 @@ class Derivative:
 
         Examples
         --------
-        >>> from matderiv.derive import derive
+        >>> from matderiv.symbolic import derive
         >>> d = derive("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")})
         >>> print(d.numpy_source())  # doctest: +ELLIPSIS
         import numpy as np
@@ -265,7 +265,7 @@ class Derivative:
 
         Examples
         --------
-        >>> from matderiv.derive import derive
+        >>> from matderiv.symbolic import derive
         >>> import numpy as np
         >>> d = derive("X @ X", "X", {"X": (2, 2)})
         >>> d.evaluate(X=np.eye(2)).shape
@@ -334,14 +334,14 @@ class Derivative:
 
         Examples
         --------
-        >>> from matderiv.derive import derive
+        >>> from matderiv.symbolic import derive
         >>> print(derive("det(X)", "X", {"X": ("n", "n")}).check().passed)
         True
         """
         # numpy is optional (the symbolic path runs without it): the checker is imported here
         numpy_module()
-        from matderiv.derive.inputs import random_inputs
         from matderiv.numeric import check_derivative
+        from matderiv.symbolic.inputs import random_inputs
 
         names = set(self.context.shapes)
         inputs = random_inputs(

@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from matderiv.derive.api import Derivative, derive
-from matderiv.derive.inputs import dimension_sizes, random_inputs
 from matderiv.expr.nodes import ScalarOf
 from matderiv.expr.primitive import PRIMITIVES, NotNative
+from matderiv.symbolic.api import Derivative, derive
+from matderiv.symbolic.inputs import dimension_sizes, random_inputs
 
 __all__ = ["Comparison", "compare", "to_sympy_native"]
 
@@ -64,7 +64,7 @@ class Comparison:
     Attributes
     ----------
     derivative
-        matderiv's :class:`~matderiv.derive.result.Derivative`.
+        matderiv's :class:`~matderiv.symbolic.result.Derivative`.
     matderiv_ok
         Whether matderiv's derivative passed its numeric check.
     sympy_result
@@ -164,7 +164,7 @@ def compare(
     Parameters
     ----------
     expr, wrt, shapes, assume
-        As for :func:`~matderiv.derive.derive`.
+        As for :func:`~matderiv.symbolic.derive`.
     seed
         Seed of the random point.
     time_limit

@@ -1,9 +1,9 @@
 """``derive`` and ``derive_hessian``: text in, a checked, readable derivative out.
 
 The pipeline: parse the text (:mod:`matderiv.expr`), take the differential
-(:mod:`matderiv.derive.differential`), identify the derivative
-(:mod:`matderiv.derive.identify`), make it readable
-(:mod:`matderiv.derive.simplify`), and wrap it in a :class:`Derivative` that
+(:mod:`matderiv.symbolic.differential`), identify the derivative
+(:mod:`matderiv.symbolic.identify`), make it readable
+(:mod:`matderiv.symbolic.simplify`), and wrap it in a :class:`Derivative` that
 prints LaTeX, writes numpy code, evaluates in any layout (through
 :mod:`matderiv.layout`) and checks itself (through :mod:`matderiv.numeric`).
 
@@ -27,20 +27,20 @@ from typing import Any
 
 import sympy as sp
 
-from matderiv.derive import result
-from matderiv.derive.differential import differential as take_differential
-from matderiv.derive.identify import gradient, tangent, vec_identify
-from matderiv.derive.result import Derivative, Form
-from matderiv.derive.simplify import readable, symmetrize
 from matderiv.errors import ShapeError
 from matderiv.expr._guard import internal_errors
 from matderiv.expr.context import Context, ShapeSpec, format_shape
 from matderiv.expr.parser import parse_typed
 from matderiv.layout import Layout, as_layout
+from matderiv.symbolic import result
+from matderiv.symbolic.differential import differential as take_differential
+from matderiv.symbolic.identify import gradient, tangent, vec_identify
+from matderiv.symbolic.result import Derivative, Form
+from matderiv.symbolic.simplify import readable, symmetrize
 
 __all__ = ["FORMS", "Derivative", "Form", "derive", "derive_hessian"]
 
-#: What ``Derivative.form`` can be (the table of ``matderiv.derive.result``).
+#: What ``Derivative.form`` can be (the table of ``matderiv.symbolic.result``).
 FORMS = result.FORMS
 
 
