@@ -278,3 +278,21 @@ def test_file_url_explains(browser: Browser, site: Path) -> None:
         assert page.is_disabled("#derive-button")
     finally:
         page.close()
+
+
+def test_derive_this_link_from_an_identity(context: BrowserContext, base_url: str) -> None:
+    """The "Derive this" link of an identity opens the Derive page pre-filled and derives it."""
+    _skip_without_engine()
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(base_url + "rules/scalar-by-matrix.html")
+    link = page.locator("#rule-sm-logdet .derive-this a")
+    assert link.count() == 1
+    link.click()
+    page.wait_for_url("**/derive.html?*")
+    assert _wait_done(page) == "done", page.inner_text("#derive-status")
+    assert page.input_value("#derive-expr") == "logdet(X)"
+    request = {"expr": "logdet(X)", "wrt": "X", "shapes": "X: n, n", "assume": "X: invertible"}
+    answer = derive_page.load_bridge().derive_request(request)  # CPython, this process
+    assert _shown(page)["text"] == str(answer["text"]).strip("\n")
+    assert watch.errors == []

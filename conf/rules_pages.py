@@ -25,11 +25,13 @@ True
 
 from __future__ import annotations
 
+import html
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from docutils import nodes
 from docutils.statemachine import StringList
@@ -185,11 +187,39 @@ def _index_term(title: str) -> str:
     return title.replace(";", ",").lstrip("!")
 
 
+def derive_link(rule: Rule) -> str:
+    """The Derive page's address, relative to a Rules page, pre-filled with this identity.
+
+    The page reads ``expr``, ``wrt``, ``shapes`` (``x: n; A: n, n; c:``), ``assume``
+    (``A: spd, positive``) and ``hessian=1`` from its query string and derives on open.
+
+    >>> from matderiv import rules
+    >>> derive_link(rules.get("sm-logdet"))
+    '../derive.html?expr=logdet%28X%29&wrt=X&shapes=X%3A+n%2C+n&assume=X%3A+invertible'
+    """
+    query = {
+        "expr": rule.expr,
+        "wrt": rule.wrt,
+        "shapes": "; ".join(
+            f"{name}: {', '.join(str(d) for d in dims)}".rstrip()
+            for name, dims in rule.shapes.items()
+        ),
+    }
+    if rule.assume:
+        query["assume"] = "; ".join(f"{n}: {', '.join(k)}" for n, k in rule.assume.items())
+    if rule.family == "second-order":
+        query["hessian"] = "1"
+    return "../derive.html?" + urlencode(query)
+
+
 def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
     """MyST text of one identity (anchor, formula tabs, shapes, references, check)."""
     lines = [f"(rule-{rule.id})=", f"## {rule.title}", "",
              f"```{{index}} single: {_index_term(rule.title)}; {rule.family}", "```", "",
              f"`{rule.id}` · {rule.family}", ""]
+    lines += ["```{raw} html",
+              f'<p class="derive-this"><a href="{html.escape(derive_link(rule))}">'
+              "Derive this in your browser</a> (the Derive page, pre-filled)</p>", "```", ""]
     lines += [f"$$ f = {text_latex(rule, 'expr')}, \\qquad "
               + ", \\quad ".join(_var_latex(n, s) for n, s in rule.shapes.items()) + " $$", ""]
     lines += _tabs(rule)

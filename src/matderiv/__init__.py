@@ -35,10 +35,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from matderiv.errors import (
+    ArgumentError,
+    BudgetError,
     CatalogError,
     DerivativeMismatch,
     MatderivError,
     NumericError,
+    NumpyMissingError,
     ParseError,
     ShapeError,
     UnsupportedError,
@@ -85,6 +88,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 
 __all__ = [
+    "ArgumentError",
+    "BudgetError",
     "CatalogError",
     "CheckResult",
     "Derivative",
@@ -92,6 +97,7 @@ __all__ = [
     "Layout",
     "MatderivError",
     "NumericError",
+    "NumpyMissingError",
     "ParseError",
     "ShapeError",
     "UnsupportedError",
