@@ -70,6 +70,20 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """The property and fuzz suite (tests/fuzz) in its long run: 40 times the CI examples.
+
+    ``nox -s tests`` runs the same properties with a CI budget of about a minute;
+    ``MATDERIV_FUZZ_EXAMPLES=N nox -s fuzz`` sets the number of examples of every property.
+    """
+    _install(session, "test")
+    session.run(
+        "pytest", "tests/fuzz", "-p", "no:cacheprovider", *session.posargs,
+        env={"MATDERIV_FUZZ": "long"},
+    )  # fmt: skip
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint) and mypy --strict on src/."""
     _install(session, "lint")
