@@ -10,7 +10,7 @@ The built site (``build/html`` or ``MATDERIV_SITE``, made by ``nox -s docs``) is
 - **time to first result**: from opening a shared link (``derive.html?expr=...``) to the
   answer on screen, with an empty browser cache (cold) and again in a new tab of the same
   browser (warm HTTP cache; Python still starts again: a page has its own worker);
-- **derive time**: every problem of :mod:`matderiv.symbolic.battery` (the answers recorded at
+- **derive time**: every problem of ``tests/battery.py`` (the answers recorded at
   build time in ``expected.json``), SymPy's cache cleared before each, timed inside the
   worker; the same requests through the same ``bridge.py`` timed in this CPython process
   (both after one untimed pass, which imports the modules the problems need).

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from matderiv.numeric import check_derivative, jacobian
 
@@ -31,11 +32,11 @@ Array = np.ndarray
 class Counted:
     """Wrap a function and count its calls."""
 
-    def __init__(self, f: Callable[[Array], Array]) -> None:
+    def __init__(self, f: Callable[[Array], npt.ArrayLike]) -> None:
         self.f = f
         self.calls = 0
 
-    def __call__(self, X: Array) -> Array:
+    def __call__(self, X: Array) -> npt.ArrayLike:
         self.calls += 1
         return self.f(X)
 
@@ -49,9 +50,10 @@ def main() -> None:
     n = args.n
     X, a, b = rng.standard_normal((n, n)), rng.standard_normal(n), rng.standard_normal(n)
 
-    def f(X: Array) -> Array:
+    def f(X: Array) -> float:
         r = X @ a - b
-        return np.sum(np.tanh(X)) + 0.5 * (r @ r)
+        value: float = np.sum(np.tanh(X)) + 0.5 * (r @ r)
+        return value
 
     grad = 1.0 - np.tanh(X) ** 2 + np.outer(X @ a - b, a)
 

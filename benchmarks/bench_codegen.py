@@ -70,7 +70,7 @@ def _interleaved(
             for _ in range(inner):
                 funcs[i]()
             samples[i].append((time.perf_counter() - start) / inner)
-    return [(statistics.median(s), min(s)) for s in samples]  # type: ignore[misc]
+    return [(statistics.median(s), min(s)) for s in samples]
 
 
 def _load_source(source: str, name: str) -> Callable[..., Any]:

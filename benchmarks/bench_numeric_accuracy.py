@@ -19,13 +19,14 @@ import argparse
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 
-from matderiv.numeric import jacobian
+from matderiv.numeric import Method, jacobian
 
 Array = np.ndarray
-Case = tuple[Callable[[Array], Array], Array, Array]
-METHODS = ("forward", "central", "richardson", "complex")
-TARGETS = {"complex": 1e-13, "richardson": 1e-11, "central": 1e-8}
+Case = tuple[Callable[[Array], npt.ArrayLike], Array, Array]
+METHODS: tuple[Method, ...] = ("forward", "central", "richardson", "complex")
+TARGETS: dict[Method, float] = {"complex": 1e-13, "richardson": 1e-11, "central": 1e-8}
 
 
 def _spd(rng: np.random.Generator, n: int) -> Array:
@@ -34,7 +35,8 @@ def _spd(rng: np.random.Generator, n: int) -> Array:
 
 
 def _sigmoid(z: Array) -> Array:
-    return 1.0 / (1.0 + np.exp(-z))
+    value: Array = 1.0 / (1.0 + np.exp(-z))
+    return value
 
 
 def cases(rng: np.random.Generator) -> dict[str, Case]:
@@ -94,7 +96,7 @@ def main() -> None:
         for name, (f, x, exact) in cases(np.random.default_rng(seed)).items():
             row = worst.setdefault(name, {})
             for method in METHODS:
-                J = jacobian(f, x, method=method)  # type: ignore[arg-type]
+                J = jacobian(f, x, method=method)
                 err = float(np.max(np.abs(J - exact)) / np.max(np.abs(exact)))
                 row[method] = max(row.get(method, 0.0), err)
     width = max(map(len, worst))

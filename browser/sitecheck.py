@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Route
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    ViewportSize,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The built site under test: ``MATDERIV_SITE`` or the ``build/html`` that ``nox -s docs`` makes.
@@ -41,8 +49,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--no-default-browser-check",
 ]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # Console errors that are known theme noise, each with the reason it is harmless.
 # A console message is ignored only when it matches one of these patterns.

@@ -5,7 +5,7 @@ uses the network) fetches Pyodide, SymPy and mpmath and builds matderiv's wheel 
 ``build/derive``.  When the book has a ``derive`` page, this extension copies that folder
 to ``_static/derive/`` beside the page's scripts (``conf/_static/derive/``) and writes
 ``_static/derive/expected.json``: the answers CPython gives, through the same
-``bridge.py`` the browser runs, to every problem of :mod:`matderiv.symbolic.battery`
+``bridge.py`` the browser runs, to every problem of the battery (``tests/battery.py``)
 (the browser tests and ``benchmarks/bench_browser_derive.py`` compare with them).
 
 Without ``build/derive`` (a plain ``sphinx-build``) the page is built but its Python is
@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +28,7 @@ from sphinx.util import logging
 
 CONF_DIR = Path(__file__).resolve().parent
 BRIDGE = CONF_DIR / "_static" / "derive" / "bridge.py"
+TESTS_DIR = CONF_DIR.parent / "tests"  # the battery is test data: tests/battery.py
 PAGE = "derive"
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,9 @@ def load_bridge() -> ModuleType:
 
 def battery_requests() -> list[dict[str, str]]:
     """Every battery problem as a Derive-page request (the page's field strings)."""
-    from matderiv.symbolic.battery import PROBLEMS
+    if str(TESTS_DIR) not in sys.path:
+        sys.path.insert(0, str(TESTS_DIR))
+    from battery import PROBLEMS
 
     bridge = load_bridge()
     return [

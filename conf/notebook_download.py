@@ -26,12 +26,12 @@ def _offer_notebook(
     """Copy the page's executed notebook into the site and name it for the download menu."""
     if doctree is None or NbMetadataCollector.get_exec_data(app.env, pagename) is None:
         return  # not a page myst-nb executed (API pages, genindex, search)
-    executed = Path(app.env.mystnb_config.output_folder).joinpath(*f"{pagename}.ipynb".split("/"))
+    config = app.env.mystnb_config  # type: ignore[attr-defined]  # myst-nb's, set at run time
+    executed = Path(config.output_folder).joinpath(*f"{pagename}.ipynb".split("/"))
     if not executed.is_file():
         return
     target = Path(app.outdir, "_sources", *f"{pagename}.ipynb".split("/"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    config = app.env.mystnb_config
     if config.execution_mode == "cache":
         _write_from_cache(executed, target, config.execution_cache_path)
     else:

@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matderiv.errors import DerivativeMismatch, NumericError, ShapeError, UnsupportedError
 from matderiv.layout import Layout, to_layout
-from matderiv.numeric import CheckResult, assert_derivative, check_derivative
+from matderiv.numeric import CheckResult, Method, assert_derivative, check_derivative
 
-Array = np.ndarray
+Array = npt.NDArray[np.float64]
+Setting = tuple[Array, Array, Array]  # the fixture `setting`: A, X and x
 
 
 def _kron_like(left: Array, right: Array) -> Array:
     """Mixed-layout Jacobian of dX -> left @ dX @ right."""
-    return np.einsum("ik,lj->ijkl", left, right)
+    jacobian: Array = np.einsum("ik,lj->ijkl", left, right)
+    return jacobian
 
 
 # --- passing checks ------------------------------------------------------------------------
@@ -51,7 +54,7 @@ def test_correct_derivative_passes_in_every_form() -> None:
 
 
 @pytest.mark.parametrize("method", ["forward", "central", "richardson", "complex"])
-def test_every_method_can_check(method: str) -> None:
+def test_every_method_can_check(method: Method) -> None:
     x = np.array([0.3, -1.2, 0.8])
     result = check_derivative(np.exp, np.diag(np.exp(x)), x, method=method, rtol=1e-5)
     assert result.passed, result.diagnosis
@@ -85,7 +88,7 @@ shapes = st.lists(st.integers(1, 3), min_size=0, max_size=2).map(tuple)
 @settings(max_examples=40, deadline=None)
 @given(in_shape=shapes, out_shape=shapes, seed=st.integers(0, 2**32 - 1))
 def test_random_smooth_maps_pass_in_every_form_and_fail_when_scaled(
-    in_shape, out_shape, seed
+    in_shape: tuple[int, ...], out_shape: tuple[int, ...], seed: int
 ) -> None:
     rng = np.random.default_rng(seed)
     L = rng.standard_normal(out_shape + in_shape)
@@ -124,7 +127,9 @@ def test_no_false_alarm_when_the_function_scale_differs_from_x() -> None:
     assert check_derivative(lambda x: np.sum(x**3), 3 * x**2, x)
 
 
-def test_a_failure_with_a_huge_jacobian_is_explained_from_the_directions(monkeypatch) -> None:
+def test_a_failure_with_a_huge_jacobian_is_explained_from_the_directions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import matderiv.numeric.check as check_module
 
     monkeypatch.setattr(check_module, "MAX_FULL_ENTRIES", 10)
@@ -160,25 +165,25 @@ def _diagnosis(f: Callable[[Array], Array], df: object, x: Array, **options: obj
 
 
 @pytest.fixture
-def setting() -> tuple[Array, Array, Array]:
+def setting() -> Setting:
     rng = np.random.default_rng(3)
     return rng.standard_normal((3, 3)), rng.standard_normal((3, 3)), rng.standard_normal(3)
 
 
-def test_diagnoses_a_transposed_gradient_as_a_layout_mix_up(setting) -> None:
+def test_diagnoses_a_transposed_gradient_as_a_layout_mix_up(setting: Setting) -> None:
     A, X, _ = setting
     text = _diagnosis(lambda X: np.trace(A @ X), A, X)
     assert "transposed" in text
     assert "numerator layout" in text
 
 
-def test_diagnoses_a_transposed_jacobian_given_as_a_pullback(setting) -> None:
+def test_diagnoses_a_transposed_jacobian_given_as_a_pullback(setting: Setting) -> None:
     A, _, x = setting
     text = _diagnosis(lambda x: A @ x, lambda v: A @ v, x, form="vjp")
     assert text.startswith("transposed: the claimed Jacobian is Jᵀ")
 
 
-def test_diagnoses_a_transposed_derivative_over_the_input_axes(setting) -> None:
+def test_diagnoses_a_transposed_derivative_over_the_input_axes(setting: Setting) -> None:
     A, X, _ = setting
     # d(AX) in mixed layout with each ∂F_ij/∂X transposed
     true = _kron_like(A, np.eye(3))
@@ -186,7 +191,7 @@ def test_diagnoses_a_transposed_derivative_over_the_input_axes(setting) -> None:
     assert text.startswith("transposed over the input axes")
 
 
-def test_diagnoses_sign_factor_two_and_small_factors(setting) -> None:
+def test_diagnoses_sign_factor_two_and_small_factors(setting: Setting) -> None:
     A, _, x = setting
     f = lambda x: x @ A @ x  # noqa: E731
     g = (A + A.T) @ x
@@ -197,14 +202,14 @@ def test_diagnoses_sign_factor_two_and_small_factors(setting) -> None:
     assert "claimed ≈ 1.01 × true" in _diagnosis(f, 1.01 * g, x)
 
 
-def test_diagnoses_only_the_symmetric_part(setting) -> None:
+def test_diagnoses_only_the_symmetric_part(setting: Setting) -> None:
     A, X, _ = setting
     f = lambda X: np.trace(A @ X)  # noqa: E731
     assert _diagnosis(f, (A + A.T) / 2, X).startswith("only the symmetric part")
     assert "Matrix Cookbook" in _diagnosis(f, A + A.T - A * np.eye(3), X)
 
 
-def test_diagnoses_one_missing_term_and_merged_terms(setting) -> None:
+def test_diagnoses_one_missing_term_and_merged_terms(setting: Setting) -> None:
     _, X, _ = setting
     f = lambda X: X @ X  # noqa: E731
     assert _diagnosis(f, lambda dX: X @ dX, X, form="linear_map").startswith("one term missing")
@@ -212,19 +217,20 @@ def test_diagnoses_one_missing_term_and_merged_terms(setting) -> None:
     assert "not 2X dX" in merged
 
 
-def test_diagnosis_names_the_worst_entries_otherwise(setting) -> None:
+def test_diagnosis_names_the_worst_entries_otherwise(setting: Setting) -> None:
     _, X, _ = setting
     inv = np.linalg.inv
     wrong = lambda dX: -inv(X) @ inv(X) @ dX  # noqa: E731  (d(X⁻¹) is not −X⁻² dX)
     result = check_derivative(inv, wrong, X, form="linear_map")
     assert not result
     assert "Largest differences: ∂f[" in result.diagnosis
+    assert result.worst_entry is not None
     i, j, k, m = result.worst_entry
     true = -inv(X)[i, k] * inv(X)[m, j]
     assert result.expected == pytest.approx(true, rel=1e-8)
 
 
-def test_assert_derivative_raises_with_the_diagnosis(setting) -> None:
+def test_assert_derivative_raises_with_the_diagnosis(setting: Setting) -> None:
     A, _, x = setting
     with pytest.raises(DerivativeMismatch, match=r"sign flipped.*Worst entry ∂f/∂x"):
         assert_derivative(lambda x: x @ A @ x, -(A + A.T) @ x, x)
@@ -236,7 +242,7 @@ def test_assert_derivative_raises_with_the_diagnosis(setting) -> None:
 # --- bad input -----------------------------------------------------------------------------
 
 
-def test_a_shape_that_does_not_match_the_declared_layout(setting) -> None:
+def test_a_shape_that_does_not_match_the_declared_layout(setting: Setting) -> None:
     _, _, x = setting
     with pytest.raises(ShapeError, match=r"shape \(3,\).*numerator layout expects shape \(1, 3\)"):
         check_derivative(lambda x: x @ x, 2 * x, x, layout=Layout.NUMERATOR)
@@ -248,7 +254,7 @@ def test_a_shape_that_does_not_match_the_declared_layout(setting) -> None:
         check_derivative(lambda X: X @ X, np.eye(9), np.eye(3), layout="denominator")
 
 
-def test_bad_claimed_derivatives(setting) -> None:
+def test_bad_claimed_derivatives(setting: Setting) -> None:
     _, X, _ = setting
     with pytest.raises(NumericError, match=r"NaN at index \(0, 0\)"):
         check_derivative(lambda X: np.sum(X), np.full((3, 3), np.nan), X)
@@ -276,8 +282,9 @@ def test_no_false_alarm_when_f_vanishes_at_x_but_not_nearby() -> None:
     # quotient is set by |f(x ± h)|, not by |f(x)| (which made the floor 1e-190)
     c = 8.579130045596286e-180
 
-    def f(x: Array) -> Array:
-        return np.sum(x**2) + c * np.sum(np.exp(x / 2))
+    def f(x: Array) -> float:
+        value: float = np.sum(x**2) + c * np.sum(np.exp(x / 2))
+        return value
 
     assert check_derivative(f, np.float64(c / 2), np.array(0.0), rtol=1e-5)
     assert not check_derivative(f, np.float64(0.5), np.array(0.0), rtol=1e-5)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from matderiv.errors import ShapeError
 from matderiv.numeric import check_derivative
@@ -24,7 +25,7 @@ N_CASES = 1000
 @dataclass
 class Case:
     name: str
-    f: Callable[[Array], Array]
+    f: Callable[[Array], npt.ArrayLike]
     x: Array
     terms: tuple[Array, Array]  # the derivative (mixed layout) is terms[0] + terms[1]
 
@@ -83,8 +84,9 @@ def tanh_layer(rng: np.random.Generator) -> Case:
     W, x, b, u = (rng.standard_normal(s) for s in ((m, n), n, m, m))
     lam = float(rng.uniform(0.1, 1.0))
 
-    def f(W: Array) -> Array:
-        return u @ np.tanh(W @ x + b) + lam / 2 * np.sum(W * W)
+    def f(W: Array) -> float:
+        value: float = u @ np.tanh(W @ x + b) + lam / 2 * np.sum(W * W)
+        return value
 
     delta = u * (1.0 - np.tanh(W @ x + b) ** 2)
     return Case("uᵀtanh(Wx + b) + λ|W|²/2", f, W, (np.outer(delta, x), lam * W))

@@ -6,21 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 import sympy as sp
 
 from matderiv import Derivative, Layout, derive, derive_hessian, to_layout
 from matderiv.errors import ParseError, ShapeError, UnsupportedError
 from matderiv.expr.codegen import compile_roots
+from matderiv.expr.context import ShapeSpec
 from matderiv.expr.nodes import Diag
 from matderiv.symbolic.inputs import random_inputs
 
-LS = {"Y": ("m", "k"), "X": ("m", "n"), "T": ("n", "k")}
-NET = {"u": ("m",), "W": ("m", "n"), "x": ("n",), "b": ("m",)}
-QUAD = {"x": ("n",), "A": ("n", "n")}
+LS: dict[str, ShapeSpec] = {"Y": ("m", "k"), "X": ("m", "n"), "T": ("n", "k")}
+NET: dict[str, ShapeSpec] = {"u": ("m",), "W": ("m", "n"), "x": ("n",), "b": ("m",)}
+QUAD: dict[str, ShapeSpec] = {"x": ("n",), "A": ("n", "n")}
 
 
-def _inputs(d: Derivative, seed: int = 0) -> dict[str, Any]:
+def _inputs(d: Derivative, seed: int = 0) -> dict[str, npt.NDArray[np.float64]]:
     return random_inputs(d.context, seed)
 
 
@@ -207,13 +209,14 @@ def test_latex_and_repr_latex() -> None:
 def test_text_round_trips_through_the_parser() -> None:
     from matderiv.expr import to_function
 
-    for text, wrt, shapes in [
+    cases: list[tuple[str, str, dict[str, ShapeSpec]]] = [
         ("x.T @ A @ x", "x", QUAD),
         ("u.T @ np.tanh(W @ x + b)", "W", NET),
         ("np.tanh(W @ x + b)", "x", NET),
         ("trace((Y - X @ T).T @ (Y - X @ T))", "T", LS),
         ("det(X)", "X", {"X": ("n", "n")}),
-    ]:
+    ]
+    for text, wrt, shapes in cases:
         d = derive(text, wrt, shapes)
         v = random_inputs(d.context, 0)
         again = to_function(d.text(), shapes)

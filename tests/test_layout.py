@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,8 @@ from matderiv.layout import (
     vec_jacobian,
 )
 
+Shape = tuple[int, ...]
+
 # Wikipedia's tables, written out by hand (y ∈ R^2, x ∈ R^3, Y ∈ R^{2×3}, X ∈ R^{5×7}).
 EXPECTED = [
     # out, in, mixed, numerator, denominator
@@ -36,7 +39,9 @@ UNDEFINED = [((2, 3), (4,)), ((4,), (2, 3)), ((2, 3), (4, 5)), ((2, 2, 2), ())]
 
 
 @pytest.mark.parametrize(("out", "inp", "mixed", "num", "den"), EXPECTED)
-def test_shapes_match_wikipedia(out, inp, mixed, num, den) -> None:
+def test_shapes_match_wikipedia(
+    out: Shape, inp: Shape, mixed: Shape, num: Shape, den: Shape
+) -> None:
     assert derivative_shape(out, inp, Layout.MIXED) == mixed
     assert derivative_shape(out, inp, "numerator") == num
     assert derivative_shape(out, inp, Layout.DENOMINATOR) == den
@@ -44,7 +49,9 @@ def test_shapes_match_wikipedia(out, inp, mixed, num, den) -> None:
 
 @pytest.mark.parametrize(("out", "inp"), UNDEFINED)
 @pytest.mark.parametrize("layout", ["numerator", "denominator"])
-def test_undefined_pairs_name_the_representations_that_exist(out, inp, layout) -> None:
+def test_undefined_pairs_name_the_representations_that_exist(
+    out: Shape, inp: Shape, layout: str
+) -> None:
     with pytest.raises(ShapeError) as info:
         derivative_shape(out, inp, layout)
     message = str(info.value)
@@ -61,12 +68,15 @@ def test_mixed_handles_any_rank() -> None:
 
 def test_layout_accepts_strings_and_rejects_unknown_names() -> None:
     assert as_layout("MIXED") is Layout.MIXED
-    assert Layout.NUMERATOR == "numerator"
+    numerator: str = Layout.NUMERATOR  # a Layout is a str
+    assert numerator == "numerator"
     with pytest.raises(UnsupportedError, match="'mixed', 'numerator', 'denominator'"):
         as_layout("row-major")
 
 
-def _random_mixed(rng: np.random.Generator, out: tuple[int, ...], inp: tuple[int, ...]):
+def _random_mixed(
+    rng: np.random.Generator, out: tuple[int, ...], inp: tuple[int, ...]
+) -> npt.NDArray[np.float64]:
     return rng.standard_normal(out + inp)
 
 
@@ -89,7 +99,9 @@ def test_numerator_entries_follow_wikipedia_definitions() -> None:
 
 
 @pytest.mark.parametrize(("out", "inp", "mixed", "num", "den"), EXPECTED)
-def test_conversions_round_trip_through_every_layout(out, inp, mixed, num, den) -> None:
+def test_conversions_round_trip_through_every_layout(
+    out: Shape, inp: Shape, mixed: Shape, num: Shape, den: Shape
+) -> None:
     rng = np.random.default_rng(2)
     J = _random_mixed(rng, out, inp)
     for src in Layout:
@@ -134,7 +146,7 @@ shapes = st.lists(st.integers(1, 3), min_size=0, max_size=3).map(tuple)
 
 @settings(max_examples=60, deadline=None)
 @given(out=shapes, inp=shapes, seed=st.integers(0, 2**32 - 1))
-def test_vec_jacobian_maps_vec_dx_to_vec_df(out, inp, seed) -> None:
+def test_vec_jacobian_maps_vec_dx_to_vec_df(out: Shape, inp: Shape, seed: int) -> None:
     rng = np.random.default_rng(seed)
     J = rng.standard_normal(out + inp)
     dX = rng.standard_normal(inp)

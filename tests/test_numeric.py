@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,10 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matderiv.errors import NumericError, ShapeError, UnsupportedError
-from matderiv.numeric import gradient, hessian, jacobian, jvp
+from matderiv.numeric import Method, gradient, hessian, jacobian, jvp
 
 RNG_SEED = 20261122
-ACCURACY = {"forward": 1e-6, "central": 1e-8, "richardson": 1e-10, "complex": 1e-13}
+ACCURACY: dict[Method, float] = {
+    "forward": 1e-6,
+    "central": 1e-8,
+    "richardson": 1e-10,
+    "complex": 1e-13,
+}
 
 
 def _spd(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -21,7 +28,7 @@ def _spd(rng: np.random.Generator, n: int) -> np.ndarray:
     return A @ A.T / n + np.eye(n)
 
 
-def _cases():
+def _cases() -> dict[str, tuple[Callable[[np.ndarray], Any], np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(RNG_SEED)
     n = 3
     X = _spd(rng, n)
@@ -50,7 +57,7 @@ def _cases():
 
 @pytest.mark.parametrize("method", list(ACCURACY))
 @pytest.mark.parametrize("name", list(_cases()))
-def test_jacobian_accuracy_per_method(name: str, method: str) -> None:
+def test_jacobian_accuracy_per_method(name: str, method: Method) -> None:
     f, x, expected = _cases()[name]
     J = jacobian(f, x, method=method)
     assert J.shape == expected.shape
@@ -63,7 +70,9 @@ shapes = st.lists(st.integers(1, 3), min_size=0, max_size=2).map(tuple)
 
 @settings(max_examples=40, deadline=None)
 @given(in_shape=shapes, out_shape=shapes, seed=st.integers(0, 2**32 - 1))
-def test_jacobian_is_the_generalized_jacobian_of_a_linear_map(in_shape, out_shape, seed) -> None:
+def test_jacobian_is_the_generalized_jacobian_of_a_linear_map(
+    in_shape: tuple[int, ...], out_shape: tuple[int, ...], seed: int
+) -> None:
     rng = np.random.default_rng(seed)
     L = rng.standard_normal(out_shape + in_shape)
     x = rng.standard_normal(in_shape)
@@ -123,7 +132,8 @@ def test_hessian_of_a_quadratic_form_and_of_log_det() -> None:
     # d² log det X [dX, dY] = -tr(X⁻¹ dX X⁻¹ dY), so H[i, j, k, l] = -X⁻¹[l, i] X⁻¹[j, k]
     Xi = np.linalg.inv(X)
     expected = -np.einsum("li,jk->ijkl", Xi, Xi)
-    for method, tol in (("central", 1e-5), ("complex", 1e-8), ("richardson", 1e-8)):
+    tolerances: dict[Method, float] = {"central": 1e-5, "complex": 1e-8, "richardson": 1e-8}
+    for method, tol in tolerances.items():
         got = hessian(lambda X: np.log(np.linalg.det(X)), X, method=method)
         np.testing.assert_allclose(got, expected, atol=tol)
 
@@ -137,7 +147,7 @@ def test_integer_x_is_converted_to_float64() -> None:
     ("x", "match"),
     [(np.array([1.0, np.nan]), r"x contains NaN at index \(1,\)"), (math.inf, "x contains inf")],
 )
-def test_non_finite_x_is_rejected(x, match) -> None:
+def test_non_finite_x_is_rejected(x: np.ndarray | float, match: str) -> None:
     with pytest.raises(NumericError, match=match):
         jacobian(np.sin, x)
 
@@ -159,7 +169,9 @@ def test_non_finite_f_is_rejected_with_where_it_happened() -> None:
         (lambda x: x[: 1 + int(x[0] > 1.0)], ShapeError, r"shape \(2,\) at a perturbed point"),
     ],
 )
-def test_bad_function_results(f, error, match) -> None:
+def test_bad_function_results(
+    f: Callable[[np.ndarray], Any], error: type[Exception], match: str
+) -> None:
     with pytest.raises(error, match=match):
         jacobian(f, np.array([1.0, 2.0]))
 
@@ -175,7 +187,9 @@ def test_bad_function_results(f, error, match) -> None:
     ],
     ids=["abs", "norm", "real", "vdot", "slogdet"],
 )
-def test_complex_step_on_an_unsafe_function_suggests_central(f) -> None:
+def test_complex_step_on_an_unsafe_function_suggests_central(
+    f: Callable[[np.ndarray], Any],
+) -> None:
     x = np.array([0.7, -1.3, 2.1])
     with pytest.raises(NumericError, match=r"not complex-step safe.*method='central'"):
         jacobian(f, x, method="complex")

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -58,17 +59,19 @@ def _f(coef: tuple[float, float, float]) -> Any:
     return lambda x: a * np.sum(x**2) + b * np.sum(np.sin(x)) + c * np.sum(np.exp(x / 2))
 
 
-def _grad(coef: tuple[float, float, float], x: np.ndarray) -> np.ndarray:
+def _grad(coef: tuple[float, float, float], x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     a, b, c = coef
     return 2 * a * x + b * np.cos(x) + c / 2 * np.exp(x / 2)
 
 
-def _second(coef: tuple[float, float, float], x: np.ndarray) -> np.ndarray:
+def _second(
+    coef: tuple[float, float, float], x: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     a, b, c = coef
     return 2 * a - b * np.sin(x) + c / 4 * np.exp(x / 2)
 
 
-def _close(got: np.ndarray, want: np.ndarray, rtol: float) -> None:
+def _close(got: np.ndarray, want: np.ndarray | np.float64, rtol: float) -> None:
     assert np.all(np.isfinite(got))
     scale = max(1.0, float(np.max(np.abs(want), initial=0.0)))
     assert float(np.max(np.abs(got - want), initial=0.0)) <= rtol * scale
@@ -135,7 +138,7 @@ BAD_FUNCTIONS = st.sampled_from(
         lambda x: np.ones(int(abs(float(np.sum(x))) * 1e6) % 3),
         lambda x: np.sum(np.linalg.inv(np.reshape(x, (2, 2)))),
         lambda x: np.log(np.sum(x)),
-        lambda x: {}["key"],
+        lambda x: dict[str, float]()["key"],
         lambda x: np.sum(x**2),
     ]
 )

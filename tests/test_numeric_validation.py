@@ -129,7 +129,7 @@ def test_a_bad_step_is_rejected(entry: str, step: Any) -> None:
 def test_a_step_that_would_vanish_in_x_plus_h_is_rejected_except_for_the_complex_step() -> None:
     for method in ("forward", "central", "richardson"):
         with pytest.raises(ArgumentError, match=r"below MIN_STEP.*method='complex'"):
-            gradient(Counted(), X3, method=method, step=limits.MIN_STEP / 2)  # type: ignore[arg-type]
+            gradient(Counted(), X3, method=method, step=limits.MIN_STEP / 2)
     got = gradient(lambda x: np.sum(np.sin(x)), X3, method="complex", step=1e-30)
     np.testing.assert_allclose(got, np.cos(X3), rtol=1e-14)
     # the smallest allowed step still gives finite numbers
@@ -271,7 +271,9 @@ def test_assert_derivative_rejects_an_unknown_option_and_lists_the_valid_ones() 
     ],
     ids=["ragged", "object", "strings", "complex", "too many axes", "too few axes"],
 )
-def test_a_malformed_claimed_array_is_rejected_before_f_is_called(df, error, match) -> None:
+def test_a_malformed_claimed_array_is_rejected_before_f_is_called(
+    df: Any, error: type[Exception], match: str
+) -> None:
     f = Counted()
     with pytest.raises(error, match=match):
         check_derivative(f, df, X3)
@@ -285,7 +287,7 @@ def test_claimed_callables_that_return_garbage_or_raise() -> None:
     with pytest.raises(NumericError, match=r"df raised ZeroDivisionError at x"):
         check_derivative(Counted(), lambda x: 1 / 0, X3)
     with pytest.raises(NumericError, match=r"df raised KeyError at a direction"):
-        check_derivative(Counted(), lambda dx: {}["k"], X3, form="linear_map")
+        check_derivative(Counted(), lambda dx: dict[str, float]()["k"], X3, form="linear_map")
 
 
 # --- CheckResult ----------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def _from_ast(node: ast.AST) -> Code:
     """Python's reading of the printed text, as code data (the oracle for parentheses)."""
     if isinstance(node, ast.Name):
         return Name(node.id)
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str):
         return Const(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = _from_ast(node.operand)
