@@ -265,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     The exit codes are :data:`EXIT_CODES` (also in ``matderiv --help``).  A closed
     pipe (``matderiv rules | head -1``) ends the command quietly; output that the
     terminal's encoding cannot show is written as readable ASCII
-    (:func:`matderiv._console.ascii_fallback`).
+    (``matderiv._console.ascii_fallback``).
 
     Parameters
     ----------

@@ -158,7 +158,7 @@ def make_context(
     shapes
         Name -> shape (tuple of ints or dimension names; ``()`` for a scalar).
     assume
-        Name -> assumption or list of assumptions (see :data:`~matderiv.expr.context.ASSUMPTIONS`).
+        Name -> assumption or list of assumptions (see :data:`~matderiv.assumptions.ASSUMPTIONS`).
 
     Returns
     -------

@@ -209,7 +209,7 @@ def parse(
     shapes
         Name -> shape: a tuple of ints or dimension names, ``()`` for a scalar.
     assume
-        Name -> assumption, see :data:`~matderiv.expr.context.ASSUMPTIONS`.
+        Name -> assumption, see :data:`~matderiv.assumptions.ASSUMPTIONS`.
 
     Returns
     -------

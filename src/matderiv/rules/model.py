@@ -140,8 +140,10 @@ class Rule:
 
     @property
     def citations(self) -> tuple[str, ...]:
-        """The references as a reader sees them: authors, title, edition, place.
+        """Each reference as a reader sees it: authors, title, edition, place.
 
+        Examples
+        --------
         >>> from matderiv import rules
         >>> print(rules.get("sm-logdet").citations[1])  # doctest: +NORMALIZE_WHITESPACE
         Kaare Brandt Petersen and Michael Syskind Pedersen, The Matrix Cookbook
