@@ -145,7 +145,7 @@ class Budget:
     seconds_per_eval: float = 0.0
 
     def charge(self) -> None:
-        """Count one evaluation; past `max_evals` raise :class:`BudgetError`."""
+        """Count one evaluation; past `max_evals` raise :class:`~matderiv.errors.BudgetError`."""
         self.used += 1
         if self.used > self.max_evals:
             raise BudgetError(

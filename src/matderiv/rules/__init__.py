@@ -7,7 +7,7 @@ cheatsheet), one TOML file per family under ``matderiv/rules/data``.  Each rule 
 derivative in the mixed layout (and as a vec matrix or a linear map where the mixed array has
 more than two axes) and is checked three ways by
 :func:`matderiv.rules.verify.verify_rule`: against finite differences, against
-:func:`matderiv.derive`, and across layouts.
+:func:`matderiv.derive <matderiv.symbolic.derive>`, and across layouts.
 :mod:`matderiv.rules.render` writes a rule in LaTeX (in each layout) and as numpy source.
 
 This module only looks rules up (it does not import the checks).

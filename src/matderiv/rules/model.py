@@ -140,7 +140,7 @@ class Rule:
 
     @property
     def citations(self) -> tuple[str, ...]:
-        """Each reference as a reader sees it: authors, title, edition, place.
+        """Each reference as a reader sees it (authors, title, edition, place).
 
         Examples
         --------
