@@ -14,8 +14,8 @@ import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from matderiv.errors import ShapeError
-from matderiv.expr.algebra import contains, inner, kron, times, vec_of
-from matderiv.expr.nodes import Commutation, Diag
+from matderiv.expr.algebra import contains, inner, is_ones, kron, kron_product, times, unvec, vec_of
+from matderiv.expr.nodes import Commutation, Diag, SumAll
 from matderiv.expr.primitive import (
     POSTFIX,
     PRODUCT,
@@ -29,7 +29,7 @@ from matderiv.expr.primitive import (
     register,
     wrap,
 )
-from matderiv.expr.primitives.operators import add_terms, product_rule
+from matderiv.expr.primitives.operators import add_terms
 from matderiv.expr.pycode import Attr, BinOp, Call, Code, Neg, Op, Slot
 from matderiv.expr.reader import Reader, Val, matmul_vals
 
@@ -270,6 +270,38 @@ def _kron_vec(node: Any, jac: Any) -> Any:
     return sp.MatAdd(*terms) if len(terms) > 1 else (terms[0] if terms else None)
 
 
+def _kron_differential(node: Any, d: D) -> Any:
+    """The product rule, one Kronecker product per factor (coefficients taken out)."""
+    terms = []
+    for i, factor in enumerate(node.args):
+        df = d(factor)
+        if df is not None:
+            terms.append(kron_product(*node.args[:i], df, *node.args[i + 1 :]))
+    return add_terms(terms)
+
+
+def _kron_pullback(node: Any, bar: Any, dx: Any, pull: Pull) -> None:
+    """Ḡ across ``X ⊗ Y``: ``X̄ = Σₖₗ Yₖₗ Ḡ_kl-blocks…``, read off the declared vec rule.
+
+    With ``vec(X ⊗ Y) = M vec(X)`` (``M`` from :func:`_kron_vec`), the adjoint is
+    ``X̄ = unvec(Mᵀ vec(Ḡ))`` — for ``Y``: ``Ȳ = Σᵢⱼ Xᵢⱼ Ḡᵢⱼ`` over the blocks of Ḡ; the
+    all-ones cotangent of a ``sum`` gives ``c·sum(Y)·1`` directly.
+    """
+    if len(node.args) != 2:
+        head, *rest = node.args
+        node = sp.KroneckerProduct(head, sp.KroneckerProduct(*rest))
+    x, y = node.args
+    holder, other = (x, y) if contains(x, dx) else (y, x)
+    c, ones = is_ones(bar) if isinstance(bar, sp.MatrixExpr) else (None, False)
+    if ones:
+        pull(holder, c * SumAll(other) * sp.OneMatrix(*holder.shape))
+        return
+    m = _kron_vec(
+        node, lambda child: sp.Identity(child.rows * child.cols) if child is holder else None
+    )
+    pull(holder, unvec(sp.MatMul(m.T, vec_of(bar)), tuple(holder.shape)))
+
+
 def _kron_call(reader: Reader, node: ast.Call) -> Val:
     # numpy's rules: two 1-D arrays give a 1-D array; a 1-D array next to a matrix
     # is a row (its shape is padded in front to (1, n)).
@@ -280,11 +312,11 @@ def _kron_call(reader: Reader, node: ast.Call) -> Val:
         )
     text = reader.text(node)
     if len(a.shape) == 1 and len(b.shape) == 1:
-        return Val(sp.KroneckerProduct(a.expr, b.expr), (a.shape[0] * b.shape[0],), text)
+        return Val(kron_product(a.expr, b.expr), (a.shape[0] * b.shape[0],), text)
     left = a.expr.T if len(a.shape) == 1 else a.expr
     right = b.expr.T if len(b.shape) == 1 else b.expr
     shape = (left.shape[0] * right.shape[0], left.shape[1] * right.shape[1])
-    return Val(sp.KroneckerProduct(left, right), shape, text)
+    return Val(kron_product(left, right), shape, text)
 
 
 def _kron_latex(node: Any, printer: Any) -> str:
@@ -297,7 +329,8 @@ register(
         text=_kron_text,
         numpy=_kron_op,
         latex=_kron_latex,
-        differential=product_rule,
+        differential=_kron_differential,
+        pullback=_kron_pullback,
         vec=_kron_vec,
         functions={"kron": _kron_call},
     )
