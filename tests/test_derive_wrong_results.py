@@ -229,3 +229,21 @@ def test_a_wrong_symmetric_jacobian_fails_and_says_how_it_was_checked() -> None:
 def test_symmetric_hessian_checks(seed: int) -> None:
     h = derive_hessian("trace(X @ X @ X)", "X", {"X": ("n", "n")}, assume={"X": "symmetric"})
     assert h.check(seed=seed)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_kron_pullback_at_a_size_where_the_vec_matrix_would_not_fit(seed: int) -> None:
+    # the (mnpq)² vec matrix of kron would need 3.4 GB here; the block sums do not
+    m, k, p, q = 12, 12, 12, 12
+    rng = np.random.default_rng(seed)
+    A, X, B = (
+        rng.standard_normal((m, k)),
+        rng.standard_normal((p, q)),
+        rng.standard_normal((m * p, k * q)),
+    )
+    shapes = {"A": A.shape, "X": X.shape, "B": B.shape}
+    blocks = B.reshape(m, p, k, q)  # blocks[i, :, j, :] is the (i, j) block of B
+    by_x = derive("trace(B.T @ kron(A, X))", "X", shapes).evaluate(A=A, X=X, B=B)
+    by_a = derive("trace(B.T @ kron(A, X))", "A", shapes).evaluate(A=A, X=X, B=B)
+    assert np.allclose(by_x, np.einsum("ij,ipjq->pq", A, blocks))
+    assert np.allclose(by_a, np.einsum("pq,ipjq->ij", X, blocks))

@@ -122,12 +122,27 @@ def kron_product(*factors: Any) -> Any:
     bare = []
     for factor in factors:
         if isinstance(factor, sp.MatMul):
-            c, mats = factor.as_coeff_matrices()
+            c, mats = _coeff_matrices(factor)
             coeff = coeff * c
             factor = mats[0] if len(mats) == 1 else sp.MatMul(*mats)
         bare.append(factor)
     product = sp.KroneckerProduct(*bare)
     return product if coeff == 1 else sp.MatMul(coeff, product)
+
+
+def _coeff_matrices(product: Any) -> tuple[Any, list[Any]]:
+    """The scalar coefficient and the matrix factors of a (possibly nested) matrix product."""
+    coeff: Any = sp.Integer(1)
+    mats: list[Any] = []
+    for arg in product.args:
+        if isinstance(arg, sp.MatMul):
+            c, inner_mats = _coeff_matrices(arg)
+            coeff, mats = coeff * c, mats + inner_mats
+        elif isinstance(arg, sp.MatrixExpr):
+            mats.append(arg)
+        else:
+            coeff = coeff * arg
+    return coeff, mats
 
 
 def unvec(v: Any, shape: tuple[Any, Any]) -> Any:
