@@ -321,6 +321,11 @@ class Derivative:
         against differences of the function, then the Hessian against
         differences of that gradient.
 
+        For a variable assumed symmetric the function checked is ``V -> f(sym(V))``,
+        ``sym(V) = (V + Vᵀ)/2`` (:func:`matderiv.sampling.symmetrize`): a gradient must be the
+        symmetric one, and a Jacobian is compared by its action on symmetric directions, the
+        only directions a symmetric variable moves in.
+
         Parameters
         ----------
         seed
