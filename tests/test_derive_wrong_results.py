@@ -139,6 +139,8 @@ VEC_KRON = [
     ("sum(kron(kron(A, X), M))", "X", lambda v: np.sum(np.kron(np.kron(v["A"], v["X"]), v["M"]))),
     ("sum(exp(vec(A)) * vec(C))", "A", lambda v: np.sum(np.exp(v["A"]) * v["C"])),
     ("norm(vec(A.T @ C))", "C", lambda v: np.linalg.norm(v["A"].T @ v["C"])),
+    ("w @ vec(X)", "X", lambda v: v["w"] @ np.ravel(v["X"], "F")),
+    ("sin(w) @ vec(X * X)", "X", lambda v: np.sin(v["w"]) @ np.ravel(v["X"] ** 2, "F")),
 ]
 
 
