@@ -249,3 +249,34 @@ def test_kron_pullback_at_a_size_where_the_vec_matrix_would_not_fit(seed: int) -
     by_a = derive("trace(B.T @ kron(A, X))", "A", shapes).evaluate(A=A, X=X, B=B)
     assert np.allclose(by_x, np.einsum("ij,ipjq->pq", A, blocks))
     assert np.allclose(by_a, np.einsum("pq,ipjq->ij", X, blocks))
+
+
+# -- the vec(I) pair rules of simplify (they make the matrix-logsumexp Hessian readable) -------
+
+
+def test_vec_identity_pair_rules_keep_the_value() -> None:
+    from matderiv.expr.codegen import compile_roots
+    from matderiv.expr.context import make_context
+    from matderiv.expr.nodes import Vec
+    from matderiv.symbolic.simplify import merge_pairs
+
+    ctx = make_context({"B": (3, 2), "C": (2, 3)})
+    B, C = ctx.symbols["B"], ctx.symbols["C"]
+    I2, I3 = sp.Identity(2), sp.Identity(3)
+    cases = [
+        Vec(I3).T * sp.KroneckerProduct(I3, B),  # B has 3 rows
+        Vec(I3).T * sp.KroneckerProduct(B, I3),
+        sp.KroneckerProduct(I3, C) * Vec(I3),  # C has 3 columns
+        sp.KroneckerProduct(C, I3) * Vec(I3),
+        2 * Vec(I2).T * sp.KroneckerProduct(I2, C) * sp.KroneckerProduct(I3, B.T),
+    ]
+    rng = np.random.default_rng(0)
+    values = {"B": rng.standard_normal((3, 2)), "C": rng.standard_normal((2, 3))}
+    for expr in cases:
+        merged = merge_pairs(expr)
+        assert sum(isinstance(a, sp.KroneckerProduct) for a in sp.preorder_traversal(merged)) == (
+            sum(isinstance(a, sp.KroneckerProduct) for a in sp.preorder_traversal(expr)) - 1
+        )
+        shape = tuple(expr.shape)
+        fns = [compile_roots([e], ctx, [shape], ["B", "C"]) for e in (expr, merged)]
+        assert np.allclose(fns[0](**values), fns[1](**values))
