@@ -34,6 +34,10 @@ LAZY_IMPORTS: dict[tuple[str, str], str] = {
     ("matderiv.symbolic.result", "matderiv.symbolic.inputs"): (
         "Derivative.check draws its random inputs with numpy; same reason as above"
     ),
+    ("matderiv.symbolic.result", "matderiv.sampling"): (
+        "Derivative.check projects a symmetric variable with numpy (sampling.symmetrize); "
+        "same reason as above"
+    ),
     ("matderiv.expr.pycode", "matderiv.expr._numpy_helpers"): (
         "the helpers of generated code are numpy functions, resolved on the first evaluation; "
         "printing numpy source must work without numpy"

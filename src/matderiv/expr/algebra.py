@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from matderiv.expr.nodes import Diag, ScalarOf, Vec
+from matderiv.expr.nodes import Diag, Elementwise, ScalarOf, Vec
 
 __all__ = [
     "as_scalar",
@@ -25,9 +25,11 @@ __all__ = [
     "inner",
     "is_ones",
     "kron",
+    "kron_product",
     "selection",
     "size",
     "times",
+    "unvec",
     "vec_of",
 ]
 
@@ -106,7 +108,78 @@ def kron(a: Any, b: Any) -> Any:
         return sp.MatMul(a, b)
     if a.shape[0] == 1 and b.shape[1] == 1:  # row ⊗ column = column rowᵀ... as a product
         return sp.MatMul(b, a)
-    return sp.KroneckerProduct(a, b)
+    return kron_product(a, b)
+
+
+def kron_product(*factors: Any) -> Any:
+    """``c (A ⊗ B ⊗ …)`` with the factors' scalar coefficients taken out in front.
+
+    SymPy's own canonicalisation of a Kronecker product (``doit``) breaks on a factor
+    that is a product with a scalar coefficient (``-A``, ``-A⁻¹ dA A⁻¹``); the
+    coefficients multiply the product: ``(cA) ⊗ B = c (A ⊗ B)``.
+    """
+    coeff: Any = sp.Integer(1)
+    bare = []
+    for factor in factors:
+        if isinstance(factor, sp.MatMul):
+            c, mats = _coeff_matrices(factor)
+            coeff = coeff * c
+            factor = mats[0] if len(mats) == 1 else sp.MatMul(*mats)
+        bare.append(factor)
+    product = sp.KroneckerProduct(*bare)
+    return product if coeff == 1 else sp.MatMul(coeff, product)
+
+
+def _coeff_matrices(product: Any) -> tuple[Any, list[Any]]:
+    """The scalar coefficient and the matrix factors of a (possibly nested) matrix product."""
+    coeff: Any = sp.Integer(1)
+    mats: list[Any] = []
+    for arg in product.args:
+        if isinstance(arg, sp.MatMul):
+            c, inner_mats = _coeff_matrices(arg)
+            coeff, mats = coeff * c, mats + inner_mats
+        elif isinstance(arg, sp.MatrixExpr):
+            mats.append(arg)
+        else:
+            coeff = coeff * arg
+    return coeff, mats
+
+
+def unvec(v: Any, shape: tuple[Any, Any]) -> Any:
+    """The matrix ``M`` of `shape` (m, n) with ``vec(M) = v`` (the adjoint of vec).
+
+    ``vec(M)`` gives ``M`` back, a column stays itself; otherwise
+    ``unvec(v) = (vec(I_n)ᵀ ⊗ I_m)(I_n ⊗ v)``.
+
+    >>> import sympy as sp
+    >>> A = sp.MatrixSymbol("A", 2, 3)
+    >>> print(unvec(2 * Vec(A), (2, 3)))
+    2*A
+    """
+    rows, cols = shape
+    if cols == 1:
+        return v
+    if isinstance(v, Vec) and tuple(v.arg.shape) == (rows, cols):
+        return v.arg
+    if isinstance(v, sp.OneMatrix):
+        return sp.OneMatrix(rows, cols)
+    if isinstance(v, sp.MatAdd):
+        return sp.MatAdd(*(unvec(t, shape) for t in v.args))
+    if isinstance(v, sp.HadamardProduct):  # entrywise operations commute with vec
+        return sp.HadamardProduct(*(unvec(t, shape) for t in v.args))
+    if isinstance(v, Elementwise):
+        return Elementwise(v.name, unvec(v.arg, shape))
+    if isinstance(v, sp.MatMul):
+        c, mats = v.as_coeff_matrices()
+        if c != 1:
+            inner_v = mats[0] if len(mats) == 1 else sp.MatMul(*mats)
+            return sp.MatMul(c, unvec(inner_v, shape))
+    if rows == 1:
+        return v.T
+    return sp.MatMul(
+        sp.KroneckerProduct(Vec(sp.Identity(cols)).T, sp.Identity(rows)),
+        sp.KroneckerProduct(sp.Identity(cols), v),
+    )
 
 
 def vec_of(m: Any) -> Any:

@@ -33,6 +33,7 @@ from matderiv.expr.primitive import PRIMITIVES, DifferentialRule
 
 __all__ = ["DifferentialRule", "differential", "inner"]
 
+
 def differential(expr: Any, variables: Mapping[Any, Any]) -> Any:
     """The differential of `expr` with respect to `variables` (``{X: dX}``).
 

@@ -32,7 +32,7 @@ from typing import Any
 import sympy as sp
 
 import matderiv.expr.primitives  # noqa: F401  (registers the identification stanzas)
-from matderiv.expr.algebra import contains, hadamard, size
+from matderiv.expr.algebra import as_scalar, contains, hadamard, size
 from matderiv.expr.primitive import PRIMITIVES
 
 __all__ = ["gradient", "hadamard", "tangent", "vec_identify"]
@@ -65,6 +65,11 @@ def gradient(df: Any, dx: Any) -> Any:
     terms: list[Any] = []
 
     def pull(node: Any, bar: Any) -> None:
+        if not isinstance(node, sp.MatrixExpr) and isinstance(bar, sp.MatrixExpr):
+            # a scalar node's cotangent is a scalar: a 1 x 1 product (<Ḡ, M> of a scalar Ḡ
+            # and a 1 x 1 M) is its entry, so that a linear node reached next (trace: Ḡ I,
+            # sum: Ḡ 1) scales a matrix instead of multiplying by a 1 x 1 one
+            bar = as_scalar(bar)
         if node == dx:
             terms.append(bar)
             return
@@ -91,7 +96,6 @@ def tangent(df: Any, dt: Any) -> Any:
     if df is None:
         return sp.Integer(0)
     return df.xreplace({dt: sp.Integer(1)}).doit()
-
 
 
 # -- vec form ----------------------------------------------------------------------------

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMS", "Derivative", "Form"]
 
+#: ``matderiv.sampling.symmetrize`` (imported with numpy when a check runs).
+Projection = Callable[[Any], Any]
+
 #: How a derivative represents the linear map (see :data:`FORMS`).
 Form = Literal["derivative", "gradient", "tangent", "jacobian", "vec"]
 
@@ -318,6 +321,11 @@ class Derivative:
         against differences of the function, then the Hessian against
         differences of that gradient.
 
+        For a variable assumed symmetric the function checked is ``V -> f(sym(V))``,
+        ``sym(V) = (V + Vᵀ)/2`` (:func:`matderiv.sampling.symmetrize`): a gradient must be the
+        symmetric one, and a Jacobian is compared by its action on symmetric directions, the
+        only directions a symmetric variable moves in.
+
         Parameters
         ----------
         seed
@@ -341,8 +349,11 @@ class Derivative:
         # numpy is optional (the symbolic path runs without it): the checker is imported here
         numpy_module()
         from matderiv.numeric import check_derivative
+        from matderiv.sampling import symmetrize
         from matderiv.symbolic.inputs import random_inputs
 
+        symmetric = self._symmetric_variable()
+        projection = symmetrize if symmetric else None
         names = set(self.context.shapes)
         inputs = random_inputs(
             self.context, seed, sizes=sizes, positive=_positive_names(self.function), names=names
@@ -360,12 +371,14 @@ class Derivative:
             )
             if not first:
                 return first
-            f = _as_function_of(self.gradient_of, inputs, self.wrt)
+            f = _as_function_of(self.gradient_of, inputs, self.wrt, projection)
         else:
             fn = compile_roots([self.function], self.context, [self.out_shape], self.args)
-            f = _function_of(fn, inputs, self.wrt, self._symmetric_variable())
+            f = _function_of(fn, inputs, self.wrt, projection)
         claimed = self.evaluate(**inputs)
-        return check_derivative(
+        if symmetric and self.form == "vec":
+            claimed = self._along_symmetric(claimed, inputs, symmetrize)
+        result = check_derivative(
             f,
             claimed,
             inputs[self.wrt],
@@ -378,9 +391,32 @@ class Derivative:
             full=full,
             step=step,
         )
+        if symmetric and not result.passed:
+            note = (
+                f"{self.wrt} is assumed symmetric, so the check differentiates "
+                f"f(sym({self.wrt})), sym(V) = (V + Vᵀ)/2, and compares along symmetric "
+                "directions only; "
+            )
+            result = replace(result, diagnosis=note + result.diagnosis)
+        return result
 
     def _symmetric_variable(self) -> bool:
         return "symmetric" in self.context.assume.get(self.wrt, frozenset())
+
+    def _along_symmetric(
+        self, claimed: npt.NDArray[Any], inputs: Mapping[str, Any], symmetrize: Projection
+    ) -> Any:
+        """The claimed Jacobian's action on symmetric directions, as one array.
+
+        For a symmetric variable the engine states a ``J`` with ``vec(dF) = J vec(dX)`` for
+        every symmetric ``dX``; every ``J`` with the same action on symmetric directions states
+        the same derivative.  The derivative of ``V -> F(sym(V))`` is the one of them that is
+        symmetric in the variable's two axes: ``sym`` over those axes (mixed layout).
+        """
+        out_int, in_int = self._int_shapes(inputs)
+        mixed = to_layout(claimed, out_int, in_int, self.layout, Layout.MIXED)
+        mixed = symmetrize(mixed)  # the variable's axes are the last two in mixed layout
+        return to_layout(mixed, out_int, in_int, Layout.MIXED, self.layout)
 
 
 def _internal_shape(expr: Any) -> tuple[Any, Any]:
@@ -390,13 +426,13 @@ def _internal_shape(expr: Any) -> tuple[Any, Any]:
 
 
 def _function_of(
-    fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetric: bool
+    fn: NumpyFunction, inputs: Mapping[str, Any], wrt: str, symmetrize: Projection | None
 ) -> Callable[[npt.NDArray[Any]], Any]:
-    np = numpy_module()
+    """``W -> f(W)``, the other inputs fixed; ``f(sym(W))`` given the projection `symmetrize`."""
 
     def f(w: npt.NDArray[Any]) -> Any:
-        if symmetric:  # f restricted to symmetric matrices, extended by sym(W)
-            w = (w + np.swapaxes(w, -1, -2)) / 2
+        if symmetrize is not None:  # f restricted to symmetric matrices, extended by sym(W)
+            w = symmetrize(w)
         values = dict(inputs)
         values[wrt] = w
         return fn(**values)
@@ -405,11 +441,13 @@ def _function_of(
 
 
 def _as_function_of(
-    d: Derivative, inputs: Mapping[str, Any], wrt: str
+    d: Derivative, inputs: Mapping[str, Any], wrt: str, symmetrize: Projection | None
 ) -> Callable[[npt.NDArray[Any]], npt.NDArray[Any]]:
+    """``W -> d(W)``, the other inputs fixed; ``d(sym(W))`` given the projection `symmetrize`."""
+
     def f(w: npt.NDArray[Any]) -> npt.NDArray[Any]:
         values = dict(inputs)
-        values[wrt] = w
+        values[wrt] = w if symmetrize is None else symmetrize(w)
         return d.evaluate(**values)
 
     return f

@@ -26,9 +26,9 @@ from typing import Any
 
 import sympy as sp
 
-from matderiv.expr.nodes import Diag
+from matderiv.expr.nodes import Diag, Vec
 
-__all__ = ["factor", "merge_diagonals", "readable", "symmetrize"]
+__all__ = ["PAIR_RULES", "factor", "merge_diagonals", "merge_pairs", "readable", "symmetrize"]
 
 
 def _split(term: Any) -> tuple[Any, list[Any]]:
@@ -97,7 +97,7 @@ def merge_diagonals(expr: Any) -> Any:
     """``diag(a) diag(b) -> diag(a ∘ b)`` inside products.
 
     >>> import sympy as sp
-    >>> from matderiv.expr.nodes import Diag
+    >>> from matderiv.expr.nodes import Diag, Vec
     >>> a, b = sp.MatrixSymbol("a", 3, 1), sp.MatrixSymbol("b", 3, 1)
     >>> print(merge_diagonals(sp.MatMul(Diag(a), Diag(b))))
     Diag(HadamardProduct(a, b))
@@ -127,6 +127,83 @@ def _assume(expr: Any, symmetric: Iterable[Any]) -> Any:
     if not mapping:
         return expr
     return expr.xreplace(mapping)
+
+
+def _vec_identity(m: Any) -> Any:
+    """``n`` when `m` is ``vec(I_n)``, else ``None``."""
+    if isinstance(m, Vec) and isinstance(m.arg, sp.Identity):
+        return m.arg.rows
+    return None
+
+
+def _kron_with_identity(m: Any, n: Any) -> tuple[Any, bool] | None:
+    """``(B, identity_first)`` when `m` is ``I_n ⊗ B`` or ``B ⊗ I_n`` with ``B`` n rows/cols."""
+    if not isinstance(m, sp.KroneckerProduct) or len(m.args) != 2:
+        return None
+    first, second = m.args
+    if isinstance(first, sp.Identity) and first.rows == n:
+        return second, True
+    if isinstance(second, sp.Identity) and second.rows == n:
+        return first, False
+    return None
+
+
+def _row_times_kron(row: Any, k: Any) -> Any:
+    # vec(I)ᵀ (I ⊗ B) = vec(Bᵀ)ᵀ and vec(I)ᵀ (B ⊗ I) = vec(B)ᵀ, B with n rows
+    if not isinstance(row, sp.Transpose):
+        return None
+    n = _vec_identity(row.arg)
+    found = None if n is None else _kron_with_identity(k, n)
+    if found is None or found[0].rows != n:
+        return None
+    b, identity_first = found
+    return Vec(b.T if identity_first else b).T
+
+
+def _kron_times_column(k: Any, column: Any) -> Any:
+    # (I ⊗ B) vec(I) = vec(B) and (B ⊗ I) vec(I) = vec(Bᵀ), B with n columns
+    n = _vec_identity(column)
+    found = None if n is None else _kron_with_identity(k, n)
+    if found is None or found[0].cols != n:
+        return None
+    b, identity_first = found
+    return Vec(b if identity_first else b.T)
+
+
+#: Rewrites of two adjacent factors of a product: ``(left, right) -> one factor`` or ``None``.
+PAIR_RULES = (_row_times_kron, _kron_times_column)
+
+
+def merge_pairs(expr: Any) -> Any:
+    """Apply :data:`PAIR_RULES` to adjacent factors inside products.
+
+    >>> import sympy as sp
+    >>> S = sp.MatrixSymbol("S", 3, 2)
+    >>> print(merge_pairs(Vec(sp.Identity(2)).T * sp.KroneckerProduct(sp.Identity(2), S.T)))
+    vec(S).T
+    """
+    if not expr.args or isinstance(expr, sp.MatrixSymbol | sp.Symbol):
+        return expr
+    args = [merge_pairs(a) for a in expr.args]
+    if isinstance(expr, sp.MatMul):
+        coeff, mats = sp.MatMul(*args).as_coeff_matrices()
+        merged: list[Any] = []
+        for m in mats:
+            while merged:
+                new = next(
+                    (r for rule in PAIR_RULES if (r := rule(merged[-1], m)) is not None), None
+                )
+                if new is None:
+                    break
+                merged.pop()
+                m = new
+            merged.append(m)
+        if len(merged) == 1:
+            return coeff * merged[0] if coeff != 1 else merged[0]
+        return sp.MatMul(coeff, *merged) if coeff != 1 else sp.MatMul(*merged)
+    if all(a is b for a, b in zip(args, expr.args, strict=True)):
+        return expr
+    return expr.func(*args)
 
 
 def readable(expr: Any, symmetric: Iterable[Any] = ()) -> Any:
@@ -159,6 +236,8 @@ def readable(expr: Any, symmetric: Iterable[Any] = ()) -> Any:
     if isinstance(out, sp.MatrixExpr):
         if out.has(Diag):
             out = merge_diagonals(out)
+        if out.has(Vec):
+            out = merge_pairs(out)
         out = factor(out)
     return out
 

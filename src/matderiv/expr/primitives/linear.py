@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 from matderiv.errors import ShapeError
-from matderiv.expr.algebra import selection, size
+from matderiv.expr.algebra import selection, size, unvec
 from matderiv.expr.nodes import Commutation, Diag, Diagonal, ScalarOf, SumAll, Vec
 from matderiv.expr.primitive import (
     POSTFIX,
@@ -208,8 +208,8 @@ register(
             (n.arg,), Method(Slot(0), "reshape", (Const(-1), Const(1)), (("order", Const("F")),))
         ),
         latex=_latex_operator(r"\operatorname{vec}"),
-        # vec(vec A) = vec A; the adjoint (an unvec) has no expression in the language
-        linear=Linear(adjoint=None, vec=lambda n: None),
+        # vec(vec A) = vec A; the adjoint is unvec (vec(M) gives M back)
+        linear=Linear(adjoint=lambda n, bar: unvec(bar, tuple(n.arg.shape)), vec=lambda n: None),
         functions={"vec": _vec_call},
     )
 )

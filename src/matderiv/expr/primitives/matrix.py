@@ -227,8 +227,10 @@ def _softmax_differential(node: Any, d: D) -> Any:
     da = d(node.arg)
     if da is None:
         return None
-    # ds = diag(s) dz - s sᵀ dz
-    return sp.MatAdd(sp.HadamardProduct(node, da), sp.MatMul(-1, node, node.T, da))
+    if node.shape[1] == 1:  # a vector: ds = diag(s) dz - s sᵀ dz
+        return sp.MatAdd(sp.HadamardProduct(node, da), sp.MatMul(-1, node, node.T, da))
+    # over all entries (logsumexp of a matrix): dS = S ∘ dZ - <S, dZ> S
+    return sp.MatAdd(sp.HadamardProduct(node, da), sp.MatMul(-1, inner(node, da), node))
 
 
 def _softmax_text(node: Any, p: TextPrinter) -> Txt:

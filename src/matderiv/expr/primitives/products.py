@@ -14,8 +14,8 @@ import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from matderiv.errors import ShapeError
-from matderiv.expr.algebra import contains, inner, kron, times, vec_of
-from matderiv.expr.nodes import Commutation, Diag
+from matderiv.expr.algebra import contains, inner, is_ones, kron, kron_product, times, vec_of
+from matderiv.expr.nodes import Commutation, Diag, SumAll, Vec
 from matderiv.expr.primitive import (
     POSTFIX,
     PRODUCT,
@@ -29,7 +29,7 @@ from matderiv.expr.primitive import (
     register,
     wrap,
 )
-from matderiv.expr.primitives.operators import add_terms, product_rule
+from matderiv.expr.primitives.operators import add_terms
 from matderiv.expr.pycode import Attr, BinOp, Call, Code, Neg, Op, Slot
 from matderiv.expr.reader import Reader, Val, matmul_vals
 
@@ -260,14 +260,80 @@ def _kron_vec(node: Any, jac: Any) -> Any:
         node = sp.KroneckerProduct(head, sp.KroneckerProduct(*rest))
     x, y = node.args
     (m, n), (p, q) = x.shape, y.shape
-    shuffle = sp.KroneckerProduct(sp.Identity(n), Commutation(q, m), sp.Identity(p))
+    # K(q, m) is the identity when q or m is 1 (a vector factor), and so is the shuffle then
+    parts = [
+        f for f in (sp.Identity(n), Commutation(q, m), sp.Identity(p)) if tuple(f.shape) != (1, 1)
+    ]
+    shuffle: list[Any] = []
+    if q != 1 and m != 1:
+        shuffle = [parts[0] if len(parts) == 1 else sp.KroneckerProduct(*parts)]
     terms = []
     jx, jy = jac(x), jac(y)
     if jx is not None:
-        terms.append(sp.MatMul(shuffle, sp.KroneckerProduct(sp.Identity(m * n), vec_of(y)), jx))
+        terms.append(sp.MatMul(*shuffle, kron(sp.Identity(m * n), vec_of(y)), jx))
     if jy is not None:
-        terms.append(sp.MatMul(shuffle, sp.KroneckerProduct(vec_of(x), sp.Identity(p * q)), jy))
+        terms.append(sp.MatMul(*shuffle, kron(vec_of(x), sp.Identity(p * q)), jy))
     return sp.MatAdd(*terms) if len(terms) > 1 else (terms[0] if terms else None)
+
+
+def _kron_differential(node: Any, d: D) -> Any:
+    """The product rule, one Kronecker product per factor (coefficients taken out)."""
+    terms = []
+    for i, factor in enumerate(node.args):
+        df = d(factor)
+        if df is not None:
+            terms.append(kron_product(*node.args[:i], df, *node.args[i + 1 :]))
+    return add_terms(terms)
+
+
+def _partial_trace_first(m: Any, blocks: Any, rows: Any, cols: Any) -> Any:
+    """``Σⱼ Mⱼⱼ`` over the ``blocks x blocks`` grid of (rows, cols) blocks of M.
+
+    ``tr₁(M) = (vec(Iₙ)ᵀ ⊗ I_rows)(Iₙ ⊗ M)(vec(Iₙ) ⊗ I_cols)``.
+    """
+    if blocks == 1:
+        return m
+    e = Vec(sp.Identity(blocks))
+    return sp.MatMul(
+        kron(e.T, sp.Identity(rows)), kron(sp.Identity(blocks), m), kron(e, sp.Identity(cols))
+    )
+
+
+def _partial_trace_second(m: Any, rows: Any, cols: Any, inner_size: Any) -> Any:
+    """The (rows, cols) matrix of the traces of the square ``inner_size`` blocks of M.
+
+    ``tr₂(M) = (I_rows ⊗ vec(I_q)ᵀ)(M ⊗ I_q)(I_cols ⊗ vec(I_q))``.
+    """
+    if inner_size == 1:
+        return m
+    e = Vec(sp.Identity(inner_size))
+    return sp.MatMul(
+        kron(sp.Identity(rows), e.T), kron(m, sp.Identity(inner_size)), kron(sp.Identity(cols), e)
+    )
+
+
+def _kron_pullback(node: Any, bar: Any, dx: Any, pull: Pull) -> None:
+    """Ḡ across ``X ⊗ Y`` (X m x n, Y p x q, Ḡ in blocks Ḡᵢⱼ of shape p x q).
+
+    The adjoint: ``X̄ᵢⱼ = <Y, Ḡᵢⱼ>`` and ``Ȳ = Σᵢⱼ Xᵢⱼ Ḡᵢⱼ``, written with partial traces:
+    ``X̄ = tr₂((I_m ⊗ Yᵀ) Ḡ)`` over q x q blocks, ``Ȳ = tr₁((Xᵀ ⊗ I_p) Ḡ)`` over n x n blocks
+    (never the (mnpq)² vec matrix).  The all-ones cotangent of a ``sum`` gives ``c·sum(Y)·1``
+    and ``c·sum(X)·1``.
+    """
+    if len(node.args) != 2:
+        head, *rest = node.args
+        node = sp.KroneckerProduct(head, sp.KroneckerProduct(*rest))
+    x, y = node.args
+    (m, n), (p, q) = x.shape, y.shape
+    on_x = contains(x, dx)
+    holder, other = (x, y) if on_x else (y, x)
+    c, ones = is_ones(bar)
+    if ones:
+        pull(holder, c * SumAll(other) * sp.OneMatrix(*holder.shape))
+    elif on_x:
+        pull(x, _partial_trace_second(sp.MatMul(kron(sp.Identity(m), y.T), bar), m, n, q))
+    else:
+        pull(y, _partial_trace_first(sp.MatMul(kron(x.T, sp.Identity(p)), bar), n, p, q))
 
 
 def _kron_call(reader: Reader, node: ast.Call) -> Val:
@@ -280,11 +346,11 @@ def _kron_call(reader: Reader, node: ast.Call) -> Val:
         )
     text = reader.text(node)
     if len(a.shape) == 1 and len(b.shape) == 1:
-        return Val(sp.KroneckerProduct(a.expr, b.expr), (a.shape[0] * b.shape[0],), text)
+        return Val(kron_product(a.expr, b.expr), (a.shape[0] * b.shape[0],), text)
     left = a.expr.T if len(a.shape) == 1 else a.expr
     right = b.expr.T if len(b.shape) == 1 else b.expr
     shape = (left.shape[0] * right.shape[0], left.shape[1] * right.shape[1])
-    return Val(sp.KroneckerProduct(left, right), shape, text)
+    return Val(kron_product(left, right), shape, text)
 
 
 def _kron_latex(node: Any, printer: Any) -> str:
@@ -297,7 +363,8 @@ register(
         text=_kron_text,
         numpy=_kron_op,
         latex=_kron_latex,
-        differential=product_rule,
+        differential=_kron_differential,
+        pullback=_kron_pullback,
         vec=_kron_vec,
         functions={"kron": _kron_call},
     )
