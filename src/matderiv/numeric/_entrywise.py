@@ -26,15 +26,13 @@ __all__ = ["FULL_COPIES", "entrywise_result", "full_cost", "skip_full_reason"]
 FULL_COPIES = 5
 
 
-def full_cost(
-    ev: Evaluator, method: Method, entries: int
-) -> tuple[int, int, str]:
+def full_cost(ev: Evaluator, method: Method, entries: int) -> tuple[int, int, str]:
     """Evaluations and bytes of the full comparison, and a sentence stating them."""
     evals = jacobian_evals(method, ev.x.size)
     nbytes = FULL_COPIES * 8 * entries
     budget = ev.budget
-    seconds = "" if budget is None else (
-        f", roughly {format_seconds(evals * budget.seconds_per_eval)}"
+    seconds = (
+        "" if budget is None else (f", roughly {format_seconds(evals * budget.seconds_per_eval)}")
     )
     cost = (
         f"The full Jacobian has {entries:,} entries and needs about {evals:,} more "

@@ -198,8 +198,7 @@ def check_derivative(
     if directions == 0:
         if full is False:
             raise ArgumentError(
-                "directions=0 with full=False compares nothing; pass directions >= 1 or "
-                "full=True"
+                "directions=0 with full=False compares nothing; pass directions >= 1 or full=True"
             )
         full = True  # no directional test: compare entry by entry
     raw_df: RealArray | None = None
@@ -218,8 +217,9 @@ def check_derivative(
         evals,
         nbytes,
         way_out=(
-            "full=None (the default: the full Jacobian only to explain a failure, within "
-            "budget)" if full and directions else ""
+            "full=None (the default: the full Jacobian only to explain a failure, within budget)"
+            if full and directions
+            else ""
         ),
     )
     raw: RealArray | None = None
