@@ -124,7 +124,7 @@ def derivative_shape(
         Shapes of the function's value and of its variable (``()`` for a scalar).
     layout
         ``"mixed"`` (any ranks), ``"numerator"`` or ``"denominator"``
-        (scalars, vectors and matrices; see :mod:`matderiv.layout` for the table).
+        (scalars, vectors and matrices; the table is in :mod:`matderiv.layout`).
 
     Returns
     -------

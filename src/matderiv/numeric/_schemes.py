@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 Method = Literal["forward", "central", "complex", "richardson"]
-#: The names of the differencing methods, as accepted by ``method=``.
+# the names of the methods (documented where matderiv.numeric.differences re-exports them)
 METHODS: tuple[str, ...] = get_args(Method)
 
 #: The float64 machine epsilon.

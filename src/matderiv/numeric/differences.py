@@ -76,8 +76,11 @@ from matderiv.numeric._evaluate import (
 )
 from matderiv.numeric._jacobian import four_point_hessian, jacobian_with
 from matderiv.numeric._jacobian import jacobian_and_step as jacobian_and_step
+from matderiv.numeric._schemes import METHODS as _METHODS
+from matderiv.numeric._schemes import RICHARDSON_RETRIES as RICHARDSON_RETRIES
+from matderiv.numeric._schemes import RICHARDSON_TARGET as RICHARDSON_TARGET
+from matderiv.numeric._schemes import ROUNDOFF_GAIN as ROUNDOFF_GAIN
 from matderiv.numeric._schemes import (
-    METHODS,
     Method,
     as_method,
     default_step,
@@ -85,9 +88,6 @@ from matderiv.numeric._schemes import (
     directional,
     ensure_complex_safe,
 )
-from matderiv.numeric._schemes import RICHARDSON_RETRIES as RICHARDSON_RETRIES
-from matderiv.numeric._schemes import RICHARDSON_TARGET as RICHARDSON_TARGET
-from matderiv.numeric._schemes import ROUNDOFF_GAIN as ROUNDOFF_GAIN
 from matderiv.numeric._schemes import difference as difference
 from matderiv.numeric._schemes import roundoff_floor as roundoff_floor
 from matderiv.numeric.limits import evals_per_direction
@@ -102,6 +102,9 @@ __all__ = [
     "jacobian",
     "jvp",
 ]
+
+#: The names of the differencing methods, as accepted by ``method=``.
+METHODS: tuple[str, ...] = _METHODS
 
 
 @float_errors_checked

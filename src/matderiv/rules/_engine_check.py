@@ -25,9 +25,8 @@ __all__ = [
     "rule_out_shape",
 ]
 
-#: How the stated derivative compares with the engine's (``agrees``, ``disagrees``,
-#: ``unsupported`` when the engine raised UnsupportedError, or ``error`` when the engine failed
-#: on a valid input), ordered from the worst.
+# How the stated derivative compares with the engine's, ordered from the worst
+# (documented where matderiv.rules.verify re-exports it).
 EngineStatus = Literal["disagrees", "error", "unsupported", "agrees"]
 ENGINE_ORDER: tuple[EngineStatus, ...] = ("disagrees", "error", "unsupported", "agrees")
 #: Relative tolerance of the comparison with ``derive()`` (two exact formulas in floating point).

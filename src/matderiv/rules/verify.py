@@ -32,11 +32,11 @@ from matderiv.errors import CatalogError, MatderivError
 from matderiv.numeric.check import CheckResult
 from matderiv.rules._engine_check import (
     ENGINE_ORDER,
-    EngineStatus,
     engine_check,
     engine_derivative,
     rule_out_shape,
 )
+from matderiv.rules._engine_check import EngineStatus as _EngineStatus
 from matderiv.rules._evaluation import evaluate_field, shapes_of, stated_mixed
 from matderiv.rules._layout_checks import displayed_layouts_check, layout_check
 from matderiv.rules._numeric_checks import FormCheck, numeric_check, numeric_checks, worst_check
@@ -57,6 +57,11 @@ __all__ = [
     "stated_mixed",
     "verify_rule",
 ]
+
+#: How the stated derivative compares with the engine's (``agrees``, ``disagrees``,
+#: ``unsupported`` when the engine raised UnsupportedError, or ``error`` when the engine failed
+#: on a valid input), ordered from the worst.
+EngineStatus = _EngineStatus
 
 
 @dataclass(frozen=True)
