@@ -31,9 +31,9 @@ def full_cost(ev: Evaluator, method: Method, entries: int) -> tuple[int, int, st
     evals = jacobian_evals(method, ev.x.size)
     nbytes = FULL_COPIES * 8 * entries
     budget = ev.budget
-    seconds = (
-        "" if budget is None else (f", roughly {format_seconds(evals * budget.seconds_per_eval)}")
-    )
+    seconds = ""
+    if budget is not None:
+        seconds = f", roughly {format_seconds(evals * budget.seconds_per_eval)}"
     cost = (
         f"The full Jacobian has {entries:,} entries and needs about {evals:,} more "
         f"evaluations of f{seconds} and {format_bytes(nbytes)}"
