@@ -49,7 +49,10 @@ def smooth_cases(draw: st.DrawFn) -> tuple[Any, ...]:
     """``f(x) = a Σx² + b Σsin x + c Σexp(x/2)``, a point, and the method."""
     shape = draw(st.sampled_from(SHAPES))
     x = draw(_points(shape))
-    a, b, c = draw(st.tuples(*[st.floats(-3.0, 3.0) for _ in range(3)]))
+    # coefficients of magnitude 0 or at least 1e-6: at 1e-301 the complex step's imaginary
+    # part h·f'(x) (h = 1e-20) is subnormal and loses digits (a documented limit of the method)
+    coefficient = st.one_of(st.just(0.0), st.floats(1e-6, 3.0), st.floats(-3.0, -1e-6))
+    a, b, c = draw(st.tuples(coefficient, coefficient, coefficient))
     method = draw(st.sampled_from(METHODS))
     return shape, x, (a, b, c), method
 
