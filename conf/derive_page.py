@@ -5,7 +5,7 @@ uses the network) fetches Pyodide, SymPy and mpmath and builds matderiv's wheel 
 ``build/derive``.  When the book has a ``derive`` page, this extension copies that folder
 to ``_static/derive/`` beside the page's scripts (``conf/_static/derive/``) and writes
 ``_static/derive/expected.json``: the answers CPython gives, through the same
-``bridge.py`` the browser runs, to every problem of the engine's battery (``tests/battery.py``)
+``bridge.py`` the browser runs, to every problem of :mod:`matderiv.symbolic.battery`
 (the browser tests and ``benchmarks/bench_browser_derive.py`` compare with them).
 
 Without ``build/derive`` (a plain ``sphinx-build``) the page is built but its Python is
@@ -27,18 +27,13 @@ from sphinx.util import logging
 
 CONF_DIR = Path(__file__).resolve().parent
 BRIDGE = CONF_DIR / "_static" / "derive" / "bridge.py"
-BATTERY = CONF_DIR.parent / "tests" / "battery.py"  # a test module, not part of the package
 PAGE = "derive"
 logger = logging.getLogger(__name__)
 
 
 def load_bridge() -> ModuleType:
     """The page's ``bridge.py`` as a CPython module."""
-    return _load("matderiv_bridge", BRIDGE)
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = importlib.util.spec_from_file_location("matderiv_bridge", BRIDGE)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -48,7 +43,8 @@ def _load(name: str, path: Path) -> ModuleType:
 
 def battery_requests() -> list[dict[str, str]]:
     """Every battery problem as a Derive-page request (the page's field strings)."""
-    problems = _load("matderiv_battery", BATTERY).PROBLEMS
+    from matderiv.symbolic.battery import PROBLEMS
+
     bridge = load_bridge()
     return [
         {
@@ -59,7 +55,7 @@ def battery_requests() -> list[dict[str, str]]:
             "layout": "mixed",
             "hessian": "1" if p.kind == "hessian" else "",
         }
-        for p in problems
+        for p in PROBLEMS
     ]
 
 
