@@ -174,8 +174,9 @@ ADVERSARIAL = (
 @st.composite
 def adversarial_names(draw: st.DrawFn) -> Names:
     """Variable and dimension names drawn from :data:`ADVERSARIAL` and plain ones."""
-    pool = draw(st.permutations(ADVERSARIAL + ("p", "q", "r", "u", "v", "w", "W", "V")))
+    pool = draw(st.permutations((*ADVERSARIAL, "p", "q", "r", "u", "v", "w", "W", "V")))
     vars_ = pool[:7]
-    spare = [name for name in ("n", "m", "np", "t1", "k", "f", "n_", "len", "N", "M") if name not in vars_]
+    dims_pool = ("n", "m", "np", "t1", "k", "f", "n_", "len", "N", "M")
+    spare = [name for name in dims_pool if name not in vars_]
     dims = draw(st.permutations(spare))[:2]
     return Names(*vars_, dim_n=dims[0], dim_m=dims[1])

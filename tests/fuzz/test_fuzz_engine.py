@@ -190,7 +190,8 @@ def test_generated_code_carries_no_user_text(payload: str) -> None:
     d = derive(f"(x {payload}).T @ x", "x", {"x": ("n",)})
     source = d.numpy_source()
     tree = ast.parse(source)  # it is valid Python
-    assert "os.system" not in source and "SystemExit" not in source and "print" not in source
+    for payload_word in ("os.system", "SystemExit", "print"):
+        assert payload_word not in source
     for node in tree.body:
         assert isinstance(node, ast.Import | ast.ImportFrom | ast.FunctionDef), ast.dump(node)
     x = np.array([1.0, -2.0, 0.5])
