@@ -26,7 +26,7 @@ from hypothesis import assume, given, note
 from hypothesis import strategies as st
 from oracle import central_jacobian, close, inputs, value
 
-from matderiv.derive import derive
+from matderiv import derive
 from matderiv.errors import MatderivError
 from matderiv.expr import parse_typed
 from matderiv.layout import unvec_jacobian

@@ -15,7 +15,7 @@ from budget import fuzz
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matderiv.derive import derive
+from matderiv import derive
 from matderiv.errors import MatderivError, ParseError, ShapeError
 
 BAD_SHAPES: list[tuple[Any, str]] = [
