@@ -169,7 +169,7 @@ class NumpyFunction:
     single: bool
     _program: Program
 
-    def __call__(self, **arrays: Any) -> Any:
+    def __call__(self, /, **arrays: Any) -> Any:
         values, dims = _bind(self.context, self.arg_names, arrays, self.roots)
         prog = self._program
 
