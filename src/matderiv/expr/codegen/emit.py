@@ -26,6 +26,7 @@ from typing import Any
 import sympy as sp
 
 from matderiv.expr.codegen.names import Namer, check_function_name, rename_identifiers
+from matderiv.expr.codegen.ops import is_dimension
 from matderiv.expr.codegen.program import NumpyFunction, Program, dim_text, dims_needed
 from matderiv.expr.context import Context, ShapeSpec
 from matderiv.expr.parser import parse_typed, user_shape
@@ -51,6 +52,11 @@ def _helper_sources() -> dict[str, str]:
 
 def _is_constant(root: Any) -> bool:
     return not root.atoms(sp.MatrixSymbol, sp.Symbol)
+
+
+def _is_real_constant(root: Any) -> bool:
+    """No array argument: numbers and sizes only (its value may be a Python int)."""
+    return not root.atoms(sp.MatrixSymbol) and all(is_dimension(s) for s in root.atoms(sp.Symbol))
 
 
 def docstring_literal(doc: str) -> str:
@@ -146,13 +152,16 @@ def _generate_source(
     outs = []
     for root, shape in zip(roots, out_shapes, strict=True):
         text = source(codes[prog.root_index(root)], (), dim, rename)[0]
-        if len(shape) == 0:
+        if len(shape) == 0 and _is_real_constant(root):  # a Python number: as float64
+            outs.append(f"{np_alias}.asarray({text}, dtype={np_alias}.float64).reshape(())")
+        elif len(shape) == 0:
             outs.append(f"{np_alias}.asarray({text}).reshape(())")
         elif len(shape) == 1:
             outs.append(f"{np_alias}.ravel({text})")
         elif _is_constant(root):
             size = ", ".join(dim(d) for d in shape)
-            outs.append(f"{np_alias}.broadcast_to({text}, ({size})).copy()")
+            value = f"{np_alias}.asarray({text}, dtype={np_alias}.float64)"
+            outs.append(f"{np_alias}.broadcast_to({value}, ({size})).copy()")
         else:
             outs.append(text)
     body = [docstring_literal(doc)] if doc else []
