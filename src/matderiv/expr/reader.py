@@ -127,8 +127,8 @@ class Reader:
                 raise self.error(
                     f"the constant {self.text(node)} is not a float64 number: {problem}",
                     node,
-                    hint="matderiv computes in float64; write a smaller constant "
-                    "(see 'Limits and errors')",
+                    hint="matderiv computes in float64: constants lie within 4.9e-324 and 1.8e308 "
+                    "in magnitude (see 'Limits and errors')",
                 )
 
     def _read_Constant(self, node: ast.Constant) -> Val:
@@ -425,8 +425,8 @@ def _pow(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
             raise reader.error(
                 f"the constant {text} is not a float64 number: {problem}",
                 node,
-                hint="matderiv computes in float64; write a smaller constant "
-                "(see 'Limits and errors')",
+                hint="matderiv computes in float64: constants lie within 4.9e-324 and 1.8e308 "
+                "in magnitude (see 'Limits and errors')",
             )
         if not exact and a.is_scalar:  # fold in floating point: the exact value is huge
             base = sp.Float(coefficient, 17) * (base / coefficient)

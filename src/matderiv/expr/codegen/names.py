@@ -101,7 +101,7 @@ def check_function_name(name: object, taken: Iterable[str]) -> str:
     name
         The requested name.
     taken
-        The names it must differ from (the function's arguments and dimensions).
+        The names it must differ from (the declared arrays and dimensions).
 
     Returns
     -------
@@ -121,7 +121,7 @@ def check_function_name(name: object, taken: Iterable[str]) -> str:
     >>> check_function_name("x", ["x"])
     Traceback (most recent call last):
     ...
-    matderiv.errors.ArgumentError: name='x' is also an argument or dimension ...
+    matderiv.errors.ArgumentError: name='x' is a declared name (x); choose another function name
     """
     if not isinstance(name, str) or not name.isascii() or not name.isidentifier():
         raise ArgumentError(
@@ -135,8 +135,8 @@ def check_function_name(name: object, taken: Iterable[str]) -> str:
         )
     if _key(name) in {_key(t) for t in taken}:
         raise ArgumentError(
-            f"name={name!r} is also an argument or dimension of the function "
-            f"({', '.join(sorted(taken))}); choose another function name"
+            f"name={name!r} is a declared name ({', '.join(sorted(taken))}); "
+            "choose another function name"
         )
     return name
 
