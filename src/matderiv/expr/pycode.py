@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -226,7 +226,17 @@ def precedence(code: Code, slots: Sequence[Src] = ()) -> int:
     return _POSTFIX
 
 
-def source(code: Code, slots: Sequence[Src], dim: Callable[[Any], str] = str) -> Src:
+def _global(dotted: str, rename: Mapping[str, str]) -> str:
+    head, dot, rest = dotted.partition(".")
+    return rename.get(head, head) + dot + rest
+
+
+def source(
+    code: Code,
+    slots: Sequence[Src],
+    dim: Callable[[Any], str] = str,
+    rename: Mapping[str, str] | None = None,
+) -> Src:
     """Python source of `code` and its precedence.
 
     Parameters
@@ -237,23 +247,33 @@ def source(code: Code, slots: Sequence[Src], dim: Callable[[Any], str] = str) ->
         The printed children: ``(text, precedence)`` for each :class:`Slot`.
     dim
         How a dimension is written.
+    rename
+        Module-level names of generated code as they are written: the head of
+        each called name (``np`` of ``np.linalg.inv``, a helper such as
+        ``_softmax``) and of each dotted :class:`Name` (``np.pi``) is looked up
+        here, so generated code can call numpy ``np_1`` when ``np`` is a user's
+        name.  Plain :class:`Name` nodes (arguments, temporaries) are never renamed.
 
     Examples
     --------
     >>> source(BinOp("-", Name("a"), BinOp("-", Name("b"), Name("c"))), [])
     ('a - (b - c)', 50)
+    >>> source(Call("np.exp", (Name("np"),)), [], rename={"np": "np_1"})
+    ('np_1.exp(np)', 90)
     >>> source(BinOp("**", Neg(Name("a")), Const(2)), [])
     ('(-a) ** 2', 80)
     """
 
+    names: Mapping[str, str] = rename or {}
+
     def text(node: Code) -> Src:
-        return source(node, slots, dim)
+        return source(node, slots, dim, names)
 
     prec = precedence(code, slots)
     if isinstance(code, Slot):
         return slots[code.index]
     if isinstance(code, Name):
-        return (code.name, prec)
+        return (_global(code.name, names) if "." in code.name else code.name, prec)
     if isinstance(code, Const):
         return (repr(code.value), prec)
     if isinstance(code, Dim):
@@ -261,7 +281,8 @@ def source(code: Code, slots: Sequence[Src], dim: Callable[[Any], str] = str) ->
     if isinstance(code, Tup):
         return ("(" + ", ".join(text(item)[0] for item in code.items) + ")", prec)
     if isinstance(code, Call):
-        return (f"{code.func}({', '.join(text(a)[0] for a in code.args)})", prec)
+        func = _global(code.func, names)
+        return (f"{func}({', '.join(text(a)[0] for a in code.args)})", prec)
     if isinstance(code, Method):
         parts = [text(a)[0] for a in code.args]
         parts += [f"{key}={text(value)[0]}" for key, value in code.keywords]

@@ -25,6 +25,7 @@ from typing import Any, Literal
 import sympy as sp
 
 from matderiv.errors import ParseError, ShapeError, UnsupportedError
+from matderiv.expr.bounds import MAX_EXPONENT, constant_problem, power_plan
 from matderiv.expr.context import Context, format_shape
 from matderiv.expr.nodes import LogDet, ScalarOf
 
@@ -40,7 +41,6 @@ __all__ = [
 ]
 
 MAX_LENGTH = 5000
-_MAX_EXPONENT = 1000
 _PREFIXES = {(), ("np",), ("numpy",), ("np", "linalg"), ("numpy", "linalg")}
 
 @dataclass(frozen=True)
@@ -104,7 +104,32 @@ class Reader:
             )
         if val.is_scalar and val.expr.is_number and not val.expr.is_finite:
             raise self.error(f"{self.text(node)} is not finite ({val.expr})", node)
+        self.check_constants(val, node)
         return val
+
+    def check_constants(self, val: Val, node: ast.AST) -> None:
+        """Refuse a value whose folded numbers are not float64 (:mod:`~matderiv.expr.bounds`).
+
+        The value itself when it is a number, else the numbers among its
+        operands (the factor ``c`` of ``c * X``, the term ``c`` of ``c + x``):
+        every number the reader folds appears there when it is made.
+        """
+        expr = val.expr
+        if expr.is_number:
+            numbers = [expr] if val.is_scalar else []
+        elif isinstance(expr, _FOLDING):
+            numbers = [a for a in expr.args if a.is_number]
+        else:
+            return
+        for number in numbers:
+            problem = constant_problem(number)
+            if problem is not None:
+                raise self.error(
+                    f"the constant {self.text(node)} is not a float64 number: {problem}",
+                    node,
+                    hint="matderiv computes in float64: constants lie within 4.9e-324 and 1.8e308 "
+                    "in magnitude (see 'Limits and errors')",
+                )
 
     def _read_Constant(self, node: ast.Constant) -> Val:
         value = node.value
@@ -369,22 +394,43 @@ def _div(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
     return Val(sp.hadamard_product(a.expr, _reciprocal(b)), a.shape, text)
 
 
+def _coefficient(expr: Any) -> Any:
+    """The numeric factor of `expr` (1 when it has none): what a power folds."""
+    if expr.is_Number:
+        return expr
+    if isinstance(expr, sp.Mul | sp.MatMul) and expr.args[0].is_Number:
+        return expr.args[0]
+    return sp.Integer(1)
+
+
 def _pow(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
+    """``a ** b``; a numeric power is sized before it is computed (:func:`power_plan`)."""
     text = reader.text(node)
     if not b.is_scalar:
         raise UnsupportedError(
             f"{text}: an array exponent is not supported; the exponent must be a scalar"
         )
     exponent = b.expr
-    if exponent.is_Number and abs(exponent) > _MAX_EXPONENT:
+    if exponent.is_Number and abs(exponent) > MAX_EXPONENT:
         raise reader.error(
-            f"the exponent {exponent} is too large (at most {_MAX_EXPONENT} in size)",
+            f"the exponent {exponent} is too large (at most {MAX_EXPONENT} in size)",
             node.right,
+            hint="a larger power of a float64 number overflows or underflows anyway",
         )
+    base = a.expr
+    if exponent.is_Number:
+        coefficient = _coefficient(base)
+        problem, exact = power_plan(coefficient, exponent)
+        if problem is not None:
+            raise reader.error(
+                f"the constant {text} is not a float64 number: {problem}",
+                node,
+                hint="matderiv computes in float64: constants lie within 4.9e-324 and 1.8e308 "
+                "in magnitude (see 'Limits and errors')",
+            )
+        if not exact and a.is_scalar:  # fold in floating point: the exact value is huge
+            base = sp.Float(coefficient, 17) * (base / coefficient)
     if a.is_scalar:
-        base = a.expr
-        if base.is_Number and exponent.is_Number and abs(base) > 1 and abs(exponent) > 64:
-            raise reader.error("the power is too large to compute exactly", node)
         if base == 0 and exponent.is_Number and exponent < 0:
             raise reader.error("division by zero", node)
         return Val(base**exponent, (), text)
@@ -427,6 +473,9 @@ def matmul_vals(
 def _matmul(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
     return matmul_vals(reader, a, b, reader.text(node))
 
+
+#: The node types whose numeric operands are constants the reader folded.
+_FOLDING = (sp.Mul, sp.Add, sp.Pow, sp.MatMul, sp.MatAdd, sp.HadamardProduct, sp.HadamardPower)
 
 _BinOp = Callable[[Reader, Val, Val, ast.BinOp], Val]
 _BINOPS: dict[type, _BinOp] = {

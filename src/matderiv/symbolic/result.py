@@ -231,36 +231,50 @@ class Derivative:
     def numpy_source(self, name: str | None = None) -> str:
         """Self-contained numpy source of a function computing :attr:`expr`.
 
+        The docstring of the function shows the differentiated expression as
+        matderiv prints it (:func:`~matderiv.expr.text.to_text` of the parsed
+        nodes, escaped), never the text it was given: comments and other user
+        text do not reach the source.
+
         Parameters
         ----------
         name
-            The function's name (default ``d<f>_d<wrt>``-like: ``grad_x``, ``jac_x``…).
+            The function's name: an ASCII Python identifier, not a keyword, not
+            ``np`` and not a declared name (default ``grad_<wrt>``, ``jac_<wrt>``,
+            ``jac_vec_<wrt>`` or ``d_<wrt>``, with ``_1``… appended when declared).
+
+        Raises
+        ------
+        ArgumentError
+            `name` cannot name the function.
 
         Examples
         --------
         >>> from matderiv.symbolic import derive
         >>> d = derive("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")})
-        >>> print(d.numpy_source())  # doctest: +ELLIPSIS
+        >>> print(d.numpy_source())
         import numpy as np
-        ...
+        <BLANKLINE>
         def grad_x(x, A):
-            ...
+            \"\"\"d/dx of x @ A @ x (gradient, mixed)\"\"\"
+            x = np.reshape(x, (-1, 1))  # vectors are columns inside
             return np.ravel((A + A.T) @ x)
+        <BLANKLINE>
         """
         prefix = {"gradient": "grad", "vec": "jac_vec", "jacobian": "jac"}.get(self.form, "d")
-        fname = name or f"{prefix}_{self.wrt}"
-        what = f"d/d{self.wrt} of {self.source or self.function} ({self.form}, {self.layout})"
+        what = f"d/d{self.wrt} of {to_text(self.function)} ({self.form}, {self.layout})"
         fn = compile_roots(
             [self.expr],
             self.context,
             [self._output_shape(self.layout)],
             self.args,
-            name=fname,
+            name=name,
             doc=what,
+            default_name=f"{prefix}_{self.wrt}",
         )
         return fn.source
 
-    def evaluate(self, **arrays: Any) -> npt.NDArray[Any]:
+    def evaluate(self, /, **arrays: Any) -> npt.NDArray[Any]:
         """The derivative at the given arrays, as a numpy array in :attr:`layout`.
 
         In mixed layout the shape is ``out_shape + in_shape`` (a gradient has

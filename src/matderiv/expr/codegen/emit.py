@@ -25,6 +25,8 @@ from typing import Any
 
 import sympy as sp
 
+from matderiv.expr.codegen.names import Namer, check_function_name, rename_identifiers
+from matderiv.expr.codegen.ops import is_dimension
 from matderiv.expr.codegen.program import NumpyFunction, Program, dim_text, dims_needed
 from matderiv.expr.context import Context, ShapeSpec
 from matderiv.expr.parser import parse_typed, user_shape
@@ -52,20 +54,62 @@ def _is_constant(root: Any) -> bool:
     return not root.atoms(sp.MatrixSymbol, sp.Symbol)
 
 
+def _is_real_constant(root: Any) -> bool:
+    """No array argument: numbers and sizes only (its value may be a Python int)."""
+    return not root.atoms(sp.MatrixSymbol) and all(is_dimension(s) for s in root.atoms(sp.Symbol))
+
+
+def docstring_literal(doc: str) -> str:
+    r'''`doc` as a one-line ``"""…"""`` literal that cannot end early or hide code.
+
+    Backslashes and double quotes are escaped, and so is every character that is
+    not printable (newlines, U+2028, NUL…), so the literal is one line of source
+    whose value is exactly `doc`.
+
+    >>> import ast
+    >>> doc = 'x """;import os;os.system("touch F");"""\n\u2028'
+    >>> literal = docstring_literal(doc)
+    >>> print(literal)
+    """x \"\"\";import os;os.system(\"touch F\");\"\"\"\n\u2028"""
+    >>> ast.literal_eval(literal) == doc
+    True
+    '''
+    out = []
+    for ch in doc:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return '"""' + "".join(out) + '"""'
+
+
 def _generate_source(
     ctx: Context,
     prog: Program,
     roots: Sequence[Any],
     out_shapes: Sequence[tuple[Any, ...]],
     names: Sequence[str],
-    name: str,
+    name: str | None,
     doc: str | None,
+    default_name: str = "f",
 ) -> str:
+    declared = [*ctx.shapes, *ctx.dims]
+    namer = Namer(declared)
+    if name is None:
+        name = namer.fresh(default_name)
+    else:
+        namer.take(check_function_name(name, declared))
+    np_alias = namer.fresh("np")
+    rename = {"np": np_alias}
     lines: list[str] = []
     dim_names: dict[Any, str] = {}
     for arg in names:
         if len(ctx.shapes[arg]) == 1:
-            lines.append(f"{arg} = np.reshape({arg}, (-1, 1))  # vectors are columns inside")
+            lines.append(
+                f"{arg} = {np_alias}.reshape({arg}, (-1, 1))  # vectors are columns inside"
+            )
     needed = dims_needed(roots) | {
         d
         for root, shape in zip(roots, out_shapes, strict=True)
@@ -78,8 +122,9 @@ def _generate_source(
         for arg in names:
             shape = ctx.shapes[arg]
             if size_name in shape:
-                dim_names[size_name] = f"{size_name}_"
-                lines.append(f"{size_name}_ = {arg}.shape[{shape.index(size_name)}]")
+                local = namer.fresh(f"{size_name}_")
+                dim_names[size_name] = local
+                lines.append(f"{local} = {arg}.shape[{shape.index(size_name)}]")
                 break
         else:
             dim_names[size_name] = str(size_name)
@@ -88,39 +133,53 @@ def _generate_source(
     def dim(d: Any) -> str:
         return dim_text(d, dim_names)
 
-    codes: list[Code] = []
     helpers: set[str] = set()
-    temp = 0
+    for op in prog.ops:
+        helpers |= helpers_used(op.code)
+    for helper in sorted(helpers):
+        rename[helper] = namer.fresh(helper)
+    codes: list[Code] = []
     root_set = {prog.root_index(r) for r in roots}
     for i, (op, kids) in enumerate(zip(prog.ops, prog.children, strict=True)):
-        helpers |= helpers_used(op.code)
         code = substitute(op.code, [codes[k] for k in kids])
         low = precedence(code) < ATOM
         shared = prog.uses[i] > 1 and low and op.children != ()
         if shared or (i in root_set and len(roots) > 1 and low):
-            temp += 1
-            lines.append(f"t{temp} = {source(code, (), dim)[0]}")
-            code = Name(f"t{temp}")
+            temp = namer.numbered("t")
+            lines.append(f"{temp} = {source(code, (), dim, rename)[0]}")
+            code = Name(temp)
         codes.append(code)
     outs = []
     for root, shape in zip(roots, out_shapes, strict=True):
-        text = source(codes[prog.root_index(root)], (), dim)[0]
-        if len(shape) == 0:
-            outs.append(f"np.asarray({text}).reshape(())")
+        text = source(codes[prog.root_index(root)], (), dim, rename)[0]
+        if len(shape) == 0 and _is_real_constant(root):  # a Python number: as float64
+            outs.append(f"{np_alias}.asarray({text}, dtype={np_alias}.float64).reshape(())")
+        elif len(shape) == 0:
+            outs.append(f"{np_alias}.asarray({text}).reshape(())")
         elif len(shape) == 1:
-            outs.append(f"np.ravel({text})")
+            outs.append(f"{np_alias}.ravel({text})")
         elif _is_constant(root):
-            outs.append(f"np.broadcast_to({text}, ({', '.join(dim(d) for d in shape)})).copy()")
+            size = ", ".join(dim(d) for d in shape)
+            value = f"{np_alias}.asarray({text}, dtype={np_alias}.float64)"
+            outs.append(f"{np_alias}.broadcast_to({value}, ({size})).copy()")
         else:
             outs.append(text)
-    body = [f'"""{doc}"""'] if doc else []
+    body = [docstring_literal(doc)] if doc else []
     body += lines
     body.append("return " + ", ".join(outs))
-    header = ["import numpy as np", "import numpy.typing as npt", ""]
+    header = [_import("numpy", np_alias)]
+    if helpers:
+        rename["npt"] = namer.fresh("npt")
+        header.append(_import("numpy.typing", rename["npt"]))
+    header.append("")
     for helper in sorted(helpers):
-        header += [_helper_sources()[helper].rstrip(), ""]
+        header += [rename_identifiers(_helper_sources()[helper].rstrip(), rename), ""]
     header.append(f"def {name}({', '.join([*names, *extra_dims])}):")
     return "\n".join(header + ["    " + line for line in body]) + "\n"
+
+
+def _import(module: str, alias: str) -> str:
+    return f"import {module} as {alias}"
 
 
 def _prepare(
@@ -152,7 +211,7 @@ def to_function(
     shapes: Mapping[str, ShapeSpec] | Context,
     *,
     args: Sequence[str] | None = None,
-    name: str = "f",
+    name: str | None = None,
 ) -> NumpyFunction:
     """Compile an expression into a numpy function of its arrays.
 
@@ -167,7 +226,9 @@ def to_function(
         The argument names, in order (default: the declared names the
         expression uses, in declaration order).
     name
-        The function's name in its source text.
+        The function's name in its source text: an ASCII Python identifier, not a
+        keyword, not ``np`` and not a declared name (default ``f``, or ``f_1``…
+        when ``f`` is declared).
 
     Returns
     -------
@@ -180,6 +241,16 @@ def to_function(
     ------
     ParseError, ShapeError
         Bad expression; at call time, arrays whose shapes do not fit.
+    ArgumentError
+        `name` cannot name the function (see `name`).
+
+    Notes
+    -----
+    The source uses no name the user chose except the arguments, the dimension
+    names and `name`; every name it invents (the numpy alias ``np``, helper
+    functions, temporaries ``t1``…, sizes ``n_``…) is drawn outside the
+    declared names, so a variable called ``np``, ``t1`` or ``_softmax`` makes the
+    source write ``np_1``, ``t2`` or ``_softmax_1``.
 
     Examples
     --------
@@ -199,7 +270,7 @@ def numpy_source(
     shapes: Mapping[str, ShapeSpec] | Context,
     *,
     args: Sequence[str] | None = None,
-    name: str = "f",
+    name: str | None = None,
     doc: str | None = None,
 ) -> str:
     """Self-contained numpy source of a function computing `expr`.
@@ -209,18 +280,26 @@ def numpy_source(
     expr, shapes, args, name
         As for :func:`to_function`.
     doc
-        A docstring for the generated function.
+        A docstring for the generated function, written as one escaped line
+        (quotes, backslashes and unprintable characters escaped: it cannot end
+        the string).
 
     Returns
     -------
     str
         Python source: imports, any helper functions and ``def name(...)``.
 
+    Raises
+    ------
+    ParseError, ShapeError
+        Bad expression.
+    ArgumentError
+        `name` cannot name the function (see :func:`to_function`).
+
     Examples
     --------
     >>> print(numpy_source("X.T @ (X @ w - y)", {"X": ("m", "n"), "w": ("n",), "y": ("m",)}))
     import numpy as np
-    import numpy.typing as npt
     <BLANKLINE>
     def f(X, w, y):
         w = np.reshape(w, (-1, 1))  # vectors are columns inside
@@ -238,8 +317,9 @@ def compile_roots(
     out_shapes: Sequence[tuple[Any, ...]],
     args: Sequence[str],
     *,
-    name: str = "f",
+    name: str | None = None,
     doc: str | None = None,
+    default_name: str = "f",
 ) -> NumpyFunction:
     """Compile internal expressions with explicit output shapes (for :mod:`matderiv.symbolic`).
 
@@ -255,7 +335,10 @@ def compile_roots(
     args
         The argument names, in order.
     name, doc
-        Name and docstring of the function in its source text.
+        Name and docstring of the function in its source text (as for
+        :func:`numpy_source`).
+    default_name
+        The name used when `name` is None (``default_name_1``… when declared).
 
     Returns
     -------
@@ -274,5 +357,7 @@ def compile_roots(
     roots = tuple(roots)
     prog = Program.build(roots)
     shapes = tuple(tuple(sp.sympify(d) for d in s) for s in out_shapes)
-    source_text = _generate_source(ctx, prog, roots, shapes, tuple(args), name, doc)
+    source_text = _generate_source(
+        ctx, prog, roots, shapes, tuple(args), name, doc, default_name
+    )
     return NumpyFunction(ctx, roots, shapes, tuple(args), source_text, len(roots) == 1, prog)

@@ -33,12 +33,21 @@ def is_dimension(node: Any) -> bool:
     return isinstance(node, sp.Symbol) and node.is_integer is True
 
 
+#: Integers up to this size are written exactly; larger numbers as float64 literals.
+_EXACT = 2**53
+
+
 def _number_op(node: Any) -> Op:
+    """A number as a literal: an int or ``p / q`` when float64 holds it exactly, else a float.
+
+    A large int would make numpy build an object array (or overflow), so
+    everything past 2**53 is written as its float64 value.
+    """
     if node is sp.nan or node in (sp.oo, -sp.oo, sp.zoo):
         raise UnsupportedError(f"no numpy code for the number {node}")
-    if node.is_Integer:
+    if node.is_Integer and abs(int(node)) <= _EXACT:
         return Op((), Const(int(node)))
-    if node.is_Rational:
+    if node.is_Rational and abs(int(node.p)) <= _EXACT and int(node.q) <= _EXACT:
         return Op((), BinOp("/", Const(int(node.p)), Const(int(node.q))))
     return Op((), Const(float(node)))
 

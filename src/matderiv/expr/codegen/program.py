@@ -169,7 +169,7 @@ class NumpyFunction:
     single: bool
     _program: Program
 
-    def __call__(self, **arrays: Any) -> Any:
+    def __call__(self, /, **arrays: Any) -> Any:
         values, dims = _bind(self.context, self.arg_names, arrays, self.roots)
         prog = self._program
 
@@ -245,6 +245,8 @@ def _bind(
 def _to_user(value: Any, shape: tuple[Any, ...], dims: Mapping[Any, int]) -> Any:
     np = numpy_module()
     array = np.asarray(value)
+    if array.dtype.kind not in "fc":  # an integer result (a size, a constant): float64
+        array = array.astype(np.float64)
     if len(shape) == 0:
         return array.reshape(())
     target = tuple(_dim_value(d, dims) for d in shape)
