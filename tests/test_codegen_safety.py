@@ -123,7 +123,7 @@ def test_generated_names_never_collide(text: str, wrt: str, shapes: Any, oracle:
     sizes = {"n": 3, "m": 2, "np": 4}
     arrays = {
         name: RNG.standard_normal(tuple(sizes[d] for d in shape)) + 2 * (len(shape) == 2)
-        * np.eye(*(sizes[d] for d in shape))
+        * np.eye(sizes[shape[0]], sizes[shape[1]])
         if len(shape) == 2
         else RNG.standard_normal(tuple(sizes[d] for d in shape))
         for name, shape in shapes.items()

@@ -180,7 +180,7 @@ def test_hessian_through_kron_of_an_inverse(seed: int) -> None:
 
     def grad(V: Array) -> Array:  # d sum(inv(V)) sum(X) = -sum(X) inv(V).T 1 1ᵀ inv(V).T
         inv_t = np.linalg.inv(V).T
-        return -np.sum(X) * inv_t @ np.ones((3, 3)) @ inv_t  # type: ignore[no-any-return]
+        return -np.sum(X) * inv_t @ np.ones((3, 3)) @ inv_t
 
     assert np.allclose(hess.evaluate(M=M, X=X), central(grad, M), rtol=1e-6, atol=1e-8)
 

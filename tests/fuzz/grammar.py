@@ -179,4 +179,5 @@ def adversarial_names(draw: st.DrawFn) -> Names:
     dims_pool = ("n", "m", "np", "t1", "k", "f", "n_", "len", "N", "M")
     spare = [name for name in dims_pool if name not in vars_]
     dims = draw(st.permutations(spare))[:2]
-    return Names(*vars_, dim_n=dims[0], dim_m=dims[1])
+    scalar, vec_n, vec_n2, vec_m, sq, sq2, rect = vars_
+    return Names(scalar, vec_n, vec_n2, vec_m, sq, sq2, rect, dim_n=dims[0], dim_m=dims[1])

@@ -17,8 +17,9 @@ Array = npt.NDArray[np.float64]
 
 
 def _softmax(z: Array) -> Array:
-    e = np.exp(z - np.max(z))
-    return e / np.sum(e)
+    e: Array = np.exp(z - np.max(z))
+    out: Array = e / np.sum(e)
+    return out
 
 
 def _logsumexp(z: Array) -> Any:
