@@ -23,19 +23,26 @@ from typing import Any
 import sympy as sp
 
 import matderiv.expr.primitives  # noqa: F401  (registers the printers)
-from matderiv.expr.primitive import ATOM, PRIMITIVES, PRODUCT, UNARY, Txt
+from matderiv.expr.primitive import ATOM, POSTFIX, PRIMITIVES, PRODUCT, UNARY, Txt
 
 __all__ = ["to_text"]
 
 
 def _number(node: Any) -> Txt:
     if node.is_Rational and not node.is_Integer:
+        decimal = repr(float(node))
+        if "e" not in decimal and sp.Rational(decimal) == node:  # 1/2 is 0.5, exactly
+            return (decimal, ATOM if not decimal.startswith("-") else UNARY)
         return (f"{node.p}/{node.q}", PRODUCT)
     text = str(int(node)) if node.is_Integer else repr(float(node))
     return (text, ATOM if not text.startswith("-") else UNARY)
 
 
 def _p(node: Any) -> Txt:
+    if isinstance(node, sp.Symbol) and node.is_integer:
+        # a dimension used as a number (the trace of an identity): the language has no
+        # dimension names among its values, so it is written as that trace
+        return (f"trace(eye({node.name}))", POSTFIX)
     if isinstance(node, sp.MatrixSymbol | sp.Symbol):
         return (str(node.name), ATOM)
     if isinstance(node, sp.Number):

@@ -200,10 +200,16 @@ def _vec_call(reader: Reader, node: ast.Call) -> Val:
     return Val(Vec(arg.expr), (arg.shape[0] * arg.shape[1],), reader.text(node))
 
 
+def _vec_text(node: Any, p: TextPrinter) -> Txt:
+    if 1 in node.arg.shape:  # the vec of a vector is the vector (a 1-D array in the language)
+        return p(node.arg)
+    return call_text(p, "vec", node.arg)
+
+
 register(
     Primitive(
         Vec,
-        text=lambda n, p: call_text(p, "vec", n.arg),
+        text=_vec_text,
         numpy=lambda n: Op(
             (n.arg,), Method(Slot(0), "reshape", (Const(-1), Const(1)), (("order", Const("F")),))
         ),

@@ -102,7 +102,10 @@ def _add_text(node: Any, p: TextPrinter) -> Txt:
         if negative(a):
             text += " - " + wrap(p(-a if not isinstance(a, sp.MatMul) else _neg(a)), SUM + 1)
         else:
-            text += " + " + wrap(p(a), SUM + 1)
+            term = wrap(p(a), SUM + 1)
+            # a term printed "-u" (a minus on its first factor: -u * v = -(u * v)) reads
+            # better as a subtraction: "a - u * v" rather than "a + -u * v"
+            text += " - " + term[1:] if term.startswith("-") else " + " + term
     return (text, SUM)
 
 

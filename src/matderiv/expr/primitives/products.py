@@ -55,8 +55,16 @@ def _with_coeff(coeff: Any, body: Txt, p: TextPrinter) -> Txt:
     if coeff == 1:
         return body
     if coeff == -1:
-        return (f"-{wrap(body, PRODUCT)}", UNARY)
+        # "-A @ B" is "(-A) @ B": its outermost operator is the product's, not the minus
+        return (f"-{wrap(body, PRODUCT)}", PRODUCT if body[1] == PRODUCT else UNARY)
+    if body[0].startswith("1 / ") and body[1] == PRODUCT:  # c * 1 / B is c / B
+        return (f"{wrap(p(coeff), PRODUCT)} / {body[0][4:]}", PRODUCT)
     return (f"{wrap(p(coeff), PRODUCT)} * {wrap(body, PRODUCT)}", PRODUCT)
+
+
+def _is_unit(shape: Any) -> bool:
+    """A 1 x 1 value: a scalar in the language (``x @ y``)."""
+    return bool(shape[0] == 1 and shape[1] == 1)
 
 
 def _matmul_text(node: Any, p: TextPrinter) -> Txt:
@@ -66,6 +74,8 @@ def _matmul_text(node: Any, p: TextPrinter) -> Txt:
     for m in mats[1:]:
         if shape[1] == 1 and shape[0] != 1 and _is_row(m):  # column times row
             cur = (f"outer({cur[0]}, {p(m)[0]})", POSTFIX)
+        elif _is_unit(shape) or _is_unit(m.shape):  # a scalar (x @ y) scales: no '@'
+            cur = (f"{wrap(cur, PRODUCT)} * {wrap(p(m), PRODUCT + 1)}", PRODUCT)
         else:
             cur = (f"{wrap(cur, PRODUCT)} @ {wrap(p(m), PRODUCT + 1)}", PRODUCT)
         shape = (shape[0], m.shape[1])
