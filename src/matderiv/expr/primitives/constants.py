@@ -52,9 +52,9 @@ def _dim(dim: Any) -> Txt:
     if isinstance(dim, sp.Pow) and dim.exp.is_Integer and dim.exp > 0:
         return (f"{wrap(_dim(dim.base), POWER + 1)} ** {int(dim.exp)}", POWER)
     if isinstance(dim, sp.Mul):
-        return (" * ".join(wrap(_dim(a), PRODUCT + 1) for a in dim.args), PRODUCT)
+        return (" * ".join(wrap(_dim(a), PRODUCT + 1) for a in dim.as_ordered_factors()), PRODUCT)
     if isinstance(dim, sp.Add):
-        return (" + ".join(wrap(_dim(a), SUM + 1) for a in dim.args), SUM)
+        return (" + ".join(wrap(_dim(a), SUM + 1) for a in dim.as_ordered_terms()), SUM)
     raise UnsupportedError(
         f"the dimension {dim} has no text in the language (products, powers and sums "
         "of dimension names and positive ints only)"
