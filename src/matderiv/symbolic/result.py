@@ -126,7 +126,7 @@ class Derivative:
 
         >>> from matderiv.symbolic import derive
         >>> derive("logdet(X)", "X", {"X": ("n", "n")}).latex()
-        'X^{-T}'
+        'X^{-\\\\top}'
         """
         if layout is not None and as_layout(layout) is not self.layout:
             return self.in_layout(layout).latex()

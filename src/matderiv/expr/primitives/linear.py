@@ -54,8 +54,8 @@ def _transpose_text(node: Any, p: TextPrinter) -> Txt:
 def _transpose_latex(node: Any, printer: LatexPrinting) -> str:
     arg = node.arg
     if isinstance(arg, sp.Inverse):
-        return f"{printer._wrapped(arg.arg)}^{{-T}}"
-    return f"{printer._wrapped(arg)}^{{T}}"
+        return f"{printer._wrapped(arg.arg)}^{{-\\top}}"
+    return f"{printer._wrapped(arg)}^{{\\top}}"
 
 
 def _transpose_vec(node: Any) -> Any:

@@ -15,12 +15,13 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from matderiv.errors import ShapeError
 from matderiv.expr.algebra import contains, inner, kron, times, vec_of
-from matderiv.expr.nodes import Commutation, Diag
+from matderiv.expr.nodes import Commutation, Diag, ScalarOf
 from matderiv.expr.primitive import (
     POSTFIX,
     PRODUCT,
     UNARY,
     D,
+    LatexPrinting,
     Primitive,
     Pull,
     TextPrinter,
@@ -80,6 +81,24 @@ def _matmul_text(node: Any, p: TextPrinter) -> Txt:
             cur = (f"{wrap(cur, PRODUCT)} @ {wrap(p(m), PRODUCT + 1)}", PRODUCT)
         shape = (shape[0], m.shape[1])
     return _with_coeff(coeff, cur, p)
+
+
+def _matmul_latex(node: Any, printer: LatexPrinting) -> str:
+    coeff, mats = node.as_coeff_matrices()
+    if len(mats) == 1 and not isinstance(mats[0], sp.MatAdd):  # c A: A needs no parentheses
+        body = printer._print(mats[0])
+    else:
+        body = " ".join(printer._wrap_product(m) for m in mats)
+    if coeff == 1:
+        return body
+    minus = bool(coeff.could_extract_minus_sign())
+    if minus:
+        coeff = -coeff
+    scale = "" if coeff == 1 else printer._print(coeff)
+    if isinstance(coeff, sp.Add | ScalarOf):  # (a + b) X, (xᵀy) X
+        scale = rf"\left({scale}\right)"
+    text = f"{scale} {body}" if scale else body
+    return f"- {text}" if minus else text
 
 
 # -- numpy --------------------------------------------------------------------------------
@@ -230,6 +249,7 @@ register(
         sp.MatMul,
         text=_matmul_text,
         numpy=_matmul_op,
+        latex=_matmul_latex,
         differential=_matmul_differential,
         pullback=_matmul_pullback,
         vec=_matmul_vec,
