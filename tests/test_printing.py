@@ -96,6 +96,13 @@ DEFECTS = [
     ("(x @ x) ** 2 * y", "x", V),
     # a dimension used as a number (trace of an identity)
     ("trace(eye(n)) * x", "x", V),
+    # matrices with a dimension 1 (2-D in numpy): C @ C.T printed a formula of the wrong shape
+    ("C @ C.T", "C", {"C": ("n", 1)}),
+    ("sum(C @ C.T)", "C", {"C": ("n", 1)}),
+    ("C.T @ C * c", "c", {"C": ("n", 1), "c": ()}),
+    ("x @ C @ R @ x", "x", {"C": ("n", 1), "R": (1, "n"), "x": ("n",)}),
+    ("sum(R.T @ R)", "R", {"R": (1, "n")}),
+    ("C @ R", "R", {"C": ("n", 1), "R": (1, "n")}),
     # + - and coefficient folding
     ("sum(sin(x) * cos(x))", "x", V),
     ("sum(sqrt(x))", "x", V),

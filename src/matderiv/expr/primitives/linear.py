@@ -46,7 +46,7 @@ def _latex_operator(name: str) -> Callable[[Any, LatexPrinting], str]:
 
 
 def _transpose_text(node: Any, p: TextPrinter) -> Txt:
-    if node.arg.shape[1] == 1:  # a vector: .T is a no-op on 1-D arrays
+    if 1 in node.arg.shape:  # a vector (printed 1-D, row or column): .T is a no-op
         return p(node.arg)
     return (f"{wrap(p(node.arg), POSTFIX)}.T", POSTFIX)
 
