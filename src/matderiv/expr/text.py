@@ -60,6 +60,8 @@ def _printer(matrices: Collection[str]) -> Callable[[Any], Txt]:
             return _number(node)
         if node is sp.pi:
             return ("pi", ATOM)
+        if node is sp.E:  # e, as SymPy writes exp(1)
+            return ("exp(1)", POSTFIX)
         return PRIMITIVES.lookup(node).text(node, p)
 
     return p
