@@ -60,7 +60,9 @@ def _with_coeff(coeff: Any, body: Txt, p: TextPrinter) -> Txt:
         return (f"-{wrap(body, PRODUCT)}", PRODUCT if body[1] == PRODUCT else UNARY)
     if body[0].startswith("1 / ") and body[1] == PRODUCT:  # c * 1 / B is c / B
         return (f"{wrap(p(coeff), PRODUCT)} / {body[0][4:]}", PRODUCT)
-    return (f"{wrap(p(coeff), PRODUCT)} * {wrap(body, PRODUCT)}", PRODUCT)
+    # (x @ y) * A rather than x @ y * A (the same by left association, easier to read)
+    level = PRODUCT + 1 if isinstance(coeff, ScalarOf) else PRODUCT
+    return (f"{wrap(p(coeff), level)} * {wrap(body, PRODUCT)}", PRODUCT)
 
 
 def _is_unit(shape: Any) -> bool:
