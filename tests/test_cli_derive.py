@@ -31,7 +31,7 @@ def test_derive_symmetric_numerator_and_check(capsys: pytest.CaptureFixture[str]
 
 def test_derive_latex_and_numpy(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["derive", "inv(X)", "--wrt", "X", "--shape", "X=n,n", "--format", "latex"]) == 0
-    assert r"X^{-T} \otimes X^{-1}" in capsys.readouterr().out
+    assert r"X^{-\top} \otimes X^{-1}" in capsys.readouterr().out
     argv = ["derive", "sum(softplus(X @ w))", "--wrt", "w", "--shape", "X=m,n", "--shape", "w=n"]
     assert main([*argv, "--format", "numpy"]) == 0
     source = capsys.readouterr().out

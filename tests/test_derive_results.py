@@ -78,10 +78,10 @@ def test_logdet_and_det_seed_001() -> None:
     inv_t = np.linalg.inv(v["X"]).T
     assert np.allclose(d.evaluate(**v), inv_t)
     assert d.expr == sp.Inverse(d.context.symbols["X"]).T.doit()
-    assert d.latex() == "X^{-T}"
+    assert d.latex() == r"X^{-\top}"
     dd = derive("det(X)", "X", {"X": ("n", "n")})
     assert np.allclose(dd.evaluate(**v), np.linalg.det(v["X"]) * inv_t)
-    assert dd.latex() == r"\det\left(X\right) X^{-T}"
+    assert dd.latex() == r"\det\left(X\right) X^{-\top}"
     assert X.shape[0] != 0  # the SymPy input path is covered in test_expr_parse
 
 
@@ -116,7 +116,7 @@ def test_inverse_kronecker() -> None:
     v = _inputs(d)
     inv = np.linalg.inv(v["X"])
     assert np.allclose(_expr_value(d, v), -np.kron(inv.T, inv))
-    assert d.latex() == r"- X^{-T} \otimes X^{-1}"
+    assert d.latex() == r"- X^{-\top} \otimes X^{-1}"
     dX = np.random.default_rng(4).standard_normal(v["X"].shape)
     assert np.allclose(_differential_value(d, v, dX), -inv @ dX @ inv)
 
@@ -195,8 +195,8 @@ def test_numpy_source_runs_and_matches_evaluate() -> None:
 
 def test_latex_and_repr_latex() -> None:
     d = derive("x.T @ A @ x", "x", QUAD)
-    assert d.latex() == r"\left(A + A^{T}\right) x"
-    assert d.latex(layout="numerator") == r"x^{T} \left(A + A^{T}\right)"
+    assert d.latex() == r"\left(A + A^{\top}\right) x"
+    assert d.latex(layout="numerator") == r"x^{\top} \left(A + A^{\top}\right)"
     html = d._repr_latex_()
     assert html.startswith("$")
     assert html.endswith("$")

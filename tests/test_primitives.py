@@ -77,12 +77,15 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "sigmoid": [("sum(log(sigmoid(A @ x)))", "x")],
     "softplus": [("sum(softplus(X))", "X")],
     "relu": [("relu(A @ x)", "x")],
+    "abs": [("sum(abs(A @ x))", "x"), ("abs(c) * x", "c")],
+    "sign": [("sign(x) * (A @ x)", "x"), ("sign(c) * c * x", "c")],
 }
 
 ASSUME = {"X": "invertible"}
 
-#: Derivatives whose text does not read back yet: ``eye(n**2)`` (a compound dimension).
-TEXT_GAPS = {"kron(A, X)"}
+#: Derivatives whose text does not read back yet (none: compound dimensions such as
+#: ``eye(n ** 2)`` are in the language).
+TEXT_GAPS: set[str] = set()
 
 
 def _cases() -> Iterator[tuple[str, str, str]]:

@@ -76,9 +76,9 @@ def test_every_required_function_is_a_language_function() -> None:
 def test_latex_in_each_layout() -> None:
     rule = rules.get("vv-linear-Ax")
     assert rule_latex(rule, "mixed") == rule_latex(rule, "numerator") == "A"
-    assert rule_latex(rule, "denominator") == "A^{T}"
+    assert rule_latex(rule, "denominator") == r"A^{\top}"
     grad = rules.get("sv-linear-ax")
-    assert rule_latex(grad, "numerator") == "a^{T}"
+    assert rule_latex(grad, "numerator") == r"a^{\top}"
     assert rule_latex(grad, "denominator") == "a"
 
 

@@ -1,8 +1,9 @@
 """The assumptions a name may carry: one stanza each, read by every part of matderiv.
 
 A stanza says what the assumption means, what it implies, whether it needs a square matrix,
-whether the symbolic engine uses it (``assume=`` of :func:`matderiv.derive <matderiv.symbolic.derive>`) or it only steers
-the random inputs of a check, and how those inputs are drawn.  The parser
+whether the symbolic engine uses it (``assume=`` of
+:func:`matderiv.derive <matderiv.symbolic.derive>`) or it only steers the random inputs of a
+check, and how those inputs are drawn.  The parser
 (``matderiv.expr.context``), the catalog loader (``matderiv.rules.loader``) and the one
 sampler of random inputs (:mod:`matderiv.sampling`) all read this table; a test fails when the
 sampler lacks a draw for a stanza.  The module imports neither numpy nor SymPy.

@@ -281,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Examples
     --------
     >>> main(["derive", "logdet(X)", "--wrt", "X", "--shape", "X=n,n", "--format", "latex"])
-    X^{-T}
+    X^{-\\top}
     % differential: \\operatorname{tr}\\left(X^{-1} dX\\right)
     0
     """

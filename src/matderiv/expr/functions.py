@@ -7,6 +7,11 @@ both the generated source and the callable come) and how LaTeX shows it.
 The parser, the code generator, the LaTeX printer and the differential rules
 all read this table; adding a function is adding a stanza.
 
+Conventions where a function is not differentiable: ``abs`` takes the
+subgradient 0 at 0, so ``d|x| = sign(x) dx`` everywhere (numpy's
+``sign(0) = 0``); ``sign``, ``step`` (and ``relu``'s derivative) are piecewise
+constant, with derivative 0 wherever it exists and 0 taken at the jump.
+
 Examples
 --------
 >>> from matderiv.expr.pycode import Slot, compile_code, source
@@ -50,7 +55,9 @@ class ElementwiseFunction:
         ``z -> code``: the numpy computation of the argument's code ``z``
         (a :data:`~matderiv.expr.pycode.Code` tree: source text and callable in one).
     latex
-        The LaTeX operator name.
+        The LaTeX operator name (``\\exp``), written before the parenthesised argument;
+        or a template in which ``#1`` stands for the argument, as in a TeX macro
+        (``\\sqrt{#1}``).
     domain
         ``"positive"`` when the function needs positive entries, else ``None``
         (the inputs of :meth:`~matderiv.symbolic.Derivative.check` honour it).
@@ -108,7 +115,7 @@ _TABLE = [
         sp.sqrt,
         lambda z: sp.Rational(1, 2) * sp.HadamardPower(Elementwise("sqrt", z), -1),
         _np("sqrt"),
-        r"\sqrt",
+        r"\sqrt{#1}",
         "positive",
     ),
     ElementwiseFunction(
@@ -140,6 +147,20 @@ _TABLE = [
         lambda z: sp.ZeroMatrix(*z.shape),
         lambda z: Call("np.heaviside", (z, Const(0.0))),
         r"\operatorname{step}",
+    ),
+    # |x|: differentiable except at 0, where matderiv takes the subgradient 0 = sign(0):
+    # d|x| = sign(x) dx everywhere (numpy's sign(0) is 0).
+    ElementwiseFunction(
+        "abs", sp.Abs, lambda z: Elementwise("sign", z), _np("abs"), r"\left|#1\right|"
+    ),
+    # sign(x) in {-1, 0, 1} (sign(0) = 0, as numpy): piecewise constant, so its
+    # derivative is 0 almost everywhere; matderiv takes 0 at x = 0 too.
+    ElementwiseFunction(
+        "sign",
+        sp.sign,
+        lambda z: sp.ZeroMatrix(*z.shape),
+        _np("sign"),
+        r"\operatorname{sign}",
     ),
 ]
 

@@ -1,7 +1,8 @@
 """LaTeX for matderiv expressions, in the book's notation.
 
 SymPy's LaTeX printer with the nodes of ``matderiv.expr.nodes`` added and
-a few matrix-calculus habits: ``X^{-T}`` for the inverse transpose,
+a few matrix-calculus habits: ``X^{\\top}`` for the transpose and ``X^{-\\top}``
+for the inverse transpose,
 ``\\det X``, ``\\operatorname{tr}``, ``\\odot`` for the Hadamard product,
 ``I`` for the identity and ``\\mathbf{1}`` for a vector or matrix of ones.
 
@@ -10,9 +11,9 @@ Examples
 >>> import sympy as sp
 >>> X = sp.MatrixSymbol("X", 3, 3)
 >>> to_latex(sp.Inverse(X).T)
-'X^{-T}'
+'X^{-\\\\top}'
 >>> to_latex(sp.Determinant(X) * sp.Inverse(X).T)
-'\\\\det\\\\left(X\\\\right) X^{-T}'
+'\\\\det\\\\left(X\\\\right) X^{-\\\\top}'
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import precedence_traditional
 
 import matderiv.expr.primitives  # noqa: F401  (registers the LaTeX stanzas)
+from matderiv.expr.nodes import ScalarOf
 from matderiv.expr.primitive import PRIMITIVES
 
 __all__ = ["MatderivLatexPrinter", "to_latex"]
@@ -31,7 +34,7 @@ __all__ = ["MatderivLatexPrinter", "to_latex"]
 class MatderivLatexPrinter(LatexPrinter):  # type: ignore[misc]
     """SymPy's LaTeX printer with each primitive's own LaTeX (see :mod:`matderiv.expr.primitive`).
 
-    A primitive without a LaTeX stanza (sums, matrix products…) is printed by SymPy.
+    A primitive without a LaTeX stanza is printed by SymPy.
     """
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
@@ -47,9 +50,38 @@ class MatderivLatexPrinter(LatexPrinter):  # type: ignore[misc]
         return rf"\left({text}\right)"
 
     def _wrap_product(self, arg: Any) -> str:
-        if isinstance(arg, sp.MatAdd | sp.Add | sp.HadamardProduct):
-            return rf"\left({self._print(arg)}\right)"
-        return str(self._print(arg))
+        r"""A factor of a product (matrix, Hadamard, Kronecker), in parentheses unless it is
+        a single factor itself: ``A \otimes \left(B + C\right)``, ``\left(- x\right) \odot y``."""
+        text = str(self._print(arg))
+        if isinstance(arg, _COMPOUND) or text.startswith("-"):
+            return rf"\left({text}\right)"
+        return text
+
+    def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
+        # numpy's scalar x @ y prints as the product xᵀy: a factor of a product needs brackets
+        return isinstance(expr, ScalarOf) or bool(super()._needs_mul_brackets(expr, first, last))
+
+    def parenthesize(
+        self, item: Any, level: int, is_neg: bool = False, strict: bool = False
+    ) -> str:
+        r"""SymPy's rule, with numpy's scalar ``x @ y`` as binding as the product it prints:
+        ``\left(x^{\top} x\right)^{2}``, not ``x^{\top} x^{2}``."""
+        inner = item.arg if isinstance(item, ScalarOf) else item
+        prec = precedence_traditional(inner)
+        if (is_neg and strict) or prec < level or (not strict and prec <= level):
+            return str(self._add_parens(self._print(item)))
+        return str(self._print(item))
+
+
+#: Nodes printed as several factors or terms: parenthesised as a factor of a product.
+_COMPOUND = (
+    sp.MatAdd,
+    sp.Add,
+    sp.MatMul,
+    sp.HadamardProduct,
+    sp.KroneckerProduct,
+    ScalarOf,
+)
 
 
 def to_latex(expr: Any) -> str:
@@ -69,6 +101,6 @@ def to_latex(expr: Any) -> str:
     --------
     >>> from matderiv.expr import parse
     >>> to_latex(parse("u.T @ np.tanh(W @ x)", {"u": ("m",), "W": ("m", "n"), "x": ("n",)}))
-    'u^{T} \\\\tanh\\\\left(W x\\\\right)'
+    'u^{\\\\top} \\\\tanh\\\\left(W x\\\\right)'
     """
     return str(MatderivLatexPrinter({"mat_symbol_style": "plain"}).doprint(expr))

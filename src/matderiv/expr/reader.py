@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 MAX_LENGTH = 5000
+_MAX_DIMENSION = 100_000
+_MAX_DIMENSION_EXPONENT = 8
 _PREFIXES = {(), ("np",), ("numpy",), ("np", "linalg"), ("numpy", "linalg")}
 
 @dataclass(frozen=True)
@@ -155,7 +157,8 @@ class Reader:
             raise self.error(f"{name!r} is a function; call it, for example {name}(X)", node)
         if name in self.ctx.dims:
             raise self.error(
-                f"{name!r} is a dimension name; it can appear only in eye({name}) or ones({name})",
+                f"{name!r} is a dimension name; it can appear only in the dimensions of "
+                f"eye({name}), zeros({name}), ones({name}) or commutation({name}, …)",
                 node,
             )
         raise self.error(f"unknown name {name!r}", node, hint=self.allowed_names())
@@ -277,19 +280,43 @@ class Reader:
             raise ShapeError(f"{name} needs a 1-D vector, got {val.describe()}")
 
     def dimension(self, node: ast.AST) -> Any:
+        """A dimension: a declared dimension name, a positive int, or a product, power or
+        sum of them (``m * n``, ``n ** 2``, ``m + 1``), as SymPy's positive integer."""
+        dim = self._dimension(node)
+        if dim.is_Integer and not 1 <= int(dim) <= _MAX_DIMENSION:
+            raise self.error(
+                f"the dimension {self.text(node)} = {dim} is outside 1 … {_MAX_DIMENSION}", node
+            )
+        return dim
+
+    def _dimension(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Name) and node.id in self.ctx.dims:
             return self.ctx.dims[node.id]
         if (
             isinstance(node, ast.Constant)
             and isinstance(node.value, int)
             and not isinstance(node.value, bool)
-            and 1 <= node.value <= 100_000
+            and 1 <= node.value <= _MAX_DIMENSION
         ):
             return sp.Integer(node.value)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Add):
+            left, right = self._dimension(node.left), self._dimension(node.right)
+            return left * right if isinstance(node.op, ast.Mult) else left + right
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Pow)
+            and isinstance(node.right, ast.Constant)
+            and isinstance(node.right.value, int)
+            and not isinstance(node.right.value, bool)
+            and 1 <= node.right.value <= _MAX_DIMENSION_EXPONENT
+        ):
+            return self._dimension(node.left) ** node.right.value
         raise self.error(
-            "a dimension must be a declared dimension name or a positive int",
+            "a dimension must be a declared dimension name, a positive int, or a product, "
+            f"power (exponent 1 … {_MAX_DIMENSION_EXPONENT}) or sum of them",
             node,
-            hint=f"dimension names: {', '.join(sorted(self.ctx.dims)) or 'none declared'}",
+            hint=f"dimension names: {', '.join(sorted(self.ctx.dims)) or 'none declared'}; "
+            "for example eye(m * n), zeros((n ** 2, n))",
         )
 
     def integer(self, node: ast.AST, name: str) -> int:

@@ -9,7 +9,7 @@ Examples
 >>> from matderiv import rules
 >>> rule = rules.get("sv-linear-ax")
 >>> rule_latex(rule, "mixed"), rule_latex(rule, "numerator")
-('a', 'a^{T}')
+('a', 'a^{\\\\top}')
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def layouts_of(rule: Rule) -> tuple[LayoutName, ...]:
 
 def _transposed(latex: str) -> str:
     if re.fullmatch(r"[A-Za-z](_\{?\w+\}?)?", latex):
-        return latex + "^{T}"
-    return r"\left(" + latex + r"\right)^{T}"
+        return latex + r"^{\top}"
+    return r"\left(" + latex + r"\right)^{\top}"
 
 
 def _relation(rule: Rule, layout: str) -> str:
@@ -115,7 +115,7 @@ def rule_latex(rule: Rule, layout: LayoutName | Layout = "mixed") -> str:
     --------
     >>> from matderiv import rules
     >>> rule_latex(rules.get("vv-linear-Ax"), "denominator")
-    'A^{T}'
+    'A^{\\\\top}'
     """
     available = layouts_of(rule)
     name = "vec" if layout == "vec" else as_layout(layout).value

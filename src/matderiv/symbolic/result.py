@@ -129,7 +129,7 @@ class Derivative:
 
         >>> from matderiv.symbolic import derive
         >>> derive("logdet(X)", "X", {"X": ("n", "n")}).latex()
-        'X^{-T}'
+        'X^{-\\\\top}'
         """
         if layout is not None and as_layout(layout) is not self.layout:
             return self.in_layout(layout).latex()
@@ -160,7 +160,7 @@ class Derivative:
         """
         if layout is not None and as_layout(layout) is not self.layout:
             return self.in_layout(layout).text()
-        return to_text(self.expr)
+        return to_text(self.expr, self.context.shapes, len(self._output_shape(self.layout)))
 
     def __str__(self) -> str:
         return self.text()

@@ -8,24 +8,65 @@ from typing import Any
 
 import sympy as sp
 
+from matderiv.errors import UnsupportedError
 from matderiv.expr.nodes import Commutation
-from matderiv.expr.primitive import POSTFIX, D, Primitive, Txt, register
+from matderiv.expr.primitive import (
+    ATOM,
+    POSTFIX,
+    POWER,
+    PRODUCT,
+    SUM,
+    D,
+    Primitive,
+    Txt,
+    register,
+    wrap,
+)
 from matderiv.expr.pycode import Call, Dim, Op, Tup
 from matderiv.expr.reader import Handler, Reader, Val
 
-__all__: list[str] = []
+__all__ = ["dimension_text"]
 
 
 def _constant(node: Any, d: D) -> Any:
     return None
 
 
+def dimension_text(dim: Any) -> str:
+    """A SymPy dimension as the language writes it: ``n``, ``3``, ``m * n``, ``n ** 2``.
+
+    Examples
+    --------
+    >>> m, n = sp.symbols("m n", integer=True, positive=True)
+    >>> dimension_text(m * n**2 + 1)
+    'm * n ** 2 + 1'
+    """
+    return _dim(dim)[0]
+
+
+def _dim(dim: Any) -> Txt:
+    if isinstance(dim, sp.Symbol):
+        return (dim.name, ATOM)
+    if dim.is_Integer and dim > 0:
+        return (str(int(dim)), ATOM)
+    if isinstance(dim, sp.Pow) and dim.exp.is_Integer and dim.exp > 0:
+        return (f"{wrap(_dim(dim.base), POWER + 1)} ** {int(dim.exp)}", POWER)
+    if isinstance(dim, sp.Mul):
+        return (" * ".join(wrap(_dim(a), PRODUCT + 1) for a in dim.as_ordered_factors()), PRODUCT)
+    if isinstance(dim, sp.Add):
+        return (" + ".join(wrap(_dim(a), SUM + 1) for a in dim.as_ordered_terms()), SUM)
+    raise UnsupportedError(
+        f"the dimension {dim} has no text in the language (products, powers and sums "
+        "of dimension names and positive ints only)"
+    )
+
+
 def _dims(shape: tuple[Any, Any]) -> str:
     if shape[1] == 1:
-        return str(shape[0])
+        return dimension_text(shape[0])
     if shape[0] == 1:
-        return str(shape[1])
-    return f"({shape[0]}, {shape[1]})"
+        return dimension_text(shape[1])
+    return f"({dimension_text(shape[0])}, {dimension_text(shape[1])})"
 
 
 def _eye_call(reader: Reader, node: ast.Call) -> Val:
@@ -38,7 +79,7 @@ def _eye_call(reader: Reader, node: ast.Call) -> Val:
 register(
     Primitive(
         sp.Identity,
-        text=lambda n, p: (f"eye({n.rows})", POSTFIX),
+        text=lambda n, p: (f"eye({dimension_text(n.rows)})", POSTFIX),
         numpy=lambda n: Op((), Call("np.eye", (Dim(n.rows),))),
         latex=lambda n, printer: "I",
         differential=_constant,
@@ -107,7 +148,10 @@ def _commutation_call(reader: Reader, node: ast.Call) -> Val:
 register(
     Primitive(
         Commutation,
-        text=lambda n, p: (f"commutation({n.args[0]}, {n.args[1]})", POSTFIX),
+        text=lambda n, p: (
+            f"commutation({dimension_text(n.args[0])}, {dimension_text(n.args[1])})",
+            POSTFIX,
+        ),
         numpy=lambda n: Op((), Call("_commutation", (Dim(n.args[0]), Dim(n.args[1])))),
         latex=lambda n, printer: f"K_{{{printer._print(n.args[0])},{printer._print(n.args[1])}}}",
         differential=_constant,

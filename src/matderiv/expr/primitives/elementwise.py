@@ -63,7 +63,10 @@ def _elementwise_text(node: Any, p: TextPrinter) -> Txt:
 
 
 def _elementwise_latex(node: Any, printer: LatexPrinting) -> str:
-    return rf"{ELEMENTWISE[node.name].latex}\left({printer._print(node.arg)}\right)"
+    latex = ELEMENTWISE[node.name].latex
+    if "#1" in latex:  # a template: \sqrt{#1}, \left|#1\right|
+        return latex.replace("#1", printer._print(node.arg))
+    return rf"{latex}\left({printer._print(node.arg)}\right)"
 
 
 def _elementwise_native(node: Any, args: list[Any]) -> Any:
@@ -132,6 +135,10 @@ def _scalar_function(node: Any, d: D) -> Any:
     return add_terms(terms)
 
 
+def _constant(node: Any, d: D) -> Any:
+    return None
+
+
 def _unary_text(name: str) -> Callable[[Any, TextPrinter], Txt]:
     return lambda node, p: call_text(p, name, node.args[0])
 
@@ -147,7 +154,7 @@ for _function, _text, _numpy in (
     (sp.cos, "cos", "np.cos"),
     (sp.tanh, "tanh", "np.tanh"),
     (sp.Abs, "abs", "np.abs"),
-    (sp.sign, "np.sign", "np.sign"),
+    (sp.sign, "sign", "np.sign"),
     (sp.re, "np.real", "np.real"),
 ):
     register(
@@ -155,7 +162,8 @@ for _function, _text, _numpy in (
             _function,
             text=_unary_text(_text),
             numpy=_unary_op(_numpy),
-            differential=_scalar_function,
+            # sign is piecewise constant: derivative 0 almost everywhere (0 taken at 0 too)
+            differential=_scalar_function if _function is not sp.sign else _constant,
         )
     )
 

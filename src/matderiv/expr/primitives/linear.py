@@ -46,7 +46,7 @@ def _latex_operator(name: str) -> Callable[[Any, LatexPrinting], str]:
 
 
 def _transpose_text(node: Any, p: TextPrinter) -> Txt:
-    if node.arg.shape[1] == 1:  # a vector: .T is a no-op on 1-D arrays
+    if 1 in node.arg.shape:  # a vector (printed 1-D, row or column): .T is a no-op
         return p(node.arg)
     return (f"{wrap(p(node.arg), POSTFIX)}.T", POSTFIX)
 
@@ -54,8 +54,8 @@ def _transpose_text(node: Any, p: TextPrinter) -> Txt:
 def _transpose_latex(node: Any, printer: LatexPrinting) -> str:
     arg = node.arg
     if isinstance(arg, sp.Inverse):
-        return f"{printer._wrapped(arg.arg)}^{{-T}}"
-    return f"{printer._wrapped(arg)}^{{T}}"
+        return f"{printer._wrapped(arg.arg)}^{{-\\top}}"
+    return f"{printer._wrapped(arg)}^{{\\top}}"
 
 
 def _transpose_vec(node: Any) -> Any:
@@ -200,10 +200,16 @@ def _vec_call(reader: Reader, node: ast.Call) -> Val:
     return Val(Vec(arg.expr), (arg.shape[0] * arg.shape[1],), reader.text(node))
 
 
+def _vec_text(node: Any, p: TextPrinter) -> Txt:
+    if 1 in node.arg.shape:  # the vec of a vector is the vector (a 1-D array in the language)
+        return p(node.arg)
+    return call_text(p, "vec", node.arg)
+
+
 register(
     Primitive(
         Vec,
-        text=lambda n, p: call_text(p, "vec", n.arg),
+        text=_vec_text,
         numpy=lambda n: Op(
             (n.arg,), Method(Slot(0), "reshape", (Const(-1), Const(1)), (("order", Const("F")),))
         ),

@@ -76,7 +76,7 @@ def _inverse_differential(node: Any, d: D) -> Any:
 def _inverse_latex(node: Any, printer: LatexPrinting) -> str:
     arg = node.arg
     if isinstance(arg, sp.Transpose):
-        return f"{printer._wrapped(arg.arg)}^{{-T}}"
+        return f"{printer._wrapped(arg.arg)}^{{-\\top}}"
     return f"{printer._wrapped(arg)}^{{-1}}"
 
 

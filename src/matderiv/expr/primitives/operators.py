@@ -20,6 +20,7 @@ from matderiv.expr.primitive import (
     SUM,
     UNARY,
     D,
+    LatexPrinting,
     Primitive,
     Pull,
     TextPrinter,
@@ -102,8 +103,29 @@ def _add_text(node: Any, p: TextPrinter) -> Txt:
         if negative(a):
             text += " - " + wrap(p(-a if not isinstance(a, sp.MatMul) else _neg(a)), SUM + 1)
         else:
-            text += " + " + wrap(p(a), SUM + 1)
+            term = wrap(p(a), SUM + 1)
+            # a term printed "-u" (a minus on its first factor: -u * v = -(u * v)) reads
+            # better as a subtraction: "a - u * v" rather than "a + -u * v"
+            text += " - " + term[1:] if term.startswith("-") else " + " + term
     return (text, SUM)
+
+
+def _add_latex(node: Any, printer: LatexPrinting) -> str:
+    """Positive terms first; a term printed with a leading minus is subtracted."""
+    args = [a for a in node.args if not negative(a)] + [a for a in node.args if negative(a)]
+    text = ""
+    for a in args:
+        minus = negative(a)
+        term = printer._print(_neg(a) if minus and isinstance(a, sp.MatMul) else -a if minus else a)
+        if term.startswith("-"):  # -u v = -(u v): the minus of the whole term
+            minus, term = not minus, term[1:].lstrip()
+        if isinstance(a, sp.MatAdd | sp.Add):
+            term = rf"\left({term}\right)"
+        if not text:
+            text = f"- {term}" if minus else term
+        else:
+            text += f" - {term}" if minus else f" + {term}"
+    return text
 
 
 def _add_op(node: Any) -> Op:
@@ -132,6 +154,8 @@ for _sum_type in (sp.MatAdd, sp.Add):
         Primitive(
             _sum_type,
             text=_add_text,
+            # scalar sums: SymPy's own LaTeX (its polynomial order)
+            latex=_add_latex if _sum_type is sp.MatAdd else None,
             numpy=_add_op,
             differential=_add_differential,
             pullback=_add_pullback,
@@ -193,14 +217,25 @@ register(
 # -- elementwise (Hadamard) products ----------------------------------------------------------
 
 
+def _unsigned(factors: Any) -> tuple[bool, list[Any]]:
+    """The factors without their minus signs, and whether an odd number of them had one."""
+    minus, out = False, []
+    for f in factors:
+        if negative(f):
+            minus = not minus
+            f = _neg(f) if isinstance(f, sp.MatMul) else -f
+        out.append(f)
+    return minus, out
+
+
 def _hadamard_text(node: Any, p: TextPrinter) -> Txt:
-    num = [a for a in node.args if not (isinstance(a, sp.HadamardPower) and a.args[1] == -1)]
-    den = [a.args[0] for a in node.args if a not in num]
+    minus, factors = _unsigned(node.args)
+    num = [a for a in factors if not (isinstance(a, sp.HadamardPower) and a.args[1] == -1)]
+    den = [a.args[0] for a in factors if a not in num]
     top = " * ".join(wrap(p(a), PRODUCT + 1) for a in num) if num else "1"
-    if not den:
-        return (top, PRODUCT)
-    bottom = " / ".join(wrap(p(a), PRODUCT + 1) for a in den)
-    return (f"{top} / {bottom}", PRODUCT)
+    if den:
+        top = f"{top} / " + " / ".join(wrap(p(a), PRODUCT + 1) for a in den)
+    return (f"-{top}", PRODUCT) if minus else (top, PRODUCT)
 
 
 def _hadamard_pullback(node: Any, bar: Any, dx: Any, pull: Pull) -> None:
@@ -228,7 +263,9 @@ def _hadamard_vec(node: Any, jac: Any) -> Any:
 
 
 def _hadamard_latex(node: Any, printer: Any) -> str:
-    return r" \odot ".join(printer._wrap_product(arg) for arg in node.args)
+    minus, factors = _unsigned(node.args)
+    text = r" \odot ".join(printer._wrap_product(arg) for arg in factors)
+    return f"- {text}" if minus else text
 
 
 register(

@@ -15,12 +15,13 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from matderiv.errors import ShapeError
 from matderiv.expr.algebra import contains, inner, is_ones, kron, kron_product, times, vec_of
-from matderiv.expr.nodes import Commutation, Diag, SumAll, Vec
+from matderiv.expr.nodes import Commutation, Diag, ScalarOf, SumAll, Vec
 from matderiv.expr.primitive import (
     POSTFIX,
     PRODUCT,
     UNARY,
     D,
+    LatexPrinting,
     Primitive,
     Pull,
     TextPrinter,
@@ -55,8 +56,18 @@ def _with_coeff(coeff: Any, body: Txt, p: TextPrinter) -> Txt:
     if coeff == 1:
         return body
     if coeff == -1:
-        return (f"-{wrap(body, PRODUCT)}", UNARY)
-    return (f"{wrap(p(coeff), PRODUCT)} * {wrap(body, PRODUCT)}", PRODUCT)
+        # "-A @ B" is "(-A) @ B": its outermost operator is the product's, not the minus
+        return (f"-{wrap(body, PRODUCT)}", PRODUCT if body[1] == PRODUCT else UNARY)
+    if body[0].startswith("1 / ") and body[1] == PRODUCT:  # c * 1 / B is c / B
+        return (f"{wrap(p(coeff), PRODUCT)} / {body[0][4:]}", PRODUCT)
+    # (x @ y) * A rather than x @ y * A (the same by left association, easier to read)
+    level = PRODUCT + 1 if isinstance(coeff, ScalarOf) else PRODUCT
+    return (f"{wrap(p(coeff), level)} * {wrap(body, PRODUCT)}", PRODUCT)
+
+
+def _is_unit(shape: Any) -> bool:
+    """A 1 x 1 value: a scalar in the language (``x @ y``)."""
+    return bool(shape[0] == 1 and shape[1] == 1)
 
 
 def _matmul_text(node: Any, p: TextPrinter) -> Txt:
@@ -66,10 +77,30 @@ def _matmul_text(node: Any, p: TextPrinter) -> Txt:
     for m in mats[1:]:
         if shape[1] == 1 and shape[0] != 1 and _is_row(m):  # column times row
             cur = (f"outer({cur[0]}, {p(m)[0]})", POSTFIX)
+        elif _is_unit(shape) or _is_unit(m.shape):  # a scalar (x @ y) scales: no '@'
+            cur = (f"{wrap(cur, PRODUCT)} * {wrap(p(m), PRODUCT + 1)}", PRODUCT)
         else:
             cur = (f"{wrap(cur, PRODUCT)} @ {wrap(p(m), PRODUCT + 1)}", PRODUCT)
         shape = (shape[0], m.shape[1])
     return _with_coeff(coeff, cur, p)
+
+
+def _matmul_latex(node: Any, printer: LatexPrinting) -> str:
+    coeff, mats = node.as_coeff_matrices()
+    if len(mats) == 1 and not isinstance(mats[0], sp.MatAdd):  # c A: A needs no parentheses
+        body = printer._print(mats[0])
+    else:
+        body = " ".join(printer._wrap_product(m) for m in mats)
+    if coeff == 1:
+        return body
+    minus = bool(coeff.could_extract_minus_sign())
+    if minus:
+        coeff = -coeff
+    scale = "" if coeff == 1 else printer._print(coeff)
+    if isinstance(coeff, sp.Add | ScalarOf):  # (a + b) X, (xᵀy) X
+        scale = rf"\left({scale}\right)"
+    text = f"{scale} {body}" if scale else body
+    return f"- {text}" if minus else text
 
 
 # -- numpy --------------------------------------------------------------------------------
@@ -220,6 +251,7 @@ register(
         sp.MatMul,
         text=_matmul_text,
         numpy=_matmul_op,
+        latex=_matmul_latex,
         differential=_matmul_differential,
         pullback=_matmul_pullback,
         vec=_matmul_vec,
