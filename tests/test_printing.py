@@ -41,7 +41,7 @@ def _arrays(shapes: dict[str, Any], assume: dict[str, Any] | None, seed: int) ->
     facts = assume or {}
     out = {}
     for name, shape in shapes.items():
-        dims = tuple(SIZES.get(d, d) if isinstance(d, str) else d for d in shape)
+        dims = tuple(int(SIZES[d]) if isinstance(d, str) else int(d) for d in shape)
         given = facts.get(name, ())
         out[name] = sample(dims, [given] if isinstance(given, str) else given, rng)
     return out
@@ -79,7 +79,7 @@ def test_battery_text_reads_back_with_the_same_values(p: Problem) -> None:
 
 V = {"x": ("n",), "y": ("n",), "A": ("n", "n"), "X": ("m", "n"), "c": ()}
 
-DEFECTS = [
+DEFECTS: list[tuple[str, str, Any]] = [
     # precedence: -sin(y) * -X.T @ ones(m) computed (-sin(y) * -X.T) @ ones(m)
     ("-ones(m) @ X @ cos(y)", "y", {"X": ("m", "n"), "y": ("n",)}),
     # compound dimensions: eye(n ** 2), eye(m * n), zeros((n ** 2, n))
