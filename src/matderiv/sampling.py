@@ -271,7 +271,7 @@ def assumption_violation(value: Any, assumptions: Iterable[str]) -> str | None:
     A value that is not a real array of a fitting shape is left to the caller's shape check.
 
     >>> print(assumption_violation(np.array([[1.0, 2.0], [0.0, 1.0]]), ["symmetric"]))
-    symmetric, but ‖A − Aᵀ‖ = 2 > 1e-08·‖A‖ = 2.45e-08
+    symmetric, but ‖A − Aᵀ‖ = 2.83 > 1e-08·‖A‖ = 2.45e-08
     >>> assumption_violation(np.eye(2), ["spd"]) is None
     True
     """

@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from matderiv.expr.context import Context
-from matderiv.sampling import SIZES, sample
+from matderiv.sampling import SIZES, assumption_violation, sample
 
-__all__ = ["candidate_sizes", "dimension_sizes", "random_inputs"]
+__all__ = ["assumption_violation", "candidate_sizes", "dimension_sizes", "random_inputs"]
 
 
 def dimension_sizes(ctx: Context, sizes: Mapping[str, int] | None = None) -> dict[Any, int]:

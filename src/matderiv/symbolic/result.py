@@ -295,16 +295,16 @@ class Derivative:
         ...
         matderiv.errors.ArgumentError: A is assumed symmetric, but ...
         """
+        np = numpy_module()  # NumpyMissingError first when numpy is not installed
         if check_assumptions:
             self._check_assumptions(arrays)
-        np = numpy_module()
         try:
             return self._evaluate(arrays)
         except np.linalg.LinAlgError as exc:
             raise NumericError(self._singular_message(arrays, exc)) from None
 
     def _check_assumptions(self, arrays: Mapping[str, Any]) -> None:
-        from matderiv.sampling import assumption_violation
+        from matderiv.symbolic.inputs import assumption_violation
 
         for name, facts in self.context.assume.items():
             if name in arrays:
