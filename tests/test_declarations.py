@@ -201,6 +201,13 @@ def test_inputs_at_fault_are_not_reported_as_gaps(text: str, wrt: Any, kind: typ
         assert info.value.offset is not None  # a caret under the culprit
 
 
+@pytest.mark.parametrize("index", ["1.0", "True", "0"])
+def test_slogdet_index_is_named(index: str) -> None:
+    with pytest.raises(ParseError, match="must be the int 1") as info:
+        derive(f"np.linalg.slogdet(A)[{index}]", "A", SHAPES)
+    assert info.value.offset == len("np.linalg.slogdet(A)[")
+
+
 def test_integer_arguments_may_be_folded_ints() -> None:
     d = derive("matrix_power(A, 1 + 1)", "A", {"A": ("n", "n")})
     assert d.check()

@@ -229,6 +229,13 @@ class Reader:
             self.require_square(arg, "slogdet", value)
             self.require_nonsingular(arg, "slogdet", value.args[0])
             return Val(LogDet(arg.expr), (), self.text(node))
+        if isinstance(value, ast.Call) and (dotted(value.func) or ("",))[-1] == "slogdet":
+            raise self.error(
+                f"the index of slogdet(...)[{self.text(index)}] must be the int 1 "
+                "(the log of |det|)",
+                index,
+                hint="write np.linalg.slogdet(X)[1] (not 1.0, not True), or logdet(X)",
+            )
         raise self.error(
             "subscripts are not part of the language",
             node,
