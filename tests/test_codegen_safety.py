@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from matderiv import derive
-from matderiv.errors import ArgumentError
+from matderiv.errors import ArgumentError, DeclarationError
 from matderiv.expr import numpy_source, to_function
 from matderiv.expr.codegen.names import Namer, rename_identifiers
 
@@ -91,10 +91,10 @@ COLLISIONS: list[tuple[str, str, dict[str, Any], Any]] = [
         {"n_": ("n",), "c": ()},
         lambda a: np.sum(a["n_"]) * a["n_"].size,
     ),
-    (  # a dimension named np
+    (  # a dimension named like a builtin the generated code may call
         "c * sum(exp(x))",
         "c",
-        {"x": ("np",), "c": ()},
+        {"x": ("len",), "c": ()},
         lambda a: np.sum(np.exp(a["x"])),
     ),
     (  # a variable named like a helper
@@ -118,9 +118,15 @@ COLLISIONS: list[tuple[str, str, dict[str, Any], Any]] = [
 ]
 
 
+def test_a_dimension_named_np_is_refused_at_declaration() -> None:
+    # np is reserved (the language's module prefix), for dimensions as for variables
+    with pytest.raises(DeclarationError, match="np"):
+        derive("c * sum(exp(x))", "c", {"x": ("np",), "c": ()})
+
+
 @pytest.mark.parametrize(("text", "wrt", "shapes", "oracle"), COLLISIONS, ids=lambda v: str(v))
 def test_generated_names_never_collide(text: str, wrt: str, shapes: Any, oracle: Any) -> None:
-    sizes = {"n": 3, "m": 2, "np": 4}
+    sizes = {"n": 3, "m": 2, "len": 4}
     arrays = {
         name: RNG.standard_normal(tuple(sizes[d] for d in shape)) + 2 * (len(shape) == 2)
         * np.eye(sizes[shape[0]], sizes[shape[1]])

@@ -26,12 +26,14 @@ from typing import Literal, TypeGuard
 
 __all__ = [
     "ASSUMPTIONS",
+    "CONFLICTS",
     "IMPLIED",
     "TABLE",
     "Assumption",
     "AssumptionName",
     "implied",
     "is_assumption",
+    "refused_combination",
 ]
 
 #: The names of the assumptions.
@@ -96,7 +98,9 @@ TABLE: Mapping[str, Assumption] = {
         Assumption(
             "positive",
             "every entry > 0 (the domain of log and sqrt)",
-            "every entry uniform in [0.5, 2]",
+            "every entry uniform in [0.5, 2]; with symmetric or spd the symmetric part "
+            "(B + Bᵀ)/2 of such a B; with spd or invertible also shifted by 2nI (diagonally "
+            "dominant, so positive definite when symmetric and det > 0 otherwise)",
         ),
         Assumption(
             "diagonal",
@@ -142,6 +146,35 @@ def implied(names: Iterable[str]) -> frozenset[str]:
                 out.add(more)
                 todo.append(more)
     return frozenset(out)
+
+
+#: Pairs of assumptions no array satisfies together, or that no draw of :mod:`matderiv.sampling`
+#: produces, with the reason; a declaration holding both is refused (:func:`refused_combination`).
+CONFLICTS: Mapping[frozenset[str], str] = {
+    frozenset({"diagonal", "positive"}): "a diagonal matrix has zero entries off the diagonal, "
+    "so not every entry is > 0",
+    frozenset({"orthogonal", "positive"}): "an orthogonal matrix with every entry > 0 exists "
+    "only for n = 1",
+    frozenset({"orthogonal", "spd"}): "the only spd orthogonal matrix is the identity",
+    frozenset({"orthogonal", "symmetric"}): "random symmetric orthogonal matrices (reflections) "
+    "are not drawn",
+    frozenset({"orthogonal", "diagonal"}): "a diagonal orthogonal matrix has entries ±1 only",
+}
+
+
+def refused_combination(names: Iterable[str]) -> str | None:
+    """Why the assumptions `names` cannot be declared together, or ``None`` when they can.
+
+    >>> refused_combination(["spd", "positive"]) is None
+    True
+    >>> print(refused_combination(["diagonal", "positive"]).split(":")[0])
+    diagonal and positive cannot be combined
+    """
+    facts = implied(names)
+    for pair, reason in CONFLICTS.items():
+        if pair <= facts:
+            return f"{' and '.join(sorted(pair))} cannot be combined: {reason}"
+    return None
 
 
 #: What each assumption implies besides itself (``spd`` -> symmetric and invertible).

@@ -29,6 +29,7 @@ __all__ = [
     "ArgumentError",
     "BudgetError",
     "CatalogError",
+    "DeclarationError",
     "DerivativeMismatch",
     "MatderivError",
     "NumericError",
@@ -151,4 +152,25 @@ class BudgetError(MatderivError, ValueError):
     Traceback (most recent call last):
     ...
     matderiv.errors.BudgetError: gradient by central differences needs about 101 evaluations ...
+    """
+
+
+class DeclarationError(ShapeError):
+    """A malformed declaration, rejected before any parsing: a name, a shape, an assumption.
+
+    Raised by :func:`matderiv.derive` (and everything that reads ``shapes=``, ``assume=`` and
+    ``wrt=``) for a name that is not a plain identifier (or that Python would fold onto
+    another under NFKC), a dimension that is not a positive int up to
+    :data:`matderiv.expr.context.MAX_DIMENSION` or a dimension name, a shape of more than two
+    dimensions, an assumption that is unknown, malformed, ``False``, undeclared or does not fit
+    the variable.  The message names the argument and the offending entry and says what to
+    write instead.  It is a :class:`ShapeError`, so ``except ShapeError`` keeps working.
+
+    Examples
+    --------
+    >>> from matderiv import derive
+    >>> derive("sum(x)", "x", {"x": (0,)})
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.DeclarationError: shapes['x'] has the dimension 0; ...
     """

@@ -26,9 +26,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matderiv.assumptions import implied
+from matderiv.assumptions import TABLE, implied, refused_combination
 
-__all__ = ["DRAWS", "MAX_COND", "SIZES", "projection", "sample", "symmetrize"]
+__all__ = [
+    "DRAWS",
+    "MAX_COND",
+    "MAX_VALUE_COND",
+    "SIZES",
+    "VALUE_CHECKS",
+    "VALUE_RTOL",
+    "assumption_violation",
+    "projection",
+    "sample",
+    "symmetrize",
+]
 
 FloatArray = npt.NDArray[np.float64]
 Shape = tuple[int, ...]
@@ -58,8 +69,21 @@ def _diagonal_part(V: Any) -> Any:
 
 
 def _positive(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
-    value = rng.uniform(0.5, 2.0, size=shape)
-    return symmetrize(value) if "symmetric" in facts and len(shape) == 2 else value
+    """Entries > 0, and with them every other (combinable) assumption of `facts`.
+
+    The symmetric part of a positive matrix is positive; a shift by ``2n I`` makes a matrix
+    with entries in [0.5, 2] strictly diagonally dominant (off-diagonal row sums < 2n), hence
+    positive definite when symmetric (Gershgorin) and of positive determinant otherwise, with
+    a condition number of about n at most.
+    """
+    value: FloatArray = rng.uniform(0.5, 2.0, size=shape)
+    if len(shape) != 2:
+        return value
+    if facts & {"symmetric", "spd"}:
+        value = symmetrize(value)
+    if facts & {"spd", "invertible"}:
+        value = value + 2.0 * shape[0] * np.eye(shape[0])
+    return value
 
 
 def _spd(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
@@ -104,10 +128,10 @@ def _invertible(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatAr
 #: How an array satisfying each assumption is drawn, in order of precedence (the first
 #: assumption of the array, with those it implies, in this order draws it).
 DRAWS: dict[str, Draw] = {
+    "diagonal": _diagonal,  # a positive diagonal is also symmetric, spd and invertible
     "positive": _positive,
     "spd": _spd,
     "orthogonal": _orthogonal,
-    "diagonal": _diagonal,
     "symmetric": _symmetric,
     "invertible": _invertible,
 }
@@ -134,7 +158,8 @@ def sample(
     Raises
     ------
     ValueError
-        An unknown assumption, or a structured one on a shape that is not square.
+        An unknown assumption, a structured one on a shape that is not square, or a
+        combination that :func:`matderiv.assumptions.refused_combination` refuses.
 
     Examples
     --------
@@ -146,6 +171,9 @@ def sample(
     unknown = sorted(facts - set(DRAWS))
     if unknown:
         raise ValueError(f"no way to draw {', '.join(unknown)}; known: {', '.join(DRAWS)}")
+    refused = refused_combination(facts)
+    if refused is not None:
+        raise ValueError(refused)
     if not shape:
         low = 0.5 if "positive" in facts else -0.3
         high = 2.0 if "positive" in facts else 0.3
@@ -174,4 +202,88 @@ def projection(assumptions: Iterable[str]) -> Callable[[Any], Any] | None:
         return symmetrize
     if "diagonal" in facts:
         return _diagonal_part
+    return None
+
+
+#: Relative tolerance of the structural value checks: ``‖A − Aᵀ‖ ≤ VALUE_RTOL·‖A‖`` (Frobenius)
+#: for symmetric, ``‖QᵀQ − I‖ ≤ VALUE_RTOL·n`` for orthogonal, off-diagonal mass for diagonal.
+VALUE_RTOL = 1e-8
+
+#: A value assumed invertible must have a finite condition number below this.
+MAX_VALUE_COND = 1e12
+
+
+def _fro(V: Any) -> float:
+    return float(np.linalg.norm(V))
+
+
+def _check_symmetric(V: FloatArray) -> str | None:
+    gap = _fro(V - V.T)
+    if gap <= VALUE_RTOL * _fro(V):
+        return None
+    return f"‖A − Aᵀ‖ = {gap:.3g} > {VALUE_RTOL:g}·‖A‖ = {VALUE_RTOL * _fro(V):.3g}"
+
+
+def _check_spd(V: FloatArray) -> str | None:
+    try:
+        np.linalg.cholesky(symmetrize(V))
+    except np.linalg.LinAlgError:
+        return "the Cholesky factorisation fails (an eigenvalue is <= 0)"
+    return None
+
+
+def _check_invertible(V: FloatArray) -> str | None:
+    cond = float(np.linalg.cond(V)) if np.all(np.isfinite(V)) else float("inf")
+    return None if cond < MAX_VALUE_COND else f"cond = {cond:.3g} >= {MAX_VALUE_COND:g}"
+
+
+def _check_positive(V: FloatArray) -> str | None:
+    if np.all(V > 0):
+        return None
+    return f"{int(np.sum(~(V > 0)))} entries are not > 0 (smallest {np.min(V):.3g})"
+
+
+def _check_diagonal(V: FloatArray) -> str | None:
+    off = _fro(V - _diagonal_part(V))
+    return None if off <= VALUE_RTOL * _fro(V) else f"off-diagonal norm {off:.3g}"
+
+
+def _check_orthogonal(V: FloatArray) -> str | None:
+    gap = _fro(V.T @ V - np.eye(V.shape[0]))
+    return None if gap <= VALUE_RTOL * V.shape[0] else f"‖QᵀQ − I‖ = {gap:.3g}"
+
+
+#: How a value is checked against each assumption (``Derivative.evaluate``); each returns
+#: ``None`` when the value satisfies it, else what is wrong.
+VALUE_CHECKS: dict[str, Callable[[FloatArray], str | None]] = {
+    "symmetric": _check_symmetric,
+    "spd": _check_spd,
+    "invertible": _check_invertible,
+    "positive": _check_positive,
+    "diagonal": _check_diagonal,
+    "orthogonal": _check_orthogonal,
+}
+
+
+def assumption_violation(value: Any, assumptions: Iterable[str]) -> str | None:
+    """Which of `assumptions` `value` breaks, and how, or ``None`` when it satisfies them all.
+
+    A value that is not a real array of a fitting shape is left to the caller's shape check.
+
+    >>> print(assumption_violation(np.array([[1.0, 2.0], [0.0, 1.0]]), ["symmetric"]))
+    symmetric, but ‖A − Aᵀ‖ = 2.83 > 1e-08·‖A‖ = 2.45e-08
+    >>> assumption_violation(np.eye(2), ["spd"]) is None
+    True
+    """
+    try:
+        V = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    facts = implied(assumptions)
+    for name, check in VALUE_CHECKS.items():
+        if name not in facts or (TABLE[name].square and (V.ndim != 2 or V.shape[0] != V.shape[1])):
+            continue
+        problem = check(V)
+        if problem is not None:
+            return f"{name}, but {problem}"
     return None

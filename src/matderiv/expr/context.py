@@ -18,23 +18,27 @@ Examples
 from __future__ import annotations
 
 import keyword
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
 
-from matderiv.assumptions import ASSUMPTIONS
+from matderiv.assumptions import ASSUMPTIONS, TABLE, refused_combination
 from matderiv.assumptions import IMPLIED as _IMPLIED
-from matderiv.errors import ShapeError
+from matderiv.errors import DeclarationError
 
 __all__ = [
     "ASSUMPTIONS",
+    "MAX_DIMENSION",
     "RESERVED",
     "Context",
     "ShapeSpec",
+    "check_wrt",
     "format_shape",
     "make_context",
+    "name_problem",
 ]
 
 #: What a shapes mapping may hold for one name.
@@ -42,6 +46,10 @@ ShapeSpec = tuple[int | str, ...] | list[int | str] | str | int
 
 #: Names that cannot be declared (module prefixes of the language).
 RESERVED = frozenset({"np", "numpy", "linalg"})
+
+#: The largest int dimension a shape may declare (larger sizes are not differentiated
+#: symbolically in any useful way; a dimension name such as ``'n'`` has no bound).
+MAX_DIMENSION = 10**6
 
 
 @dataclass(frozen=True)
@@ -104,47 +112,117 @@ def _symbol(name: str, shape: tuple[Any, ...]) -> Any:
 
 
 def _valid_name(name: object) -> bool:
-    return (
-        isinstance(name, str)
-        and name.isidentifier()
-        and not keyword.iskeyword(name)
-        and not name.startswith("__")
+    return name_problem(name) is None
+
+
+def name_problem(name: object) -> str | None:
+    """Why `name` cannot be declared (a variable or a dimension), or ``None`` when it can.
+
+    A name is a Python identifier that is not a keyword, does not start with ``__``, is not
+    one of :data:`RESERVED` and is left unchanged by NFKC normalisation: Python's parser
+    folds identifiers under NFKC, so a full-width ``ｘ`` in text would silently read as ``x``.
+
+    >>> name_problem("x") is None
+    True
+    >>> print(name_problem("ｘ"))
+    Python reads it as 'x' (NFKC folding); use the ASCII name
+    """
+    if not isinstance(name, str):
+        return f"a name is a str, not {type(name).__name__}"
+    folded = unicodedata.normalize("NFKC", name)
+    if folded != name:
+        return f"Python reads it as {folded!r} (NFKC folding); use the ASCII name"
+    if not name.isidentifier():
+        return "it is not a Python identifier (letters, digits, '_', not starting with a digit)"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return "it is a Python keyword"
+    if name.startswith("__"):
+        return "names starting with '__' are reserved"
+    if name in RESERVED:
+        return f"it is reserved ({', '.join(sorted(RESERVED))} name numpy in the language)"
+    return None
+
+
+def _dimension(name: str, item: object) -> int | str:
+    where = f"shapes[{name!r}]"
+    what = (
+        f"a dimension is an int from 1 to {MAX_DIMENSION:_} or a dimension name such as 'n'"
     )
+    if isinstance(item, bool) or not isinstance(item, int | str):
+        raise DeclarationError(f"{where} contains {item!r} ({type(item).__name__}); {what}")
+    if isinstance(item, str):
+        text = item.strip()
+        if text.isascii() and text.isdigit():
+            if len(text) > len(str(MAX_DIMENSION)):
+                raise DeclarationError(
+                    f"{where} has a dimension of {len(text)} digits; {what} "
+                    "(matderiv.expr.context.MAX_DIMENSION)"
+                )
+            item = int(text)
+        else:
+            problem = name_problem(text)
+            if problem is not None:
+                raise DeclarationError(
+                    f"{where} contains the dimension {item!r}, which cannot be a dimension "
+                    f"name: {problem}; {what}"
+                )
+            return text
+    if not 1 <= item <= MAX_DIMENSION:
+        raise DeclarationError(f"{where} has the dimension {item}; {what}")
+    return item
 
 
 def _normalize_shape(name: str, spec: Any) -> tuple[int | str, ...]:
     if isinstance(spec, str):
-        spec = tuple(part.strip() for part in spec.split(",") if part.strip())
-    elif isinstance(spec, int) and not isinstance(spec, bool):
-        spec = (spec,)
+        spec = tuple(part for part in spec.split(",") if part.strip())
     if not isinstance(spec, tuple | list):
-        raise ShapeError(
-            f"shape of {name!r} is {spec!r}; give a tuple of ints or dimension names, "
-            "for example ('n',) for a vector or ('m', 'n') for a matrix"
+        raise DeclarationError(
+            f"shapes[{name!r}] is {spec!r} ({type(spec).__name__}); give a tuple of ints or "
+            "dimension names, for example () for a scalar, ('n',) for a vector or "
+            "('m', 'n') for a matrix"
         )
-    out: list[int | str] = []
-    for item in spec:
-        if isinstance(item, bool):
-            raise ShapeError(f"shape of {name!r} contains {item!r}; use ints or names")
-        if isinstance(item, int):
-            if item < 1:
-                raise ShapeError(f"shape of {name!r} has a dimension {item}; dimensions are >= 1")
-            out.append(item)
-        elif isinstance(item, str) and item.strip().isdigit():
-            out.append(int(item.strip()))
-        elif isinstance(item, str) and _valid_name(item.strip()):
-            out.append(item.strip())
-        else:
-            raise ShapeError(
-                f"shape of {name!r} contains {item!r}; a dimension is a positive int "
-                "or a name such as 'n'"
+    if len(spec) > 2:
+        raise DeclarationError(
+            f"shapes[{name!r}] is {format_shape(spec)}, with {len(spec)} dimensions; matderiv "
+            "handles scalars (), vectors ('n',) and matrices ('m', 'n'): at most 2 dimensions"
+        )
+    return tuple(_dimension(name, item) for item in spec)
+
+
+def _facts(name: str, spec: object) -> set[str]:
+    """The assumptions `spec` of `name` declares (``assume[name]``), checked."""
+    where = f"assume[{name!r}]"
+    known = ", ".join(sorted(ASSUMPTIONS))
+    if isinstance(spec, str):
+        items: list[object] = [spec]
+    elif isinstance(spec, list | tuple | set | frozenset):
+        items = list(spec)
+    else:
+        raise DeclarationError(
+            f"{where} is {spec!r} ({type(spec).__name__}); an assumption is a name or a "
+            f"list of names, for example 'spd' or ['symmetric', 'positive'] (known: {known})"
+        )
+    out: set[str] = set()
+    for item in items:
+        if not isinstance(item, str) or item not in ASSUMPTIONS:
+            raise DeclarationError(
+                f"unknown assumption {item!r} in {where}; an assumption is one of: {known}"
             )
-    if len(out) > 2:
-        raise ShapeError(
-            f"{name!r} has shape {format_shape(out)}; matderiv handles scalars, vectors and "
-            "matrices (at most 2 dimensions)"
+        out |= {item} | _IMPLIED.get(item, set())
+    return out
+
+
+def _check_fits(name: str, shape: tuple[Any, ...], facts: set[str]) -> None:
+    square = sorted(f for f in facts if TABLE[f].square)
+    if square and (len(shape) != 2 or shape[0] != shape[1]):
+        kind = ("a scalar", "a vector", "a matrix")[len(shape)]
+        raise DeclarationError(
+            f"{name!r} is assumed {'/'.join(square)} but has shape {format_shape(shape)} "
+            f"({kind}); that assumption needs a square matrix such as ('n', 'n')"
         )
-    return tuple(out)
+    clash = refused_combination(facts)
+    if clash is not None:
+        raise DeclarationError(f"assume[{name!r}]: {clash}")
 
 
 def make_context(
@@ -152,6 +230,9 @@ def make_context(
     assume: Mapping[str, str | Iterable[str]] | None = None,
 ) -> Context:
     """Check `shapes` and `assume` and build the :class:`Context`.
+
+    Every declaration is validated before any parsing (see the module's limits:
+    :data:`MAX_DIMENSION`, :data:`RESERVED`, :func:`name_problem`).
 
     Parameters
     ----------
@@ -167,25 +248,31 @@ def make_context(
 
     Raises
     ------
-    ShapeError
-        A malformed name, shape or assumption.
+    DeclarationError
+        A malformed name, shape or assumption (a :class:`~matderiv.errors.ShapeError`); the
+        message names the entry.
 
     Examples
     --------
     >>> make_context({"X": (2, "n")}).symbols["X"].shape
     (2, n)
+    >>> make_context({"x": ("²",)})
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.DeclarationError: shapes['x'] contains the dimension '²', ...
     """
     if not isinstance(shapes, Mapping):
-        raise ShapeError("shapes must be a mapping such as {'x': ('n',), 'A': ('n', 'n')}")
+        raise DeclarationError(
+            f"shapes is {type(shapes).__name__}; it must be a mapping such as "
+            "{'x': ('n',), 'A': ('n', 'n')}"
+        )
     dims: dict[str, sp.Symbol] = {}
     user: dict[str, tuple[Any, ...]] = {}
     symbols: dict[str, Any] = {}
     for name, spec in shapes.items():
-        if not _valid_name(name) or name in RESERVED:
-            raise ShapeError(
-                f"{name!r} cannot be declared: a name is a Python identifier that does not "
-                f"start with '__' and is not one of {sorted(RESERVED)}"
-            )
+        problem = name_problem(name)
+        if problem is not None:
+            raise DeclarationError(f"{name!r} cannot be declared in shapes: {problem}")
         dims_of = []
         for item in _normalize_shape(name, spec):
             if isinstance(item, str):
@@ -195,26 +282,44 @@ def make_context(
                 dims_of.append(sp.Integer(item))
         user[name] = tuple(dims_of)
         symbols[name] = _symbol(name, user[name])
+    if assume is None:
+        assume = {}
+    if not isinstance(assume, Mapping):
+        raise DeclarationError(
+            f"assume is {assume!r} ({type(assume).__name__}); it must be a mapping from "
+            "declared names to assumptions, such as {'A': 'spd'} or {'A': ['symmetric', "
+            "'positive']}"
+        )
     facts: dict[str, frozenset[str]] = {}
-    for name, facts_spec in (assume or {}).items():
+    for name, facts_spec in assume.items():
         if name not in user:
-            raise ShapeError(
+            raise DeclarationError(
                 f"assume names {name!r}, which is not declared in shapes "
-                f"(declared: {', '.join(sorted(user)) or 'nothing'})"
+                f"(declared: {', '.join(sorted(user)) or 'nothing'}); declare its shape first"
             )
-        items: set[str] = {facts_spec} if isinstance(facts_spec, str) else set(facts_spec)
-        for item in list(items):
-            if item not in ASSUMPTIONS:
-                raise ShapeError(
-                    f"unknown assumption {item!r} for {name!r}; known: "
-                    + ", ".join(sorted(ASSUMPTIONS))
-                )
-            items |= _IMPLIED.get(item, set())
-        shape = user[name]
-        if items & {"symmetric", "invertible"} and (len(shape) != 2 or shape[0] != shape[1]):
-            raise ShapeError(
-                f"{name!r} is assumed {'/'.join(sorted(items))} but has shape "
-                f"{format_shape(shape)}; that needs a square matrix"
-            )
+        items = _facts(name, facts_spec)
+        _check_fits(name, user[name], items)
         facts[name] = frozenset(items)
     return Context(user, symbols, dims, facts)
+
+
+def check_wrt(ctx: Context, wrt: object) -> str:
+    """`wrt` checked: the name of one declared variable.
+
+    >>> check_wrt(make_context({"x": ("n",)}), ["x"])
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.DeclarationError: wrt is ['x'] (list); ...
+    """
+    if not isinstance(wrt, str):
+        raise DeclarationError(
+            f"wrt is {wrt!r} ({type(wrt).__name__}); give the name of one declared variable, "
+            f"such as {next(iter(ctx.shapes), 'x')!r} (one derivative per call)"
+        )
+    if wrt not in ctx.symbols:
+        declared = ", ".join(sorted(ctx.symbols)) or "nothing"
+        raise DeclarationError(
+            f"wrt={wrt!r} is not declared in shapes (declared: {declared}); "
+            "declare the variable's shape, for example shapes={'x': ('n',)}"
+        )
+    return wrt

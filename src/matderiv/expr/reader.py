@@ -248,14 +248,22 @@ class Reader:
             isinstance(value, ast.Call)
             and (dotted(value.func) or ("",))[-1] == "slogdet"
             and isinstance(index, ast.Constant)
+            and type(index.value) is int  # not True, not 1.0
             and index.value == 1
-            and not isinstance(index.value, bool)
         ):
             if len(value.args) != 1 or value.keywords:
                 raise self.error("slogdet takes one matrix", value)
             arg = self.read(value.args[0])
             self.require_square(arg, "slogdet", value)
+            self.require_nonsingular(arg, "slogdet", value.args[0])
             return Val(LogDet(arg.expr), (), self.text(node))
+        if isinstance(value, ast.Call) and (dotted(value.func) or ("",))[-1] == "slogdet":
+            raise self.error(
+                f"the index of slogdet(...)[{self.text(index)}] must be the int 1 "
+                "(the log of |det|)",
+                index,
+                hint="write np.linalg.slogdet(X)[1] (not 1.0, not True), or logdet(X)",
+            )
         raise self.error(
             "subscripts are not part of the language",
             node,
@@ -274,6 +282,15 @@ class Reader:
     def require_square(self, val: Val, name: str, node: ast.AST) -> None:
         if len(val.shape) != 2 or val.shape[0] != val.shape[1]:
             raise ShapeError(f"{name} needs a square matrix, got {val.describe()}")
+
+    def require_nonsingular(self, val: Val, name: str, node: ast.AST) -> None:
+        """Refuse a matrix that is singular whatever the inputs (``zeros``, ``X - X``)."""
+        if is_identically_zero(val.expr):
+            raise self.error(
+                f"{name} of {val.text}: the matrix is identically zero, so singular",
+                node,
+                hint=f"{name} needs an invertible matrix; check the expression",
+            )
 
     def require_vector(self, val: Val, name: str, node: ast.AST) -> None:
         if len(val.shape) != 1:
@@ -320,6 +337,14 @@ class Reader:
         )
 
     def integer(self, node: ast.AST, name: str) -> int:
+        for part in ast.walk(node):
+            if isinstance(part, ast.Constant) and type(part.value) is not int:
+                raise self.error(
+                    f"{name} needs an integer here, got {self.text(part)!r} "
+                    f"({type(part.value).__name__})",
+                    part,
+                    hint="write an int literal such as 2 (not 2.0, not True)",
+                )
         val = self.read(node)
         if not (val.is_scalar and isinstance(val.expr, sp.Integer)):
             raise self.error(f"{name} needs an integer literal here", node)
@@ -409,11 +434,19 @@ def _reciprocal(val: Val) -> Any:
     return sp.HadamardPower(val.expr, -1)
 
 
+def is_identically_zero(expr: Any) -> bool:
+    """Whether `expr` is zero for every input (``0``, ``zeros(n)``, ``x - x`` after folding)."""
+    return bool(expr == 0 or isinstance(expr, sp.ZeroMatrix))
+
+
 def _div(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
     text = reader.text(node)
+    if is_identically_zero(b.expr):
+        raise reader.error(
+            f"division by zero: {b.text} is identically zero", node.right,
+            hint="divide by an expression that is not zero",
+        )
     if b.is_scalar:
-        if b.expr == 0:
-            raise reader.error("division by zero", node.right)
         return Val(a.expr / b.expr, a.shape, text)
     if a.is_scalar:
         return Val(a.expr * _reciprocal(b), b.shape, text)
@@ -461,6 +494,8 @@ def _pow(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
         if base == 0 and exponent.is_Number and exponent < 0:
             raise reader.error("division by zero", node)
         return Val(base**exponent, (), text)
+    if is_identically_zero(a.expr) and exponent.is_Number and exponent < 0:
+        raise reader.error(f"division by zero: {a.text} is identically zero", node)
     if not exponent.is_Number:
         raise UnsupportedError(
             f"{text}: an elementwise power needs a numeric exponent, got {b.text}"

@@ -29,7 +29,7 @@ import sympy as sp
 
 from matderiv.errors import ShapeError
 from matderiv.expr._guard import internal_errors
-from matderiv.expr.context import Context, ShapeSpec, format_shape
+from matderiv.expr.context import Context, ShapeSpec, check_wrt, format_shape, make_context
 from matderiv.expr.parser import parse_typed
 from matderiv.layout import Layout, as_layout
 from matderiv.symbolic import result
@@ -176,7 +176,9 @@ def derive(
     >>> print(derive("inv(X)", "X", {"X": ("n", "n")}).expr)
     -(KroneckerProduct(X.T**(-1), X**(-1)))
     """
-    parsed = parse_typed(expr, shapes, assume)
+    declared = shapes if isinstance(shapes, Context) else make_context(shapes, assume)
+    check_wrt(declared, wrt)  # declarations are checked before any parsing
+    parsed = parse_typed(expr, declared)
     ctx = parsed.context
     with internal_errors(expr):
         return _derive_internal(

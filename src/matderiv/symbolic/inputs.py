@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from matderiv.expr.context import Context
-from matderiv.sampling import SIZES, sample
+from matderiv.sampling import SIZES, assumption_violation, sample
 
-__all__ = ["dimension_sizes", "random_inputs"]
+__all__ = ["assumption_violation", "candidate_sizes", "dimension_sizes", "random_inputs"]
 
 
 def dimension_sizes(ctx: Context, sizes: Mapping[str, int] | None = None) -> dict[Any, int]:
@@ -39,6 +39,34 @@ def dimension_sizes(ctx: Context, sizes: Mapping[str, int] | None = None) -> dic
     free = iter(s for s in SIZES if s not in chosen.values())
     for name, symbol in ctx.dims.items():
         out[symbol] = chosen[name] if name in chosen else next(free, 3)
+    return out
+
+
+def candidate_sizes(
+    ctx: Context, sizes: Mapping[str, int] | None, count: int
+) -> list[dict[str, int]]:
+    """Up to `count` different size choices for the dimension names (`sizes` kept fixed).
+
+    The first is the default of :func:`dimension_sizes`; the others rotate the default
+    sizes over the free dimension names, so that every free name is in turn the largest
+    (an expression such as ``X.T @ X`` needs more rows than columns).
+
+    >>> from matderiv.expr import make_context
+    >>> candidate_sizes(make_context({"X": ("m", "n")}), None, 3)
+    [{'m': 3, 'n': 4}, {'m': 4, 'n': 3}]
+    """
+    chosen = dict(sizes or {})
+    free = [name for name in ctx.dims if name not in chosen]
+    pool = [s for s in SIZES if s not in chosen.values()][: len(free)]
+    out: list[dict[str, int]] = []
+    orders = [pool[i:] + pool[:i] for i in range(len(pool))] or [pool]
+    orders = orders[:1] + [list(reversed(o)) for o in orders] + orders[1:]
+    for order in orders:
+        option = {**chosen, **dict(zip(free, order, strict=False))}
+        if option not in out:
+            out.append(option)
+        if len(out) == count:
+            break
     return out
 
 

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import sympy as sp
 
 from matderiv._numpy import numpy_module
-from matderiv.errors import ShapeError
+from matderiv.errors import ArgumentError, NumericError, ShapeError
 from matderiv.expr.codegen import NumpyFunction, compile_roots, dimension_value
 from matderiv.expr.context import Context, format_shape
 from matderiv.expr.functions import ELEMENTWISE
 from matderiv.expr.latex import to_latex
-from matderiv.expr.nodes import Elementwise
+from matderiv.expr.nodes import Elementwise, LogDet
 from matderiv.expr.text import to_text
 from matderiv.layout import Layout, as_layout, derivative_shape, to_layout, unvec_jacobian
 
@@ -102,6 +102,7 @@ class Derivative:
     source: str | None = None
     mixed: Any = field(default=None, repr=False)
     gradient_of: Derivative | None = field(default=None, repr=False)
+    check_values: bool = field(default=True, repr=False)
 
     # -- representations ---------------------------------------------------------------
     def in_layout(self, layout: Layout | str) -> Derivative:
@@ -278,7 +279,26 @@ class Derivative:
         """The derivative at the given arrays, as a numpy array in :attr:`layout`.
 
         In mixed layout the shape is ``out_shape + in_shape`` (a gradient has
-        the variable's shape; a matrix-by-matrix derivative is 4-D).
+        the variable's shape; a matrix-by-matrix derivative is 4-D).  The declared
+        assumptions (``assume=``) are checked on the arrays first: a derivative derived
+        for a symmetric ``A`` is wrong at a non-symmetric one.  The tests and their
+        tolerances are :data:`matderiv.sampling.VALUE_CHECKS`; :meth:`unchecked` gives a
+        derivative that skips them.
+
+        Parameters
+        ----------
+        **arrays
+            The value of each argument (:attr:`args`), by name.  Only the names of the
+            expression are keywords here, so any variable name works.
+
+        Raises
+        ------
+        ArgumentError
+            An array that breaks an assumption declared for it (the message names the
+            variable and the assumption).
+        NumericError
+            A matrix the derivative inverts is singular at these arrays (the message names
+            the subexpression).
 
         Examples
         --------
@@ -287,7 +307,90 @@ class Derivative:
         >>> d = derive("X @ X", "X", {"X": (2, 2)})
         >>> d.evaluate(X=np.eye(2)).shape
         (2, 2, 2, 2)
+        >>> s = derive("x @ A @ x", "x", {"x": ("n",), "A": ("n", "n")}, {"A": "symmetric"})
+        >>> s.evaluate(x=np.ones(2), A=np.array([[1.0, 2.0], [0.0, 1.0]]))
+        Traceback (most recent call last):
+        ...
+        matderiv.errors.ArgumentError: A is assumed symmetric, but ...
         """
+        np = numpy_module()  # NumpyMissingError first when numpy is not installed
+        if self.check_values:
+            self._check_assumptions(arrays)
+        try:
+            return self._evaluate(arrays)
+        except np.linalg.LinAlgError as exc:
+            raise NumericError(self._singular_message(arrays, exc)) from None
+
+    def unchecked(self) -> Derivative:
+        """The same derivative, whose :meth:`evaluate` does not check the assumptions.
+
+        For speed in a loop, or to evaluate the formula off the assumed set on purpose
+        (it was derived under the assumptions, so it may then be wrong).
+
+        Examples
+        --------
+        >>> from matderiv.symbolic import derive
+        >>> import numpy as np
+        >>> s = derive("x @ A @ x", "x", {"x": ("n",), "A": ("n", "n")}, {"A": "symmetric"})
+        >>> s.unchecked().evaluate(x=np.ones(2), A=np.array([[1.0, 2.0], [0.0, 1.0]]))
+        array([6., 2.])
+        """
+        return replace(self, check_values=False)
+
+    def _check_assumptions(self, arrays: Mapping[str, Any]) -> None:
+        from matderiv.symbolic.inputs import assumption_violation
+
+        for name, facts in self.context.assume.items():
+            if name in arrays:
+                problem = assumption_violation(arrays[name], facts)
+                if problem is not None:
+                    raise ArgumentError(
+                        f"{name} is assumed {problem}; pass a value that satisfies the "
+                        "assumption, or d.unchecked().evaluate(...) to skip the check "
+                        "(the derivative was derived under it, so it may then be wrong)"
+                    )
+
+    @functools.cached_property
+    def _inverted(self) -> tuple[list[Any], NumpyFunction | None]:
+        """The matrices the function and the derivative invert, and a function computing them."""
+        nodes = _inverted_matrices([self.function, self.mixed])
+        if not nodes:
+            return nodes, None
+        shapes = [tuple(node.shape) for node in nodes]
+        return nodes, compile_roots(nodes, self.context, shapes, self.args)
+
+    def _ill_conditioned(self, arrays: Mapping[str, Any], max_cond: float) -> list[str]:
+        """The inverted matrices (as text) whose condition number at `arrays` exceeds `max_cond`."""
+        np = numpy_module()
+        nodes, fn = self._inverted
+        if fn is None:
+            return []
+        values = fn(**{k: v for k, v in arrays.items() if k in self.args})
+        if len(nodes) == 1:
+            values = (values,)
+        out = []
+        with np.errstate(all="ignore"):
+            for node, value in zip(nodes, values, strict=True):
+                value = np.asarray(value, dtype=np.float64)
+                if not np.all(np.isfinite(value)) or not np.linalg.cond(value) < max_cond:
+                    out.append(to_text(node))
+        return out
+
+    def _singular_message(self, arrays: Mapping[str, Any], exc: Exception) -> str:
+        try:
+            culprits = self._ill_conditioned(arrays, SINGULAR_COND)
+        except Exception:  # the diagnosis must not hide the error it explains
+            culprits = []
+        what = " and ".join(culprits) if culprits else "a matrix the derivative inverts"
+        verb = "are" if len(culprits) > 1 else "is"
+        return (
+            f"d/d{self.wrt} of {self.source or to_text(self.function)} cannot be evaluated at "
+            f"these arrays: {what} {verb} singular there (numpy: {exc}); pass values at which it "
+            "is invertible (the derivative does not exist, or needs another formula, at a "
+            "singular matrix)"
+        )
+
+    def _evaluate(self, arrays: Mapping[str, Any]) -> npt.NDArray[Any]:
         out_int, in_int = self._int_shapes(arrays)
         plan = self._kronecker_plan
         if plan is not None:
@@ -364,14 +467,10 @@ class Derivative:
         numpy_module()
         from matderiv.numeric import check_derivative
         from matderiv.sampling import symmetrize
-        from matderiv.symbolic.inputs import random_inputs
 
         symmetric = self._symmetric_variable()
         projection = symmetrize if symmetric else None
-        names = set(self.context.shapes)
-        inputs = random_inputs(
-            self.context, seed, sizes=sizes, positive=_positive_names(self.function), names=names
-        )
+        inputs = self._check_inputs(seed, sizes)
         if self.gradient_of is not None:
             first = self.gradient_of.check(
                 seed,
@@ -389,7 +488,7 @@ class Derivative:
         else:
             fn = compile_roots([self.function], self.context, [self.out_shape], self.args)
             f = _function_of(fn, inputs, self.wrt, projection)
-        claimed = self.evaluate(**inputs)
+        claimed = self.unchecked().evaluate(**inputs)  # drawn to satisfy them
         if symmetric and self.form == "vec":
             claimed = self._along_symmetric(claimed, inputs, symmetrize)
         result = check_derivative(
@@ -414,6 +513,49 @@ class Derivative:
             result = replace(result, diagnosis=note + result.diagnosis)
         return result
 
+    def _check_inputs(self, seed: int, sizes: Mapping[str, int] | None) -> dict[str, Any]:
+        """Random inputs at which the function and the derivative are finite and well posed.
+
+        Draws at most :data:`CHECK_ATTEMPTS` times, also trying other sizes for the dimension
+        names `sizes` leaves free (``X.T @ X`` is singular whenever X has fewer rows than
+        columns), and gives up with a :class:`~matderiv.errors.NumericError`.
+        """
+        from matderiv.symbolic.inputs import candidate_sizes, random_inputs
+
+        np = numpy_module()
+        positive = _positive_names(self.function)
+        fn = compile_roots([self.function], self.context, [self.out_shape], self.args)
+        problems: list[str] = []
+        choices = candidate_sizes(self.context, sizes, CHECK_ATTEMPTS)
+        for attempt in range(CHECK_ATTEMPTS):
+            chosen = choices[attempt % len(choices)]
+            inputs = random_inputs(
+                self.context, seed + attempt, sizes=chosen, positive=positive,
+                names=set(self.context.shapes),
+            )
+            try:
+                with np.errstate(all="ignore"):
+                    bad = self._ill_conditioned(inputs, MAX_CHECK_COND)
+                    finite = bool(np.all(np.isfinite(fn(**_used(inputs, self.args)))))
+                    claimed = self.unchecked().evaluate(**inputs)
+                    finite = finite and bool(np.all(np.isfinite(claimed)))
+            except (np.linalg.LinAlgError, NumericError) as exc:
+                bad, finite = [str(exc).splitlines()[0]], True
+            if not bad and finite:
+                return inputs
+            shown = ", ".join(f"{k}={v}" for k, v in sorted(chosen.items()))
+            problems.append(
+                f"sizes {shown or '(fixed)'}: "
+                + (f"{', '.join(bad)} ill-conditioned" if bad else "a non-finite value")
+            )
+        raise NumericError(
+            f"check() found no random inputs at which "
+            f"{self.source or to_text(self.function)} and its derivative are finite and well "
+            f"conditioned in {CHECK_ATTEMPTS} draws ({'; '.join(problems[:3])}); pass "
+            "sizes={...} that make the expression well posed (for example more rows than "
+            "columns for X.T @ X), or check at chosen values with matderiv.numeric"
+        )
+
     def _symmetric_variable(self) -> bool:
         return "symmetric" in self.context.assume.get(self.wrt, frozenset())
 
@@ -431,6 +573,37 @@ class Derivative:
         mixed = to_layout(claimed, out_int, in_int, self.layout, Layout.MIXED)
         mixed = symmetrize(mixed)  # the variable's axes are the last two in mixed layout
         return to_layout(mixed, out_int, in_int, Layout.MIXED, self.layout)
+
+
+#: How many draws (and size choices) :meth:`Derivative.check` tries before giving up.
+CHECK_ATTEMPTS = 6
+
+#: :meth:`Derivative.check` redraws when a matrix the derivative inverts has a larger
+#: condition number at the drawn inputs (the finite differences would be meaningless).
+MAX_CHECK_COND = 1e8
+
+#: A condition number above which an inverted matrix is reported as the singular one.
+SINGULAR_COND = 1e14
+
+
+def _inverted_matrices(exprs: list[Any]) -> list[Any]:
+    """The distinct matrices `exprs` invert: arguments of inv, logdet, negative powers."""
+    out: list[Any] = []
+    for expr in exprs:
+        if not isinstance(expr, sp.Basic):
+            continue
+        for node in sp.preorder_traversal(expr):
+            arg = None
+            negative_power = isinstance(node, sp.MatPow) and node.args[1].is_negative
+            if isinstance(node, sp.Inverse | LogDet) or negative_power:
+                arg = node.args[0]
+            if arg is not None and isinstance(arg, sp.MatrixExpr) and arg not in out:
+                out.append(arg)
+    return out
+
+
+def _used(arrays: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in arrays.items() if k in names}
 
 
 def _internal_shape(expr: Any) -> tuple[Any, Any]:
@@ -462,7 +635,7 @@ def _as_function_of(
     def f(w: npt.NDArray[Any]) -> npt.NDArray[Any]:
         values = dict(inputs)
         values[wrt] = w if symmetrize is None else symmetrize(w)
-        return d.evaluate(**values)
+        return d.unchecked().evaluate(**values)  # w may leave the assumed set
 
     return f
 

@@ -35,12 +35,16 @@ def _call(func: str) -> Callable[[Any], Op]:
     return lambda node: Op((node.args[0],), Call(func, (Slot(0),)))
 
 
-def _square(name: str, build: Callable[[Any], Any], same_shape: bool) -> Handler:
-    """The handler of ``name(X)`` for a square matrix X."""
+def _square(
+    name: str, build: Callable[[Any], Any], same_shape: bool, invertible: bool = False
+) -> Handler:
+    """The handler of ``name(X)`` for a square matrix X (`invertible`: X must not be zero)."""
 
     def handler(reader: Reader, node: ast.Call) -> Val:
         (arg,) = reader.args(node, 1, name)
         reader.require_square(arg, name, node)
+        if invertible:
+            reader.require_nonsingular(arg, name, node.args[0])
         return Val(build(arg.expr), arg.shape if same_shape else (), reader.text(node))
 
     return handler
@@ -87,7 +91,7 @@ register(
         numpy=_call("np.linalg.inv"),
         latex=_inverse_latex,
         differential=_inverse_differential,
-        functions={"inv": _square("inv", sp.Inverse, same_shape=True)},
+        functions={"inv": _square("inv", sp.Inverse, same_shape=True, invertible=True)},
     )
 )
 
@@ -127,6 +131,8 @@ def _matrix_power_call(reader: Reader, node: ast.Call) -> Val:
     arg = reader.read(node.args[0])
     reader.require_square(arg, "matrix_power", node)
     k = reader.integer(node.args[1], "matrix_power")
+    if k < 0:
+        reader.require_nonsingular(arg, "matrix_power with a negative power", node.args[0])
     text = reader.text(node)
     if k == 0:
         return Val(sp.Identity(arg.shape[0]), arg.shape, text)
@@ -178,7 +184,7 @@ register(
         numpy=lambda n: Op((n.arg,), Index(Call("np.linalg.slogdet", (Slot(0),)), (1,))),
         latex=lambda n, printer: rf"\log\det\left({printer._print(n.arg)}\right)",
         differential=_logdet_differential,
-        functions={"logdet": _square("logdet", LogDet, same_shape=False)},
+        functions={"logdet": _square("logdet", LogDet, same_shape=False, invertible=True)},
         native=lambda n, args: sp.log(sp.Determinant(args[0])),
     )
 )
