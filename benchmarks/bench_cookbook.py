@@ -36,16 +36,25 @@ sys.path.insert(0, str(ROOT))  # the generator is the top-level folder cookbook/
 from cookbook.build import build  # noqa: E402
 from cookbook.latex import document  # noqa: E402
 
-NAMED = ("latexmk", "texlive-latex-recommended", "texlive-latex-extra",
-         "texlive-fonts-recommended", "lmodern")
+NAMED = (
+    "latexmk",
+    "texlive-latex-recommended",
+    "texlive-latex-extra",
+    "texlive-fonts-recommended",
+    "lmodern",
+)
 HISTORY = Path("/var/log/apt/history.log")
 
 
 def _installed_kib(packages: list[str]) -> dict[str, int]:
     if not packages or shutil.which("dpkg-query") is None:
         return {}
-    done = subprocess.run(["dpkg-query", "-W", "-f=${Package}\t${Installed-Size}\n", *packages],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package}\t${Installed-Size}\n", *packages],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     sizes = {}
     for line in done.stdout.splitlines():
         name, _, size = line.partition("\t")
@@ -62,8 +71,11 @@ def _apt_installed() -> list[str]:
         if re.search(r"^Commandline: .*install.* latexmk\b", block, re.M):
             match = re.search(r"^Install: (.*)$", block, re.M)
             if match:
-                return [re.sub(r":\w+$", "", p.split(" (")[0].strip())
-                        for p in match.group(1).split("), ") if p.strip()]
+                return [
+                    re.sub(r":\w+$", "", p.split(" (")[0].strip())
+                    for p in match.group(1).split("), ")
+                    if p.strip()
+                ]
     return []
 
 
@@ -88,24 +100,33 @@ def main() -> None:
             start = time.perf_counter()
             pdf = build(out, tex=tex)
             compile_s.append(time.perf_counter() - start)
-        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                              check=True).stdout
+        info = subprocess.run(
+            ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+        ).stdout
         pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))  # type: ignore[union-attr]
         size = pdf.stat().st_size
 
-    print(f"generate LaTeX (verifies every rule): cold {generate[0]:.1f} s, "
-          f"warm median {statistics.median(generate[1:]):.1f} s ({len(tex) / 1e3:.0f} kB)")
-    print(f"compile (latexmk from scratch): median {statistics.median(compile_s):.1f} s "
-          f"over {args.repeat} runs ({', '.join(f'{s:.1f}' for s in compile_s)})")
-    print(f"build total (cold generate + compile): "
-          f"{generate[0] + statistics.median(compile_s):.1f} s")
+    print(
+        f"generate LaTeX (verifies every rule): cold {generate[0]:.1f} s, "
+        f"warm median {statistics.median(generate[1:]):.1f} s ({len(tex) / 1e3:.0f} kB)"
+    )
+    print(
+        f"compile (latexmk from scratch): median {statistics.median(compile_s):.1f} s "
+        f"over {args.repeat} runs ({', '.join(f'{s:.1f}' for s in compile_s)})"
+    )
+    print(
+        f"build total (cold generate + compile): {generate[0] + statistics.median(compile_s):.1f} s"
+    )
     print(f"PDF: {pages} pages, {size / 1e6:.2f} MB")
 
     from_history = _apt_installed()
     packages = from_history or list(NAMED)
     sizes = _installed_kib(packages)
-    what = (f"the {len(sizes)} packages apt installed with latexmk (apt history)" if from_history
-            else "the named packages only (no apt history; their dependencies not counted)")
+    what = (
+        f"the {len(sizes)} packages apt installed with latexmk (apt history)"
+        if from_history
+        else "the named packages only (no apt history; their dependencies not counted)"
+    )
     print(f"TeX install: {sum(sizes.values()) / 1024:.0f} MiB, {what}")
     named = _installed_kib(list(NAMED))
     print("  named packages: " + ", ".join(f"{n} {s / 1024:.0f} MiB" for n, s in named.items()))

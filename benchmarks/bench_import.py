@@ -80,8 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7, help="subprocesses per row")
     args = parser.parse_args(argv)
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, matderiv\n"
-         "print(' '.join(m for m in ('sympy', 'numpy') if m in sys.modules) or 'none')"],
+        [
+            sys.executable,
+            "-c",
+            "import sys, matderiv\n"
+            "print(' '.join(m for m in ('sympy', 'numpy') if m in sys.modules) or 'none')",
+        ],
         env={**os.environ, "PYTHONPATH": str(SRC)},
         capture_output=True,
         text=True,

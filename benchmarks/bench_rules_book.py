@@ -53,9 +53,21 @@ def _build(docs: Path) -> float:
     out = docs.parent / "html"
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-c", str(ROOT / "conf"), str(docs), str(out),
-         "-d", str(docs.parent / "doctrees")],
-        check=True, capture_output=True, env={**os.environ, "MATDERIV_NB_EXECUTION": "force"},
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-c",
+            str(ROOT / "conf"),
+            str(docs),
+            str(out),
+            "-d",
+            str(docs.parent / "doctrees"),
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "MATDERIV_NB_EXECUTION": "force"},
     )
     return time.perf_counter() - start
 
@@ -72,8 +84,10 @@ def main() -> None:
                 times[name].append(_build(docs))
     rules, base = statistics.median(times["rules"]), statistics.median(times["baseline"])
     pages = len(list((ROOT / "docs" / "rules").glob("*.md")))
-    print(f"Rules part ({pages} pages), median of {args.repeat}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"Rules part ({pages} pages), median of {args.repeat}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"rules book          {rules:8.1f} s")
     print(f"baseline (no generation) {base:8.1f} s")
     print(f"generation + verification in the book {rules - base:8.1f} s")

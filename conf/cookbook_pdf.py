@@ -27,9 +27,15 @@ class cookbook_link(nodes.reference):  # lower case, as docutils names its node 
     """A link to the Cookbook whose target is chosen when the page is written."""
 
 
-def _role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
-          options: dict[str, Any] | None = None, content: list[str] | None = None
-          ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+def _role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     env = inliner.document.settings.env
     env.cookbook_pages = getattr(env, "cookbook_pages", set()) | {env.docname}
     node = cookbook_link(rawtext, text or "the matderiv Cookbook (PDF)")
@@ -48,8 +54,9 @@ def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         node["classes"].append("cookbook-pdf")
 
 
-def _outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
-              removed: set[str]) -> list[str]:
+def _outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
     """Re-write the pages with the link when the PDF appeared or disappeared."""
     present = PDF.is_file()
     if getattr(env, "cookbook_present", None) == present:
@@ -68,7 +75,7 @@ def _publish(app: Sphinx, exception: Exception | None) -> None:
         return
     (out / f"{NAME}.pdf").unlink(missing_ok=True)
     (out / f"{NAME}.html").write_text(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         "<title>The matderiv Cookbook (PDF)</title></head><body>\n"
         "<h1>The matderiv Cookbook (PDF)</h1>\n"
         "<p>The printable catalog was not built with this copy of the book. Build it with "
@@ -76,7 +83,7 @@ def _publish(app: Sphinx, exception: Exception | None) -> None:
         "latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended "
         "lmodern</code>), then build the book again with <code>nox -s docs</code>: the PDF "
         f"is then at <code>{NAME}.pdf</code>.</p>\n"
-        "<p><a href=\"index.html\">Back to the book</a></p>\n</body></html>\n",
+        '<p><a href="index.html">Back to the book</a></p>\n</body></html>\n',
         encoding="utf-8",
     )
 
@@ -84,8 +91,13 @@ def _publish(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the role, the link resolution and the copy of the PDF."""
     app.add_role("cookbook-pdf", _role)
-    app.add_node(cookbook_link, html=(lambda self, node: self.visit_reference(node),
-                                      lambda self, node: self.depart_reference(node)))
+    app.add_node(
+        cookbook_link,
+        html=(
+            lambda self, node: self.visit_reference(node),
+            lambda self, node: self.depart_reference(node),
+        ),
+    )
     app.connect("doctree-resolved", _resolve)
     app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _publish)

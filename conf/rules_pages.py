@@ -47,11 +47,21 @@ from matderiv.rules.render import layouts_of, rule_latex, rule_numpy_source, tex
 from matderiv.rules.sources import sources, split_ref
 from matderiv.rules.verify import Verification, check_catalog, numeric_checks, rule_out_shape
 
-__all__ = ["disputed_markdown", "family_markdown", "index_markdown", "rule_markdown", "setup",
-           "source_of"]
+__all__ = [
+    "disputed_markdown",
+    "family_markdown",
+    "index_markdown",
+    "rule_markdown",
+    "setup",
+    "source_of",
+]
 
-_TAB_TITLES = {"mixed": "Mixed", "numerator": "Numerator", "denominator": "Denominator",
-               "vec": "vec / Kronecker"}
+_TAB_TITLES = {
+    "mixed": "Mixed",
+    "numerator": "Numerator",
+    "denominator": "Denominator",
+    "vec": "vec / Kronecker",
+}
 _PRIMES = (2, 3, 5, 7, 11, 13, 17, 19)
 
 
@@ -93,8 +103,14 @@ def _layout_shape(rule: Rule, layout: str) -> str:
     value = {name: p for p, name in primes.items()}
 
     def concrete(shape: Iterable[object]) -> tuple[int, ...]:
-        return tuple(int(math.prod(value[str(f)] if str(f) in value else int(str(f))
-                                   for f in str(d).split("*"))) for d in shape)
+        return tuple(
+            int(
+                math.prod(
+                    value[str(f)] if str(f) in value else int(str(f)) for f in str(d).split("*")
+                )
+            )
+            for d in shape
+        )
 
     out = concrete(rule_out_shape(rule))
     inn = concrete(rule.shapes[rule.wrt])
@@ -115,8 +131,11 @@ def _var_latex(name: str, shape: Sequence[str | int]) -> str:
 
 
 def _symbol(rule: Rule) -> str:
-    return rf"\frac{{\partial f}}{{\partial {rule.wrt}}}" if rule.family != "second-order" else (
-        rf"\frac{{\partial^2 f}}{{\partial {rule.wrt}\,\partial {rule.wrt}}}")
+    return (
+        rf"\frac{{\partial f}}{{\partial {rule.wrt}}}"
+        if rule.family != "second-order"
+        else (rf"\frac{{\partial^2 f}}{{\partial {rule.wrt}\,\partial {rule.wrt}}}")
+    )
 
 
 def _tab(name: str, body: list[str]) -> list[str]:
@@ -132,51 +151,84 @@ def _tabs(rule: Rule) -> list[str]:
             if name == "vec" and not vec_ok:
                 continue
             lhs = r"\operatorname{vec}\text{-Jacobian}" if name == "vec" else _symbol(rule)
-            lines += _tab(name, [f"$$ {lhs} = {rule_latex(rule, name)} $$", "",
-                                 f"Shape ${_layout_shape(rule, name)}$."])
+            lines += _tab(
+                name,
+                [
+                    f"$$ {lhs} = {rule_latex(rule, name)} $$",
+                    "",
+                    f"Shape ${_layout_shape(rule, name)}$.",
+                ],
+            )
         return [*lines, "::::", ""]
     if rule.family == "differential":
         return []
     if rule.family == "second-order":
-        hessian = [f"As a mixed array the second derivative has shape "
-                   f"${_layout_shape(rule, 'mixed')}$; the catalog states it as the Hessian of "
-                   f"$f(\\operatorname{{vec}} {rule.wrt})$ (vec tab)."]
+        hessian = [
+            f"As a mixed array the second derivative has shape "
+            f"${_layout_shape(rule, 'mixed')}$; the catalog states it as the Hessian of "
+            f"$f(\\operatorname{{vec}} {rule.wrt})$ (vec tab)."
+        ]
         lines += _tab("mixed", hessian)
         if vec_ok:
-            lines += _tab("vec", [f"$$ \\nabla^2_{{\\operatorname{{vec}} {rule.wrt}}} f = "
-                                  f"{rule_latex(rule, 'vec')} $$", "",
-                                  f"Shape ${_layout_shape(rule, 'vec')}$."])
+            lines += _tab(
+                "vec",
+                [
+                    f"$$ \\nabla^2_{{\\operatorname{{vec}} {rule.wrt}}} f = "
+                    f"{rule_latex(rule, 'vec')} $$",
+                    "",
+                    f"Shape ${_layout_shape(rule, 'vec')}$.",
+                ],
+            )
         return [*lines, "::::", ""]
-    mixed = [f"The mixed array has shape ${_layout_shape(rule, 'mixed')}$, entries "
-             rf"$\partial F_{{i\ldots}}/\partial {rule.wrt}_{{j\ldots}}$; "
-             "it is the linear map"]
+    mixed = [
+        f"The mixed array has shape ${_layout_shape(rule, 'mixed')}$, entries "
+        rf"$\partial F_{{i\ldots}}/\partial {rule.wrt}_{{j\ldots}}$; "
+        "it is the linear map"
+    ]
     if rule.linear_map is not None:
         mixed += ["", f"$$ d{rule.wrt} \\mapsto {text_latex(rule, 'linear_map')} $$"]
     lines += _tab("mixed", mixed)
-    undefined = ["Not defined: numerator and denominator layouts only write derivatives that "
-                 "fit in a matrix. Use the mixed array or the vec matrix."]
+    undefined = [
+        "Not defined: numerator and denominator layouts only write derivatives that "
+        "fit in a matrix. Use the mixed array or the vec matrix."
+    ]
     lines += _tab("numerator", undefined) + _tab("denominator", undefined)
     if vec_ok:
-        lines += _tab("vec", [f"$$ \\operatorname{{vec}}(dF) = "
-                              f"\\Big({rule_latex(rule, 'vec')}\\Big)\\operatorname{{vec}}"
-                              f"(d{rule.wrt}) $$", "",
-                              f"Shape ${_layout_shape(rule, 'vec')}$."])
+        lines += _tab(
+            "vec",
+            [
+                f"$$ \\operatorname{{vec}}(dF) = "
+                f"\\Big({rule_latex(rule, 'vec')}\\Big)\\operatorname{{vec}}"
+                f"(d{rule.wrt}) $$",
+                "",
+                f"Shape ${_layout_shape(rule, 'vec')}$.",
+            ],
+        )
     else:
-        lines += _tab("vec", [f"Shape ${_layout_shape(rule, 'vec')}$; the catalog states this "
-                              "rule as a linear map only."])
+        lines += _tab(
+            "vec",
+            [
+                f"Shape ${_layout_shape(rule, 'vec')}$; the catalog states this "
+                "rule as a linear map only."
+            ],
+        )
     return [*lines, "::::", ""]
 
 
 def _verification_text(v: Verification) -> str:
     sizes = "; ".join(", ".join(f"{k}={s}" for k, s in d.items()) or "scalars" for d in v.sizes)
     forms = sorted({c.form.replace("_", " ") for c in v.checks})
-    parts = [f"finite differences ({v.numeric.method}, {len(v.checks)} checks of "
-             f"{', '.join(forms)} at sizes {sizes}): max relative error "
-             f"{v.numeric.max_rel_err:.1e}"]
-    engine = {"agrees": f"`derive()` agrees ({v.engine_message})",
-              "unsupported": f"`derive()` unsupported: {v.engine_message}",
-              "error": f"`derive()` failed: {v.engine_message}",
-              "disagrees": f"`derive()` DISAGREES: {v.engine_message}"}[v.engine]
+    parts = [
+        f"finite differences ({v.numeric.method}, {len(v.checks)} checks of "
+        f"{', '.join(forms)} at sizes {sizes}): max relative error "
+        f"{v.numeric.max_rel_err:.1e}"
+    ]
+    engine = {
+        "agrees": f"`derive()` agrees ({v.engine_message})",
+        "unsupported": f"`derive()` unsupported: {v.engine_message}",
+        "error": f"`derive()` failed: {v.engine_message}",
+        "disagrees": f"`derive()` DISAGREES: {v.engine_message}",
+    }[v.engine]
     parts.append(engine)
     parts.append("layouts round-trip exactly (" + ", ".join(v.layouts) + ")")
     return "**Verified in this build**: " + "; ".join(parts) + f" ({v.seconds * 1000:.0f} ms)."
@@ -214,14 +266,29 @@ def derive_link(rule: Rule) -> str:
 
 def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
     """MyST text of one identity (anchor, formula tabs, shapes, references, check)."""
-    lines = [f"(rule-{rule.id})=", f"## {rule.title}", "",
-             f"```{{index}} single: {_index_term(rule.title)}; {rule.family}", "```", "",
-             f"`{rule.id}` · {rule.family}", ""]
-    lines += ["```{raw} html",
-              f'<p class="derive-this"><a href="{html.escape(derive_link(rule))}">'
-              "Derive this in your browser</a> (the Derive page, pre-filled)</p>", "```", ""]
-    lines += [f"$$ f = {text_latex(rule, 'expr')}, \\qquad "
-              + ", \\quad ".join(_var_latex(n, s) for n, s in rule.shapes.items()) + " $$", ""]
+    lines = [
+        f"(rule-{rule.id})=",
+        f"## {rule.title}",
+        "",
+        f"```{{index}} single: {_index_term(rule.title)}; {rule.family}",
+        "```",
+        "",
+        f"`{rule.id}` · {rule.family}",
+        "",
+    ]
+    lines += [
+        "```{raw} html",
+        f'<p class="derive-this"><a href="{html.escape(derive_link(rule))}">'
+        "Derive this in your browser</a> (the Derive page, pre-filled)</p>",
+        "```",
+        "",
+    ]
+    lines += [
+        f"$$ f = {text_latex(rule, 'expr')}, \\qquad "
+        + ", \\quad ".join(_var_latex(n, s) for n, s in rule.shapes.items())
+        + " $$",
+        "",
+    ]
     lines += _tabs(rule)
     lines += [f"**Differential.** ${rule.differential}$", ""]
     if rule.linear_map is not None:
@@ -232,10 +299,19 @@ def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
     if rule.note:
         lines += ["```{note}", rule.note, "```", ""]
     lines += ["**References.** " + "; ".join(rule.citations) + ".", ""]
-    what = {"derivative": "the mixed-layout derivative", "derivative_vec": "the vec matrix",
-            "linear_map": "the differential as a function of the direction"}
-    lines += [f"**Copy-paste numpy** ({what[rule.forms[0]]}):", "", "```python",
-              rule_numpy_source(rule).rstrip(), "```", ""]
+    what = {
+        "derivative": "the mixed-layout derivative",
+        "derivative_vec": "the vec matrix",
+        "linear_map": "the differential as a function of the direction",
+    }
+    lines += [
+        f"**Copy-paste numpy** ({what[rule.forms[0]]}):",
+        "",
+        "```python",
+        rule_numpy_source(rule).rstrip(),
+        "```",
+        "",
+    ]
     if verification is not None:
         lines += [_verification_text(verification), ""]
     return "\n".join(lines)
@@ -245,8 +321,11 @@ def family_markdown(name: str, instances: int = 3) -> str:
     """Every identity of one family, verified now (raises CatalogError on any failure)."""
     rules = family(name)
     verifications = check_catalog(rules, instances=instances, strict=True)
-    intro = [f"{len(rules)} identities, each verified while this page was built "
-             f"({sum(v.seconds for v in verifications):.2f} s for the family).", ""]
+    intro = [
+        f"{len(rules)} identities, each verified while this page was built "
+        f"({sum(v.seconds for v in verifications):.2f} s for the family).",
+        "",
+    ]
     body = [rule_markdown(rule, v) for rule, v in zip(rules, verifications, strict=True)]
     return "\n".join(intro + body)
 
@@ -269,27 +348,37 @@ def index_markdown(instances: int = 3) -> str:
     for rule in rules:
         for source in {source_of(ref) for ref in rule.refs}:
             per_source[source] += 1
-    lines = [f"The catalog holds **{len(rules)} identities**. In this build all three checks "
-             f"ran on every one of them in {seconds:.1f} s: {passed} passed, "
-             f"{len(rules) - passed} failed "
-             f"(a failure stops the build). `derive()` agrees on {engine['agrees']} of them.", ""]
+    lines = [
+        f"The catalog holds **{len(rules)} identities**. In this build all three checks "
+        f"ran on every one of them in {seconds:.1f} s: {passed} passed, "
+        f"{len(rules) - passed} failed "
+        f"(a failure stops the build). `derive()` agrees on {engine['agrees']} of them.",
+        "",
+    ]
     lines += ["### Identities per family", ""]
-    lines += _table(["family", "identities"],
-                    [(f"{{doc}}`{f} <{f}>`", per_family[f]) for f in FAMILIES])
-    lines += ["### Identities per source", "",
-              "A rule citing two sources counts for both.", ""]
+    lines += _table(
+        ["family", "identities"], [(f"{{doc}}`{f} <{f}>`", per_family[f]) for f in FAMILIES]
+    )
+    lines += ["### Identities per source", "", "A rule citing two sources counts for both.", ""]
     lines += _table(["source", "identities"], per_source.most_common())
-    gaps = [(f"{{ref}}`{v.rule_id} <rule-{v.rule_id}>`", v.engine, v.engine_message)
-            for v in verifications if v.engine not in ("agrees",)]
+    gaps = [
+        (f"{{ref}}`{v.rule_id} <rule-{v.rule_id}>`", v.engine, v.engine_message)
+        for v in verifications
+        if v.engine not in ("agrees",)
+    ]
     lines += ["### Where `derive()` does not agree yet", ""]
-    lines += (_table(["rule", "status", "message"], gaps) if gaps
-              else ["None: the engine derives every identity.", ""])
+    lines += (
+        _table(["rule", "status", "message"], gaps)
+        if gaps
+        else ["None: the engine derives every identity.", ""]
+    )
     lines += ["### Rows of the sources left out", ""]
-    lines += _table(["source", "row", "why"],
-                    [(o.source, o.row, o.reason) for o in omitted()])
+    lines += _table(["source", "row", "why"], [(o.source, o.row, o.reason) for o in omitted()])
     lines += ["### Assumptions", ""]
-    lines += _table(["assumption", "meaning and sampling"],
-                    [(name, _assumption_text(name)) for name in ASSUMPTIONS])
+    lines += _table(
+        ["assumption", "meaning and sampling"],
+        [(name, _assumption_text(name)) for name in ASSUMPTIONS],
+    )
     return "\n".join(lines)
 
 
@@ -301,7 +390,10 @@ def _assumption_text(name: str) -> str:
 
 #: What a structural assumption becomes when a conditional rule is checked without it.
 _RELAX: dict[str, tuple[AssumptionName, ...]] = {
-    "spd": ("invertible",), "symmetric": (), "diagonal": ()}
+    "spd": ("invertible",),
+    "symmetric": (),
+    "diagonal": (),
+}
 
 
 def _without_condition(rule: Rule, instances: int) -> str:
@@ -322,10 +414,14 @@ def _without_condition(rule: Rule, instances: int) -> str:
     checks = numeric_checks(relaxed, instances)
     worst = max(c.result.max_rel_err for c in checks)
     if all(c.result.passed for c in checks):
-        return (f"- without the condition ({', '.join(dropped)}): the stated formula still "
-                f"passes (max relative error {worst:.1e}); the condition is needed elsewhere")
-    return (f"- without the condition ({', '.join(dropped)}): the stated formula **fails**, "
-            f"max relative error {worst:.2g}")
+        return (
+            f"- without the condition ({', '.join(dropped)}): the stated formula still "
+            f"passes (max relative error {worst:.1e}); the condition is needed elsewhere"
+        )
+    return (
+        f"- without the condition ({', '.join(dropped)}): the stated formula **fails**, "
+        f"max relative error {worst:.2g}"
+    )
 
 
 def disputed_markdown(instances: int = 3) -> str:
@@ -339,22 +435,25 @@ def disputed_markdown(instances: int = 3) -> str:
         worst_stated = max(c.result.max_rel_err for c in stated)
         if not all(c.result.passed for c in stated):
             raise CatalogError(f"{rule.file}: entry {rule.id!r}: the stated form fails")
-        lines += [f"- stated `{rule.derivative or rule.linear_map}`: passes, max relative "
-                  f"error {worst_stated:.1e}"]
+        lines += [
+            f"- stated `{rule.derivative or rule.linear_map}`: passes, max relative "
+            f"error {worst_stated:.1e}"
+        ]
         if rule.source_form is not None:
             printed = numeric_checks(rule, instances, field_name="source_form")
             if all(c.result.passed for c in printed):
-                raise CatalogError(f"{rule.file}: entry {rule.id!r}: the source form passes; "
-                                   "it is not disputed")
+                raise CatalogError(
+                    f"{rule.file}: entry {rule.id!r}: the source form passes; it is not disputed"
+                )
             worst = max(c.result.max_rel_err for c in printed)
-            lines += [f"- as printed in the source, `{rule.source_form}`: **fails**, max "
-                      f"relative error {worst:.2g}"]
+            lines += [
+                f"- as printed in the source, `{rule.source_form}`: **fails**, max "
+                f"relative error {worst:.2g}"
+            ]
         if rule.conditional:
             lines += [_without_condition(rule, instances)]
         lines += [""]
     return "\n".join(lines)
-
-
 
 
 # ---- the Sphinx extension -----------------------------------------------------------------
@@ -377,8 +476,11 @@ class _RulesDirective(SphinxDirective):
         except CatalogError as exc:
             raise self.error(f"{self.name}: {exc}") from None
         holder = nodes.container()
-        self.state.nested_parse(StringList(text.splitlines(), source=self.get_source_info()[0]),
-                                self.content_offset, holder)
+        self.state.nested_parse(
+            StringList(text.splitlines(), source=self.get_source_info()[0]),
+            self.content_offset,
+            holder,
+        )
         return list(holder.children)
 
 

@@ -18,7 +18,12 @@ from pathlib import Path
 from cookbook.latex import ROOT, document
 
 __all__ = [
-    "MAX_OVERFULL_PT", "CookbookError", "LogProblems", "build", "check_log", "compile_latex",
+    "MAX_OVERFULL_PT",
+    "CookbookError",
+    "LogProblems",
+    "build",
+    "check_log",
+    "compile_latex",
     "main",
 ]
 
@@ -55,10 +60,14 @@ _ERROR = re.compile(r"^(?:! .*|.*:\d+: .*Error.*)$", re.M)
 
 def check_log(log: str, max_overfull_pt: float = MAX_OVERFULL_PT) -> LogProblems:
     """Overfull boxes wider than `max_overfull_pt`, undefined references and TeX errors."""
-    overfull = tuple(m.group(0) for m in _OVERFULL.finditer(log)
-                     if float(m.group(1)) > max_overfull_pt)
-    return LogProblems(overfull, tuple(m.group(0) for m in _UNDEFINED.finditer(log)),
-                       tuple(m.group(0) for m in _ERROR.finditer(log)))
+    overfull = tuple(
+        m.group(0) for m in _OVERFULL.finditer(log) if float(m.group(1)) > max_overfull_pt
+    )
+    return LogProblems(
+        overfull,
+        tuple(m.group(0) for m in _UNDEFINED.finditer(log)),
+        tuple(m.group(0) for m in _ERROR.finditer(log)),
+    )
 
 
 #: The files of a previous run that :func:`compile_latex` removes first.
@@ -85,9 +94,19 @@ def compile_latex(source: Path) -> str:
     for suffix in _AUXILIARY:
         source.with_suffix(suffix).unlink(missing_ok=True)
     done = subprocess.run(
-        [latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-         "-g", source.name],
-        cwd=source.parent, capture_output=True, text=True, check=False,
+        [
+            latexmk,
+            "-pdf",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-file-line-error",
+            "-g",
+            source.name,
+        ],
+        cwd=source.parent,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     log_path = source.with_suffix(".log")
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
@@ -108,8 +127,7 @@ def build(out_dir: Path | None = None, instances: int = 3, tex: str | None = Non
     out_dir = Path(out_dir) if out_dir is not None else ROOT / "build" / "cookbook"
     out_dir.mkdir(parents=True, exist_ok=True)
     source = out_dir / f"{NAME}.tex"
-    source.write_text(tex if tex is not None else document(instances=instances),
-                      encoding="utf-8")
+    source.write_text(tex if tex is not None else document(instances=instances), encoding="utf-8")
     log = compile_latex(source)
     log_path = source.with_suffix(".log")
     problems = check_log(log)

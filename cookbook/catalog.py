@@ -36,11 +36,32 @@ from matderiv.rules.model import LayoutName
 from matderiv.rules.verify import Verification
 
 __all__ = [
-    "COOKBOOK_EQUATIONS", "CookbookEntry", "LayoutName", "Omitted", "Rule", "SourceCheck",
-    "Verification", "WikipediaRow", "aliases", "assumption_kinds", "citations", "conditional",
-    "cookbook", "derivative_latex", "derivative_latex_of", "expr_latex", "families", "layouts",
-    "linear_map_latex", "misprinted", "omitted", "out_shape", "rules", "source_check",
-    "verify", "wikipedia_rows",
+    "COOKBOOK_EQUATIONS",
+    "CookbookEntry",
+    "LayoutName",
+    "Omitted",
+    "Rule",
+    "SourceCheck",
+    "Verification",
+    "WikipediaRow",
+    "aliases",
+    "assumption_kinds",
+    "citations",
+    "conditional",
+    "cookbook",
+    "derivative_latex",
+    "derivative_latex_of",
+    "expr_latex",
+    "families",
+    "layouts",
+    "linear_map_latex",
+    "misprinted",
+    "omitted",
+    "out_shape",
+    "rules",
+    "source_check",
+    "verify",
+    "wikipedia_rows",
 ]
 
 
@@ -88,8 +109,11 @@ def misprinted(rule: Rule) -> bool:
     a misprint (a typo inside a longer formula: "the Cookbook prints xᵀBBx") is only in the
     note, which says "prints", "printed", "misprint" or "typo".
     """
-    return rule.source_form is None and rule.note is not None and re.search(
-        r"\b(prints|printed|misprint|typo)\b", rule.note, re.IGNORECASE) is not None
+    return (
+        rule.source_form is None
+        and rule.note is not None
+        and re.search(r"\b(prints|printed|misprint|typo)\b", rule.note, re.IGNORECASE) is not None
+    )
 
 
 def conditional(rule: Rule) -> bool:

@@ -22,8 +22,15 @@ from cookbook import catalog as cat
 from cookbook.texmap import escape, label, one_notation, prose, typed
 
 __all__ = [
-    "BOOK_URL", "Build", "alias_latex", "build_info", "document", "entry", "index_entries",
-    "index_term", "rule_url",
+    "BOOK_URL",
+    "Build",
+    "alias_latex",
+    "build_info",
+    "document",
+    "entry",
+    "index_entries",
+    "index_term",
+    "rule_url",
 ]
 
 #: Where the online book lives; each identity links to ``{BOOK_URL}/rules/<family>.html#rule-<id>``.
@@ -66,10 +73,12 @@ class Build:
 
 def build_info() -> Build:
     """matderiv's version, the git commit of the checkout (``+dirty`` if modified), today."""
+
     def git(*args: str) -> str:
         try:
-            done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  check=True, timeout=30)
+            done = subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30
+            )
         except (OSError, subprocess.SubprocessError):
             return ""
         return done.stdout.strip()
@@ -161,50 +170,74 @@ def _derivatives(rule: cat.Rule) -> list[str]:
     out: list[str] = []
     if rule.derivative is not None:
         mixed = cat.derivative_latex(rule, "mixed")
-        same = [name for name in ("numerator", "denominator")
-                if name in layouts and cat.derivative_latex(rule, name) == mixed]
+        same = [
+            name
+            for name in ("numerator", "denominator")
+            if name in layouts and cat.derivative_latex(rule, name) == mixed
+        ]
         label = "Mixed layout" + (f" (= {' = '.join(same)})" if same else "")
         out += [rf"\layout{{{label}}}", _display(_symbol(rule), mixed)]
         for name in ("numerator", "denominator"):
             if name in layouts and name not in same:
-                out += [rf"\layout{{{name.capitalize()} layout}}",
-                        _display(_symbol(rule), cat.derivative_latex(rule, name))]
+                out += [
+                    rf"\layout{{{name.capitalize()} layout}}",
+                    _display(_symbol(rule), cat.derivative_latex(rule, name)),
+                ]
         if "vec" in layouts and rule.derivative_vec is not None:
-            out += [r"\layout{vec (Kronecker) form}",
-                    _display(r"\frac{\partial \operatorname{vec} f}{\partial \operatorname{vec}"
-                             f" {rule.wrt}}}", cat.derivative_latex(rule, "vec"))]
+            out += [
+                r"\layout{vec (Kronecker) form}",
+                _display(
+                    r"\frac{\partial \operatorname{vec} f}{\partial \operatorname{vec}"
+                    f" {rule.wrt}}}",
+                    cat.derivative_latex(rule, "vec"),
+                ),
+            ]
         return out
     if rule.family == "second-order":
-        out += [r"\layout{Hessian of $f(\operatorname{vec} " + rule.wrt + r")$ (mixed layout"
-                " would have four axes)}",
-                _display(rf"\nabla^2_{{\operatorname{{vec}} {rule.wrt}}} f",
-                         cat.derivative_latex(rule, "vec"))]
+        out += [
+            r"\layout{Hessian of $f(\operatorname{vec} " + rule.wrt + r")$ (mixed layout"
+            " would have four axes)}",
+            _display(
+                rf"\nabla^2_{{\operatorname{{vec}} {rule.wrt}}} f",
+                cat.derivative_latex(rule, "vec"),
+            ),
+        ]
         return out
     linear = cat.linear_map_latex(rule)
     if linear is not None:
-        out += [r"\layout{As a linear map (the mixed array has more than two axes;"
-                " numerator and denominator layouts are undefined)}",
-                _display(r"\mathrm{d}f", linear)]
+        out += [
+            r"\layout{As a linear map (the mixed array has more than two axes;"
+            " numerator and denominator layouts are undefined)}",
+            _display(r"\mathrm{d}f", linear),
+        ]
     if "vec" in layouts and rule.derivative_vec is not None:
-        out += [r"\layout{vec (Kronecker) form}",
-                _display(rf"\frac{{\partial \operatorname{{vec}} f}}{{\partial \operatorname{{vec}}"
-                         f" {rule.wrt}}}", cat.derivative_latex(rule, "vec"))]
+        out += [
+            r"\layout{vec (Kronecker) form}",
+            _display(
+                rf"\frac{{\partial \operatorname{{vec}} f}}{{\partial \operatorname{{vec}}"
+                f" {rule.wrt}}}",
+                cat.derivative_latex(rule, "vec"),
+            ),
+        ]
     return out
 
 
 def _verification(v: cat.Verification) -> str:
-    sizes = "; ".join(", ".join(f"${k}={s}$" for k, s in d.items()) or "scalars"
-                      for d in v.sizes)
+    sizes = "; ".join(", ".join(f"${k}={s}$" for k, s in d.items()) or "scalars" for d in v.sizes)
     forms = sorted({c.form.replace("_", " ") for c in v.checks})
-    engine = {"agrees": "\\texttt{derive()} agrees",
-              "unsupported": "\\texttt{derive()} does not support it yet",
-              "unavailable": "no \\texttt{derive()}",
-              "error": "\\texttt{derive()} failed",
-              "disagrees": "\\texttt{derive()} disagrees"}.get(v.engine, escape(v.engine))
-    return (f"finite differences ({escape(v.numeric.method)}; {len(v.checks)} checks of "
-            f"{escape(', '.join(forms))} at sizes {sizes}), max.\\ relative error "
-            f"{_sci(v.numeric.max_rel_err)}; {engine}; layouts round-trip "
-            f"({escape(', '.join(v.layouts))}).")
+    engine = {
+        "agrees": "\\texttt{derive()} agrees",
+        "unsupported": "\\texttt{derive()} does not support it yet",
+        "unavailable": "no \\texttt{derive()}",
+        "error": "\\texttt{derive()} failed",
+        "disagrees": "\\texttt{derive()} disagrees",
+    }.get(v.engine, escape(v.engine))
+    return (
+        f"finite differences ({escape(v.numeric.method)}; {len(v.checks)} checks of "
+        f"{escape(', '.join(forms))} at sizes {sizes}), max.\\ relative error "
+        f"{_sci(v.numeric.max_rel_err)}; {engine}; layouts round-trip "
+        f"({escape(', '.join(v.layouts))})."
+    )
 
 
 def _sci(x: float) -> str:
@@ -217,8 +250,9 @@ def _sci(x: float) -> str:
 def _link_ids(latex: str, ids: Sequence[str]) -> str:
     """Catalog ids in already-escaped prose -> a link to the identity's number."""
     escaped = sorted(((escape(i), i) for i in ids), key=lambda p: -len(p[0]))
-    pattern = re.compile(r"(?<![\w\\-])(" + "|".join(re.escape(e) for e, _ in escaped)
-                         + r")(?![\w-]|\\_)")
+    pattern = re.compile(
+        r"(?<![\w\\-])(" + "|".join(re.escape(e) for e, _ in escaped) + r")(?![\w-]|\\_)"
+    )
     lookup = dict(escaped)
     return pattern.sub(lambda m: rf"\idref{{{lookup[m.group(1)]}}}", latex)
 
@@ -227,12 +261,13 @@ def entry(rule: cat.Rule, verification: cat.Verification, ids: Sequence[str]) ->
     """One identity: heading, f and shapes, derivatives, differential, assumptions, note,
     sources, verification."""
     url = rule_url(rule).replace("#", r"\#")  # a # in a macro argument must be escaped
-    lines = [rf"\identity{{{rule.id}}}{{{prose(rule.title)}}}{{{url}}}",
-             *index_entries(rule)]
+    lines = [rf"\identity{{{rule.id}}}{{{prose(rule.title)}}}{{{url}}}", *index_entries(rule)]
     shapes = ", ".join("$" + _var(n, s) + "$" for n, s in rule.shapes.items())
     function = one_notation("f = " + cat.expr_latex(rule))
-    lines += [rf"\field{{Function}} ${function}$, ${_var('f', cat.out_shape(rule))}$, "
-              f"by ${rule.wrt}$; {shapes}."]
+    lines += [
+        rf"\field{{Function}} ${function}$, ${_var('f', cat.out_shape(rule))}$, "
+        f"by ${rule.wrt}$; {shapes}."
+    ]
     lines += _derivatives(rule)
     lines += [r"\field{Differential}", _display_differential(rule.differential)]
     if rule.assume:
@@ -287,8 +322,11 @@ def _cookbook_rows(rules: Sequence[cat.Rule]) -> list[str]:
                 here += r" \emph{(printed differently: see \hyperref[errata]{Errata})}"
         if item.status == "unconfirmed":
             first = first_with_reason.setdefault(item.reason, number)
-            why = (_link_ids(prose(item.reason.rstrip(".")), ids) if first == number
-                   else rf"as for \hyperlink{{cookbook.{first}}}{{eq.~{first}}}")
+            why = (
+                _link_ids(prose(item.reason.rstrip(".")), ids)
+                if first == number
+                else rf"as for \hyperlink{{cookbook.{first}}}{{eq.~{first}}}"
+            )
             here = r"\emph{unconfirmed:} " + why + r"; \emph{candidates:} " + here
         rows.append(rf"\cookrow{{{number}}}{{{statement}}}{{{here}}}")
     return rows
@@ -303,15 +341,17 @@ def _wikipedia_rows(rules: Sequence[cat.Rule]) -> list[str]:
     families = cat.families()
 
     def order(table: str) -> int:
-        return next((k for k, f in enumerate(families) if table.startswith(f + " ")),
-                    len(families))
+        return next((k for k, f in enumerate(families) if table.startswith(f + " ")), len(families))
 
     out = []
     for table in sorted(tables, key=order):  # stable: tables of no family keep their order
         out.append(rf"\wikitable{{{prose(table)}}}")
         for row in tables[table]:
-            here = (_idrefs(row.rules, ids) if row.rules
-                    else r"\emph{omitted:} " + _link_ids(prose(row.reason), ids))
+            here = (
+                _idrefs(row.rules, ids)
+                if row.rules
+                else r"\emph{omitted:} " + _link_ids(prose(row.reason), ids)
+            )
             out.append(rf"\wikirow{{{_link_ids(label(row.row), ids)}}}{{{here}}}")
     return out
 
@@ -320,19 +360,22 @@ def _concordance(rules: Sequence[cat.Rule]) -> str:
     """The chapter mapping the Cookbook's equations and Wikipedia's rows to the identities."""
     first, last = cat.COOKBOOK_EQUATIONS[0], cat.COOKBOOK_EQUATIONS[-1]
     lines = [
-        r"\chapter{Concordance}", r"\markboth{Concordance}{Concordance}",
+        r"\chapter{Concordance}",
+        r"\markboth{Concordance}{Concordance}",
         rf"\section*{{The Matrix Cookbook, equations {first}--{last}}}",
         "Each equation of chapter 2 (Derivatives) of K. B. Petersen and M. S. Pedersen, "
         r"\emph{The Matrix Cookbook} (version of November 15, 2012), in short, and the "
         "numbers of the identities of this book that state it or an instance of it; or why "
         "the catalog leaves it out. Where the numbering of a passage of the Cookbook is not "
-        "confirmed, the row says so and lists the candidate identities.", "",
+        "confirmed, the row says so and lists the candidate identities.",
+        "",
         r"\begin{concordance}{Eq.}{The Cookbook states}{Here}",
         *_cookbook_rows(rules),
         r"\end{concordance}",
         r"\section*{Wikipedia, ``Matrix calculus'', identity tables}",
         "Each row of the article's tables of identities, by table, and the identities stating "
-        "it; or why the catalog leaves it out.", "",
+        "it; or why the catalog leaves it out.",
+        "",
         r"\begin{concordance}{}{Row}{Here}",
         *_wikipedia_rows(rules),
         r"\end{concordance}",
@@ -342,37 +385,60 @@ def _concordance(rules: Sequence[cat.Rule]) -> str:
 
 def _errata(rules: Sequence[cat.Rule], instances: int) -> str:
     ids = [r.id for r in rules]
-    lines = [r"\chapter{Errata}\label{errata}", r"\markboth{Errata}{Errata}",
-             "Where a source prints a formula that differs from the verified form. The printed "
-             "formula was checked against finite differences in this build, at the inputs of "
-             "the verified identity.", "", r"\section*{Formulas printed wrong}"]
+    lines = [
+        r"\chapter{Errata}\label{errata}",
+        r"\markboth{Errata}{Errata}",
+        "Where a source prints a formula that differs from the verified form. The printed "
+        "formula was checked against finite differences in this build, at the inputs of "
+        "the verified identity.",
+        "",
+        r"\section*{Formulas printed wrong}",
+    ]
     for rule in rules:
         check = cat.source_check(rule, instances)
         if check is None:
             continue
-        verdict = ("\\textbf{fails}" if not check.passed else "passes")
-        lines += [rf"\erratum{{{rule.id}}}{{{prose(rule.title)}}}",
-                  r"\field{As printed} " + verdict + ", max.\\ relative error "
-                  + _sci(check.max_rel_err) + ":",
-                  _display(_symbol(rule), cat.derivative_latex_of(rule, check.formula)),
-                  r"\field{Why} " + _link_ids(prose(rule.note or ""), ids)]
-    lines += [r"\section*{Misprints}", "Typos inside a printed formula, recorded in the "
-              "identity's note; the identity states the corrected formula.", "",
-              r"\begin{itemize}"]
-    lines += [rf"\item \idref{{{r.id}}} {prose(r.title)}: " + _link_ids(prose(r.note or ""), ids)
-              for r in rules if cat.misprinted(r)]
+        verdict = "\\textbf{fails}" if not check.passed else "passes"
+        lines += [
+            rf"\erratum{{{rule.id}}}{{{prose(rule.title)}}}",
+            r"\field{As printed} "
+            + verdict
+            + ", max.\\ relative error "
+            + _sci(check.max_rel_err)
+            + ":",
+            _display(_symbol(rule), cat.derivative_latex_of(rule, check.formula)),
+            r"\field{Why} " + _link_ids(prose(rule.note or ""), ids),
+        ]
+    lines += [
+        r"\section*{Misprints}",
+        "Typos inside a printed formula, recorded in the "
+        "identity's note; the identity states the corrected formula.",
+        "",
+        r"\begin{itemize}",
+    ]
+    lines += [
+        rf"\item \idref{{{r.id}}} {prose(r.title)}: " + _link_ids(prose(r.note or ""), ids)
+        for r in rules
+        if cat.misprinted(r)
+    ]
     lines += [r"\end{itemize}"]
-    lines += [r"\section*{Identities that hold only under a condition}",
-              "The sources print these next to the general identities without repeating the "
-              "condition.", "", r"\begin{itemize}"]
+    lines += [
+        r"\section*{Identities that hold only under a condition}",
+        "The sources print these next to the general identities without repeating the condition.",
+        "",
+        r"\begin{itemize}",
+    ]
     for rule in rules:
         if cat.conditional(rule) and rule.source_form is None:
-            lines.append(rf"\item \idref{{{rule.id}}} {prose(rule.title)}: "
-                         + _link_ids(prose(rule.note or ""), ids))
+            lines.append(
+                rf"\item \idref{{{rule.id}}} {prose(rule.title)}: "
+                + _link_ids(prose(rule.note or ""), ids)
+            )
     lines += [r"\end{itemize}", r"\section*{Rows of the sources left out}", r"\begin{itemize}"]
     for row in cat.omitted():
-        lines.append(rf"\item {prose(row.source)}: {prose(row.row)} --- "
-                     + _link_ids(prose(row.reason), ids))
+        lines.append(
+            rf"\item {prose(row.source)}: {prose(row.row)} --- " + _link_ids(prose(row.reason), ids)
+        )
     lines.append(r"\end{itemize}")
     return "\n".join(lines) + "\n"
 

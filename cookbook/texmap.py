@@ -110,8 +110,17 @@ _TEXT_SPECIAL = {
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
 }
-_MATH_SPECIAL = {"{": r"\{", "}": r"\}", "&": r"\&", "#": r"\#", "%": r"\%", "_": r"\_",
-                 "$": r"\$", "~": r"\sim ", "\\": r"\backslash "}
+_MATH_SPECIAL = {
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "$": r"\$",
+    "~": r"\sim ",
+    "\\": r"\backslash ",
+}
 
 
 def _unknown(char: str) -> ValueError:
@@ -136,8 +145,13 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
-_TYPED_SPECIAL = {**_TEXT_SPECIAL, "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
-                  "'": r"\textquotesingle{}", "`": r"\textasciigrave{}"}
+_TYPED_SPECIAL = {
+    **_TEXT_SPECIAL,
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "'": r"\textquotesingle{}",
+    "`": r"\textasciigrave{}",
+}
 
 
 def typed(text: str) -> str:
@@ -153,15 +167,18 @@ def typed(text: str) -> str:
     """
     for char in text:
         if ord(char) > 127:
-            raise ValueError(f"typed text must be ASCII; {text!r} holds {char!r} "
-                             "(set it with prose())")
+            raise ValueError(
+                f"typed text must be ASCII; {text!r} holds {char!r} (set it with prose())"
+            )
     return r"\texttt{" + "".join(_TYPED_SPECIAL.get(c, c) for c in text) + "}"
 
 
 #: Function names set upright in a formula of prose (``tr(A)``, ``det X``).
-_OPERATOR_NAME = re.compile(r"(?<![\\A-Za-z])(tr|Tr|det|log|ln|exp|diag|vec|sin|cos|tanh|sigmoid|"
-                            r"sym|eig|adj)"
-                            r"(?![A-Za-z])")
+_OPERATOR_NAME = re.compile(
+    r"(?<![\\A-Za-z])(tr|Tr|det|log|ln|exp|diag|vec|sin|cos|tanh|sigmoid|"
+    r"sym|eig|adj)"
+    r"(?![A-Za-z])"
+)
 
 
 def _juxtaposed(word: str, i: int) -> bool:
@@ -169,7 +186,7 @@ def _juxtaposed(word: str, i: int) -> bool:
 
     Not next to a function name (``det X``: the operator spaces itself).
     """
-    before, after = word[:i], word[i + 1:]
+    before, after = word[:i], word[i + 1 :]
     if not before or not after or not (after[0].isalnum() or after[0] == "("):
         return False
     last = before[-1]
@@ -260,8 +277,10 @@ def _is_math(char: str) -> bool:
 
 
 #: ASCII that only formulas contain: a TeX super- or subscript, a function applied (tr(AX)).
-_TEX_SYNTAX = re.compile(r"\^|[A-Za-z)]_(?:\{|[A-Za-z0-9](?![A-Za-z]))|"
-                         r"^\(?(?:tr|Tr|det|log|exp|diag|vec|eig|adj)\(|^[A-Za-z]\([a-z]\)")
+_TEX_SYNTAX = re.compile(
+    r"\^|[A-Za-z)]_(?:\{|[A-Za-z0-9](?![A-Za-z]))|"
+    r"^\(?(?:tr|Tr|det|log|exp|diag|vec|eig|adj)\(|^[A-Za-z]\([a-z]\)"
+)
 
 
 def _mathy(word: str) -> bool:
@@ -338,22 +357,37 @@ def prose(text: str) -> str:
         # (a formula's open bracket also takes in the words up to its closing one)
         before = " ".join(runs[-1]) if runs else ""
         open_bracket = _surplus(before, "(") and (
-            runs[-1][-1].endswith(",") or ")" in word or _mathy(before))
+            runs[-1][-1].endswith(",") or ")" in word or _mathy(before)
+        )
         # two formulas side by side are one (∂U/∂x U⁻¹)
         # (and a lone letter beside a formula is a factor of it: A e^{xA}, Xⁿ b aᵀ)
-        adjacent = bool(runs) and not runs[-1][-1].endswith((",", ";", ":", ".")) and any(
-            _mathy(one) and (_mathy(other) or _FACTOR.match(other) is not None)
-            for one, other in ((word, runs[-1][-1]), (runs[-1][-1], word)))
-        joins = bool(runs) and (
-            _OPERATOR.match(word) is not None or _OPERATOR.match(runs[-1][-1]) is not None
-            or open_bracket or adjacent or (
-                _OPERATOR_NAME.fullmatch(runs[-1][-1]) is not None  # det X, log det X
-                and (_mathy(word) or _FACTOR.match(word.rstrip(",;:")) is not None
-                     or _OPERATOR_NAME.fullmatch(word) is not None
-                     or re.match(r"[A-Za-z]\(", word) is not None)
+        adjacent = (
+            bool(runs)
+            and not runs[-1][-1].endswith((",", ";", ":", "."))
+            and any(
+                _mathy(one) and (_mathy(other) or _FACTOR.match(other) is not None)
+                for one, other in ((word, runs[-1][-1]), (runs[-1][-1], word))
             )
-        ) and all(_ATOM.match(w) or _OPERATOR.match(w) or _mathy(w)
-                  for w in (word, runs[-1][-1]))
+        )
+        joins = (
+            bool(runs)
+            and (
+                _OPERATOR.match(word) is not None
+                or _OPERATOR.match(runs[-1][-1]) is not None
+                or open_bracket
+                or adjacent
+                or (
+                    _OPERATOR_NAME.fullmatch(runs[-1][-1]) is not None  # det X, log det X
+                    and (
+                        _mathy(word)
+                        or _FACTOR.match(word.rstrip(",;:")) is not None
+                        or _OPERATOR_NAME.fullmatch(word) is not None
+                        or re.match(r"[A-Za-z]\(", word) is not None
+                    )
+                )
+            )
+            and all(_ATOM.match(w) or _OPERATOR.match(w) or _mathy(w) for w in (word, runs[-1][-1]))
+        )
         if joins:
             runs[-1].append(word)
         else:
@@ -362,9 +396,12 @@ def prose(text: str) -> str:
     for run in _closed(runs):
         joined = " ".join(run)
         # a formula: a math character, or short atoms joined by operators (x = a + tb)
-        math = _mathy(joined) or _LETTER.match(joined) is not None or (
-            len(run) >= 3 and all(len(w.strip(".,;:()")) <= 3 for w in run)) or (
-            len(run) >= 2 and _OPERATOR_NAME.fullmatch(run[0]) is not None)
+        math = (
+            _mathy(joined)
+            or _LETTER.match(joined) is not None
+            or (len(run) >= 3 and all(len(w.strip(".,;:()")) <= 3 for w in run))
+            or (len(run) >= 2 and _OPERATOR_NAME.fullmatch(run[0]) is not None)
+        )
         if math:
             pieces.append(_formula(joined))
         else:
@@ -391,8 +428,11 @@ def label(text: str) -> str:
         return prose(text)
     # formulas side by side ("a = b; c = d", "a = b,  c = d"): one formula each
     parts = re.split(r"(;\s+|,\s{2,})", text.strip())
-    return "".join(escape(p.strip()) + r"\quad " if k % 2 else "$" + _math_word(p) + "$"
-                   for k, p in enumerate(parts) if p)
+    return "".join(
+        escape(p.strip()) + r"\quad " if k % 2 else "$" + _math_word(p) + "$"
+        for k, p in enumerate(parts)
+        if p
+    )
 
 
 _TRANSPOSE = re.compile(r"\^\{(-?)T\}|\^T(?![A-Za-z])|\\intercal\b|\\mathsf\{T\}|\\mathrm\{T\}")

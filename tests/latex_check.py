@@ -82,8 +82,13 @@ def compile_formulas(formulas: list[tuple[str, str]], folder: Path) -> None:
     if where is not None:
         line = int(where.group(1))
         culprit = next(
-            (f"{name}: {latex}" for (start, name), (_, latex) in
-             zip(reversed(starts), reversed(formulas), strict=True) if start <= line),
+            (
+                f"{name}: {latex}"
+                for (start, name), (_, latex) in zip(
+                    reversed(starts), reversed(formulas), strict=True
+                )
+                if start <= line
+            ),
             culprit,
         )
     error = next((ln for ln in log.splitlines() if ln.startswith("!")), "no error line")

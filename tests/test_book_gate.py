@@ -102,8 +102,9 @@ def _write_rules_book(root: Path, family: str) -> Path:
 
     docs = root / "docs"
     docs.mkdir(parents=True, exist_ok=True)
-    (docs / "index.md").write_text("# Rules gate\n\n```{toctree}\n:hidden:\n\nrules\n```\n",
-                                   encoding="utf-8")
+    (docs / "index.md").write_text(
+        "# Rules gate\n\n```{toctree}\n:hidden:\n\nrules\n```\n", encoding="utf-8"
+    )
     first = rules.family("scalar-by-scalar")[0].id
     page = RULES_PAGE.replace("FIRST", first).replace("} scalar-by-scalar", "} " + family)
     (docs / "rules.md").write_text(page, encoding="utf-8")

@@ -105,8 +105,11 @@ def test_ascii_terminal_gets_readable_ascii(name: str) -> None:
 
 
 def test_ascii_rule_title() -> None:
-    done = _run(["rules", "--id", "d-inverse"], env={**ENV, "PYTHONIOENCODING": "ascii"},
-                stdout=subprocess.PIPE)
+    done = _run(
+        ["rules", "--id", "d-inverse"],
+        env={**ENV, "PYTHONIOENCODING": "ascii"},
+        stdout=subprocess.PIPE,
+    )
     assert done.returncode == 0
     assert "d(X^-1) = -X^-1 dX X^-1" in done.stdout
 

@@ -128,8 +128,8 @@ def test_a_dimension_named_np_is_refused_at_declaration() -> None:
 def test_generated_names_never_collide(text: str, wrt: str, shapes: Any, oracle: Any) -> None:
     sizes = {"n": 3, "m": 2, "len": 4}
     arrays = {
-        name: RNG.standard_normal(tuple(sizes[d] for d in shape)) + 2 * (len(shape) == 2)
-        * np.eye(sizes[shape[0]], sizes[shape[1]])
+        name: RNG.standard_normal(tuple(sizes[d] for d in shape))
+        + 2 * (len(shape) == 2) * np.eye(sizes[shape[0]], sizes[shape[1]])
         if len(shape) == 2
         else RNG.standard_normal(tuple(sizes[d] for d in shape))
         for name, shape in shapes.items()

@@ -138,7 +138,8 @@ def test_an_alias_written_as_an_ascii_formula_is_shown_as_typed() -> None:
 def test_typed_text_is_ascii_in_typewriter_type() -> None:
     assert typed("tr(AX^T) ~ a|b 'q'") == (
         r"\texttt{tr(AX\textasciicircum{}T) \textasciitilde{} a\textbar{}b "
-        r"\textquotesingle{}q\textquotesingle{}}")
+        r"\textquotesingle{}q\textquotesingle{}}"
+    )
     with pytest.raises(ValueError, match="ASCII"):
         typed("xᵀ")
 
@@ -146,14 +147,14 @@ def test_typed_text_is_ascii_in_typewriter_type() -> None:
 def test_one_transpose_symbol_and_one_reals(tex: str) -> None:
     assert one_notation("A^{T} + B^T x + C^{-T}") == r"A^{\top} + B^{\top} x + C^{-\top}"
     assert one_notation(r"x \in \mathbf{R}^{n}") == r"x \in \mathbb{R}^{n}"
-    body = tex[tex.index(r"\chapter{Identities}"):]
+    body = tex[tex.index(r"\chapter{Identities}") :]
     assert not re.search(r"\^\{-?T\}|\^T\b|\\intercal|\\mathbf\{R\}", body)
     assert "ᵀ" not in body
     assert "ℝ" not in body
 
 
 def _section(tex: str, start: str, end: str) -> str:
-    return tex[tex.index(start):tex.index(end)]
+    return tex[tex.index(start) : tex.index(end)]
 
 
 def _calls(text: str, macro: str) -> list[list[str]]:
@@ -163,7 +164,7 @@ def _calls(text: str, macro: str) -> list[list[str]]:
         if not line.startswith(macro + "{"):
             continue
         args, depth, current = [], 0, ""
-        for char in line[len(macro):]:
+        for char in line[len(macro) :]:
             if char == "{" and depth == 0:
                 depth, current = 1, ""
                 continue
@@ -200,18 +201,18 @@ def test_concordance_has_one_row_per_cookbook_equation_33_to_144(tex: str) -> No
             assert _idrefs(here) == [i for i in _idrefs(here) if i in item.reason]
         else:
             assert here.startswith(r"\emph{unconfirmed:} "), number
-            candidates = here[here.index("candidates:"):]
+            candidates = here[here.index("candidates:") :]
             assert sorted(_idrefs(candidates)) == sorted(item.rules), number
 
 
 def test_an_unconfirmed_reason_is_printed_once_and_referred_to_after(tex: str) -> None:
     section = _section(tex, r"\chapter{Concordance}", r"\section*{Wikipedia")
-    unconfirmed = [item for _, item in sorted(cat.cookbook().items())
-                   if item.status == "unconfirmed"]
+    unconfirmed = [
+        item for _, item in sorted(cat.cookbook().items()) if item.status == "unconfirmed"
+    ]
     first: dict[str, int] = {}
     for item in unconfirmed:
-        (row,) = [args for args in _calls(section, r"\cookrow")
-                  if args[0] == str(item.equation)]
+        (row,) = [args for args in _calls(section, r"\cookrow") if args[0] == str(item.equation)]
         first.setdefault(item.reason, item.equation)
         words = prose(item.reason.rstrip("."))[:40]
         if first[item.reason] == item.equation:
@@ -232,6 +233,7 @@ def test_concordance_lists_every_wikipedia_row(tex: str) -> None:
     assert sorted(tables) == sorted({prose(w.table) for w in wiki})
     remaining = list(rows)
     for w in wiki:  # each row of the data once, with its identities or its reason
+
         def states(row: list[str], w: cat.WikipediaRow = w) -> bool:
             if row[0] != label(w.row):
                 return False
@@ -255,7 +257,7 @@ def _split(entry: str, at: str) -> list[str]:
     parts, current, k = [], "", 0
     while k < len(entry):
         if entry[k] == '"' and k + 1 < len(entry):
-            current += entry[k:k + 2]
+            current += entry[k : k + 2]
             k += 2
             continue
         if entry[k] == at:
@@ -273,16 +275,20 @@ def _index_args(tex: str) -> list[str]:
 
 def test_every_alias_of_every_rule_is_an_index_entry_pointing_to_it(tex: str) -> None:
     blocks = re.split(r"^(?=\\identity\{)", tex, flags=re.M)
-    by_id = {re.match(r"\\identity\{([^}]*)\}", b).group(1): b  # type: ignore[union-attr]
-             for b in blocks if b.startswith(r"\identity{")}
+    by_id = {
+        re.match(r"\\identity\{([^}]*)\}", b).group(1): b  # type: ignore[union-attr]
+        for b in blocks
+        if b.startswith(r"\identity{")
+    }
     count = 0
     for rule in cat.rules():
         assert rule.aliases, rule.id
         levels = [_split(e, "!") for e in _index_args(by_id[rule.id])]
         title = levels[0]
         assert len(title) == 1  # the identity's own entry, under its title
-        shown = {_unquote(_split(lv[0], "@")[-1]) for lv in levels
-                 if len(lv) == 2 and lv[1] == title[0]}
+        shown = {
+            _unquote(_split(lv[0], "@")[-1]) for lv in levels if len(lv) == 2 and lv[1] == title[0]
+        }
         for alias in rule.aliases:
             display = alias_latex(alias).replace("\\|", r"\Vert ").replace("|", r"\vert ")
             assert display in shown, (rule.id, alias)
@@ -291,10 +297,11 @@ def test_every_alias_of_every_rule_is_an_index_entry_pointing_to_it(tex: str) ->
 
 
 def test_index_entries_quote_what_makeindex_reads_as_syntax() -> None:
-    rule = dataclasses.replace(cat.rules()[0], title="Odd ! @ name",
-                               aliases=("a!b", 'say "x"', "p@q", "|x|^2", "‖x‖²"))
+    rule = dataclasses.replace(
+        cat.rules()[0], title="Odd ! @ name", aliases=("a!b", 'say "x"', "p@q", "|x|^2", "‖x‖²")
+    )
     for entry in index_entries(rule):
-        arg = entry[len(r"\index{"):-1]
+        arg = entry[len(r"\index{") : -1]
         levels = _split(arg, "!")
         assert all(len(_split(level, "@")) == 2 for level in levels), entry  # sort@display
         assert "|" not in arg.replace('"|', ""), entry  # | would start a page format
@@ -302,7 +309,7 @@ def test_index_entries_quote_what_makeindex_reads_as_syntax() -> None:
 
 
 def test_errata_list_every_disputed_rule_with_its_failing_printed_form(tex: str) -> None:
-    section = tex[tex.index(r"\chapter{Errata}"):]
+    section = tex[tex.index(r"\chapter{Errata}") :]
     disputed = [r for r in cat.rules() if r.source_form is not None]
     assert disputed
     for rule in disputed:
@@ -310,7 +317,7 @@ def test_errata_list_every_disputed_rule_with_its_failing_printed_form(tex: str)
         check = cat.source_check(rule)
         assert check is not None
         assert not check.passed
-    misprints = section[section.index(r"\section*{Misprints}"):]
+    misprints = section[section.index(r"\section*{Misprints}") :]
     for rule in cat.rules():
         if cat.misprinted(rule):
             assert f"\\idref{{{rule.id}}}" in misprints
@@ -331,10 +338,12 @@ def test_pdf_has_every_id_once_and_a_clean_log(tmp_path: Path, tex: str) -> None
     pdf = build(tmp_path, tex=tex)  # raises on a TeX error, undefined ref, wide box
     log = (tmp_path / "matderiv-cookbook.log").read_text(encoding="utf-8", errors="replace")
     assert not check_log(log)
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
-    counts = {r.id: len(re.findall(rf"(?<![\w-]){re.escape(r.id)}(?![\w-])", text))
-              for r in cat.rules()}
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    counts = {
+        r.id: len(re.findall(rf"(?<![\w-]){re.escape(r.id)}(?![\w-])", text)) for r in cat.rules()
+    }
     assert {i: n for i, n in counts.items() if n != 1} == {}
     assert "9.9.9" in text
     assert "0123456789ab" in text
@@ -342,21 +351,31 @@ def test_pdf_has_every_id_once_and_a_clean_log(tmp_path: Path, tex: str) -> None
         assert re.search(rf"^\s*{number}\s", text, flags=re.M), number
     ind = (tmp_path / "matderiv-cookbook.ind").read_text(encoding="utf-8")
     items = set(re.findall(r"^  \\item (.*?)(?:, \\hyperpage\{\d+\})?$", ind, flags=re.M))
-    missing = [(rule.id, alias) for rule in cat.rules() for alias in rule.aliases
-               if alias_latex(alias).replace("\\|", r"\Vert ").replace("|", r"\vert ")
-               not in items]
+    missing = [
+        (rule.id, alias)
+        for rule in cat.rules()
+        for alias in rule.aliases
+        if alias_latex(alias).replace("\\|", r"\Vert ").replace("|", r"\vert ") not in items
+    ]
     assert missing == []
 
 
 @pytest.mark.skipif(shutil.which("makeindex") is None, reason="makeindex is not installed")
 def test_makeindex_reads_quoted_syntax_characters_literally(tmp_path: Path) -> None:
-    rule = dataclasses.replace(cat.rules()[0], title="Odd ! @ name",
-                               aliases=("a!b", 'say "x"', "p@q", "|x|^2"))
+    rule = dataclasses.replace(
+        cat.rules()[0], title="Odd ! @ name", aliases=("a!b", 'say "x"', "p@q", "|x|^2")
+    )
     idx = tmp_path / "t.idx"
-    idx.write_text("".join(f"\\indexentry{{{e[len(chr(92) + 'index{'):-1]}|hyperpage}}{{1}}\n"
-                           for e in index_entries(rule)), encoding="utf-8")
-    done = subprocess.run(["makeindex", "-q", idx.name], cwd=tmp_path, capture_output=True,
-                          text=True, check=False)
+    idx.write_text(
+        "".join(
+            f"\\indexentry{{{e[len(chr(92) + 'index{') : -1]}|hyperpage}}{{1}}\n"
+            for e in index_entries(rule)
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        ["makeindex", "-q", idx.name], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert "0 rejected" in (tmp_path / "t.ilg").read_text(encoding="utf-8")
     ind = (tmp_path / "t.ind").read_text(encoding="utf-8")
@@ -375,16 +394,22 @@ def test_every_formula_of_the_latex_printer_compiles(tmp_path: Path) -> None:
     formulas: list[str] = []
     for rule in cat.rules():
         formulas.append(cat.expr_latex(rule))
-        formulas += [cat.derivative_latex(rule, layout) for layout in cat.layouts(rule)
-                     if layout != "vec" or rule.derivative_vec is not None]
+        formulas += [
+            cat.derivative_latex(rule, layout)
+            for layout in cat.layouts(rule)
+            if layout != "vec" or rule.derivative_vec is not None
+        ]
         formulas += [f for f in (cat.linear_map_latex(rule),) if f is not None]
         if rule.source_form is not None:
             formulas.append(cat.derivative_latex_of(rule, rule.source_form))
         formulas.append(rule.differential)
     body = "\n".join(f"\\[ {f} \\]" for f in formulas)
     source = tmp_path / "formulas.tex"
-    source.write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n"
-                      f"\\begin{{document}}\n{body}\n\\end{{document}}\n", encoding="utf-8")
+    source.write_text(
+        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n"
+        f"\\begin{{document}}\n{body}\n\\end{{document}}\n",
+        encoding="utf-8",
+    )
     log = compile_latex(source)  # raises on any TeX error
     assert not check_log(log, max_overfull_pt=float("inf"))
     assert (tmp_path / "formulas.pdf").stat().st_size > 0

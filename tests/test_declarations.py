@@ -137,9 +137,7 @@ def test_evaluate_refuses_values_that_break_assumptions() -> None:
     with pytest.raises(ArgumentError, match="A is assumed symmetric"):
         d.evaluate(x=np.ones(2), A=A)
     # the opt-out returns the formula derived under the assumption: 2 A x
-    np.testing.assert_allclose(
-        d.unchecked().evaluate(x=np.ones(2), A=A), 2 * A @ np.ones(2)
-    )
+    np.testing.assert_allclose(d.unchecked().evaluate(x=np.ones(2), A=A), 2 * A @ np.ones(2))
     S = (A + A.T) / 2  # at a symmetric value, the true gradient (A + Aᵀ) x
     np.testing.assert_allclose(d.evaluate(x=np.ones(2), A=S), (S + S.T) @ np.ones(2))
 

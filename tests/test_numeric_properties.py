@@ -41,7 +41,10 @@ ACCURACY = {"forward": 1e-5, "central": 1e-7, "richardson": 1e-9, "complex": 1e-
 
 
 def _points(shape: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
-    return hnp.arrays(np.float64, shape, elements=st.floats(-2.0, 2.0, width=64))
+    # entries 0 or of magnitude at least 1e-100: near the underflow threshold (2.2e-308) the
+    # complex step's imaginary part h·f'(x) is subnormal or zero (a limit of the method)
+    entry = st.one_of(st.just(0.0), st.floats(1e-100, 2.0), st.floats(-2.0, -1e-100))
+    return hnp.arrays(np.float64, shape, elements=entry)
 
 
 @st.composite
@@ -99,7 +102,8 @@ def test_hessian_matches_the_hand_written_second_derivative(case: Any) -> None:
     shape, x, coef, method = case
     n = x.size
     want = np.diag(_second(coef, x).reshape(-1)).reshape(shape + shape)
-    tol = {"forward": 1e-2, "central": 1e-4, "richardson": 1e-6, "complex": 1e-6}[method]
+    # forward: O(h) truncation plus the round-off of second differences
+    tol = {"forward": 5e-2, "central": 1e-4, "richardson": 1e-6, "complex": 1e-6}[method]
     _close(hessian(_f(coef), x, method=method), want, tol * max(1, n))
 
 

@@ -44,7 +44,6 @@ def test_disputed_page_shows_each_source_form_failing() -> None:
     assert text.count("**fails**") >= len(disputed)
 
 
-@pytest.mark.parametrize("rule", [r for r in rules.catalog() if r.conditional],
-                         ids=lambda r: r.id)
+@pytest.mark.parametrize("rule", [r for r in rules.catalog() if r.conditional], ids=lambda r: r.id)
 def test_conditional_rule_fails_without_its_condition(rule: rules.Rule) -> None:
     assert "**fails**" in _without_condition(rule, instances=2)

@@ -36,8 +36,14 @@ def test_ids_are_unique_and_every_rule_cites_a_source() -> None:
 
 def test_every_source_is_represented() -> None:
     keys = {ref.partition(":")[0] for rule in rules.catalog() for ref in rule.refs}
-    for source in ("cookbook", "wikipedia", "mit-6390", "sharif-ce40282", "mit-18s096",
-                   "ml-cheatsheet"):
+    for source in (
+        "cookbook",
+        "wikipedia",
+        "mit-6390",
+        "sharif-ce40282",
+        "mit-18s096",
+        "ml-cheatsheet",
+    ):
         assert source in keys, source
 
 
@@ -49,8 +55,14 @@ def test_get_returns_the_rule_and_suggests_close_ids() -> None:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("log det", "sm-logdet"), ("determinant", "sm-det"), ("Kronecker", "mm-AXB"),
-     ("trace", "sm-trace-AXB"), ("inverse", "mm-inverse"), ("Cookbook 57", "sm-logdet")],
+    [
+        ("log det", "sm-logdet"),
+        ("determinant", "sm-det"),
+        ("Kronecker", "mm-AXB"),
+        ("trace", "sm-trace-AXB"),
+        ("inverse", "mm-inverse"),
+        ("Cookbook 57", "sm-logdet"),
+    ],
 )
 def test_search_finds_identities_by_the_words_readers_use(query: str, expected: str) -> None:
     assert expected in [rule.id for rule in rules.search(query)]

@@ -32,8 +32,11 @@ def _targets(node: ast.Import | ast.ImportFrom, importer: str) -> set[str]:
         return {alias.name for alias in node.names if alias.name.startswith("matderiv")}
     base = node.module or ""
     if node.level:  # relative import
-        package = importer if importer in MODULES and MODULES[importer].name == "__init__.py" \
+        package = (
+            importer
+            if importer in MODULES and MODULES[importer].name == "__init__.py"
             else importer.rsplit(".", 1)[0]
+        )
         for _ in range(node.level - 1):
             package = package.rsplit(".", 1)[0]
         base = f"{package}.{base}" if base else package
@@ -80,7 +83,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state and (found := visit(nxt)) is not None:
                 return found
         stack.pop()
@@ -121,7 +124,8 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 def test_a_function_level_import_is_seen(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
-    path.write_text("import os\n\ndef f():\n    from matderiv.rules import loader\n",
-                    encoding="utf-8")
+    path.write_text(
+        "import os\n\ndef f():\n    from matderiv.rules import loader\n", encoding="utf-8"
+    )
     (inner,) = [node for node, top in _imports(path) if not top]
     assert _targets(inner, "matderiv.rules.model") == {"matderiv.rules.loader"}

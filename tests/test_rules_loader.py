@@ -94,13 +94,15 @@ def test_unknown_assumption_and_undeclared_wrt(tmp_path: Path) -> None:
     text = GOOD.replace('derivative = "A.T"', 'derivative = "A.T"\nassume = { X = "unitary" }')
     _expect(_write(tmp_path, text), "tr-ax", "assume", "unknown assumption 'unitary'")
     (tmp_path / "bad.toml").unlink()
-    _expect(_write(tmp_path, GOOD.replace('wrt = "X"', 'wrt = "Y"')), "tr-ax", "wrt",
-            "not declared")
+    _expect(
+        _write(tmp_path, GOOD.replace('wrt = "X"', 'wrt = "Y"')), "tr-ax", "wrt", "not declared"
+    )
 
 
 def test_stated_derivative_that_fails_verification(tmp_path: Path) -> None:
-    text = GOOD.replace('shapes = { A = ["n", "m"], X = ["m", "n"] }',
-                        'shapes = { A = ["n", "n"], X = ["n", "n"] }')
+    text = GOOD.replace(
+        'shapes = { A = ["n", "m"], X = ["m", "n"] }', 'shapes = { A = ["n", "n"], X = ["n", "n"] }'
+    )
     path = _write(tmp_path, text.replace('derivative = "A.T"', 'derivative = "A"'))
     catalog = load_catalog(path.parent)  # the shape fits: only the numbers are wrong
     with pytest.raises(CatalogError) as info:

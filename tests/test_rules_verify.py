@@ -35,8 +35,9 @@ def test_engine_list_names_only_catalog_rules() -> None:
     assert set(ENGINE_NOT_AGREEING) <= ids
 
 
-@pytest.mark.parametrize("rule", [r for r in rules.catalog() if r.source_form is not None],
-                         ids=lambda r: r.id)
+@pytest.mark.parametrize(
+    "rule", [r for r in rules.catalog() if r.source_form is not None], ids=lambda r: r.id
+)
 def test_disputed_source_formula_fails_where_the_stated_one_passes(rule: rules.Rule) -> None:
     stated = numeric_checks(rule, instances=2)
     printed = numeric_checks(rule, instances=2, field_name="source_form")
@@ -48,11 +49,11 @@ def test_disputed_source_formula_fails_where_the_stated_one_passes(rule: rules.R
 @pytest.mark.parametrize(
     ("rule_id", "wrong"),
     [
-        ("sm-trace-X2B", "X @ B + B @ X"),               # transposed (numerator layout)
-        ("sm-logdet", "-inv(X).T"),                      # sign flipped
-        ("sv-quadratic-form", "2 * A @ x"),              # holds only for symmetric A
-        ("vv-softmax", "diag(softmax(x))"),              # a term missing
-        ("sm-det", "2 * det(X) * inv(X).T"),             # scaled
+        ("sm-trace-X2B", "X @ B + B @ X"),  # transposed (numerator layout)
+        ("sm-logdet", "-inv(X).T"),  # sign flipped
+        ("sv-quadratic-form", "2 * A @ x"),  # holds only for symmetric A
+        ("vv-softmax", "diag(softmax(x))"),  # a term missing
+        ("sm-det", "2 * det(X) * inv(X).T"),  # scaled
         ("sm-sym-logdet", "2 * inv(X) - inv(X) * eye(n)"),  # the Cookbook's symmetric form
     ],
 )

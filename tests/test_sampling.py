@@ -24,8 +24,9 @@ HOLDS: dict[str, Callable[[np.ndarray], bool]] = {
     "spd": lambda A: bool(np.array_equal(A, A.T)) and bool(np.linalg.eigvalsh(A).min() > 0.5),
     "invertible": lambda A: bool(np.linalg.det(A) > 0) and bool(np.linalg.cond(A) < 1000),
     "positive": lambda A: bool((A > 0).all()),
-    "diagonal": lambda A: bool(np.array_equal(A, np.diag(np.diag(A)))) and bool(
-        np.abs(np.diag(A)).min() > 0),
+    "diagonal": lambda A: (
+        bool(np.array_equal(A, np.diag(np.diag(A)))) and bool(np.abs(np.diag(A)).min() > 0)
+    ),
     "orthogonal": lambda A: bool(np.allclose(A.T @ A, np.eye(len(A)), atol=1e-12)),
 }
 
@@ -66,8 +67,9 @@ def test_symmetric_and_invertible_together() -> None:
         assert HOLDS["invertible"](A)
 
 
-@pytest.mark.parametrize(("shape", "names"), [((3,), ["spd"]), ((2, 3), ["symmetric"]),
-                                              ((3, 3), ["unitary"])])
+@pytest.mark.parametrize(
+    ("shape", "names"), [((3,), ["spd"]), ((2, 3), ["symmetric"]), ((3, 3), ["unitary"])]
+)
 def test_impossible_requests_raise(shape: tuple[int, ...], names: list[str]) -> None:
     with pytest.raises(ValueError, match=r"square|no way to draw"):
         sampling.sample(shape, names, np.random.default_rng(0))
@@ -108,7 +110,8 @@ def test_derivative_check_and_catalog_verification_draw_through_the_same_sampler
     values = random_inputs(make_context({"A": ("n", "n")}, {"A": "spd"}), seed=3)
     assert calls == ["spd"]
     np.testing.assert_array_equal(
-        values["A"], sampling.sample((3, 3), ["spd"], np.random.default_rng(3)))
+        values["A"], sampling.sample((3, 3), ["spd"], np.random.default_rng(3))
+    )
     rule = next(r for r in rules.catalog() if "spd" in r.assume.get("A", ()))
     instance(rule, 0)
     assert len(calls) == 3  # the catalog's spd input went through the same draw
@@ -116,8 +119,15 @@ def test_derivative_check_and_catalog_verification_draw_through_the_same_sampler
 
 def test_the_assumptions_table_imports_neither_numpy_nor_sympy() -> None:
     tree = ast.parse(Path(matderiv.assumptions.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom)}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    }
     assert imported <= {"__future__", "collections", "dataclasses", "typing"}, imported

@@ -122,6 +122,7 @@ TABLE: Mapping[str, Assumption] = {
 #: The assumptions the symbolic engine understands (``assume=``), and what each means.
 ASSUMPTIONS: Mapping[str, str] = {a.name: a.meaning for a in TABLE.values() if a.symbolic}
 
+
 def is_assumption(name: object) -> TypeGuard[AssumptionName]:
     """Whether `name` is one of the assumptions of :data:`TABLE`.
 

@@ -66,13 +66,27 @@ class Names:
 
 
 def _dims(kind: str) -> tuple[str, ...]:
-    return {"s": (), "n": ("n",), "m": ("m",), "nn": ("n", "n"), "mn": ("m", "n"),
-            "nm": ("n", "m"), "mm": ("m", "m")}[kind]
+    return {
+        "s": (),
+        "n": ("n",),
+        "m": ("m",),
+        "nn": ("n", "n"),
+        "mn": ("m", "n"),
+        "nm": ("n", "m"),
+        "mm": ("m", "m"),
+    }[kind]
 
 
 def _kind(dims: tuple[str, ...]) -> str:
-    return {(): "s", ("n",): "n", ("m",): "m", ("n", "n"): "nn", ("m", "n"): "mn",
-            ("n", "m"): "nm", ("m", "m"): "mm"}[dims]
+    return {
+        (): "s",
+        ("n",): "n",
+        ("m",): "m",
+        ("n", "n"): "nn",
+        ("m", "n"): "mn",
+        ("n", "m"): "nm",
+        ("m", "m"): "mm",
+    }[dims]
 
 
 @st.composite
@@ -157,17 +171,46 @@ def expression(draw: st.DrawFn, kind: str, names: Names, depth: int = 3) -> str:
 
 def variable_of(names: Names) -> st.SearchStrategy[str]:
     """A variable to differentiate with respect to."""
-    return st.sampled_from(
-        [names.scalar, names.vec_n, names.vec_m, names.sq, names.rect]
-    )
+    return st.sampled_from([names.scalar, names.vec_n, names.vec_m, names.sq, names.rect])
 
 
 #: Names chosen to collide with what a code generator invents: temporaries, helpers,
 #: numpy, dimension-derived names, Python builtins and the generated function's own name.
 ADVERSARIAL = (
-    "t1", "t2", "n_", "m_", "np", "_softmax", "_logsumexp", "_weighted_gram", "_commutation",
-    "f", "grad_x", "jac_X", "numpy", "math", "abs", "sum", "len", "range", "float", "object",
-    "self", "result", "out", "value", "shape", "x_", "X_", "d", "dx", "i", "j", "k", "e", "pi",
+    "t1",
+    "t2",
+    "n_",
+    "m_",
+    "np",
+    "_softmax",
+    "_logsumexp",
+    "_weighted_gram",
+    "_commutation",
+    "f",
+    "grad_x",
+    "jac_X",
+    "numpy",
+    "math",
+    "abs",
+    "sum",
+    "len",
+    "range",
+    "float",
+    "object",
+    "self",
+    "result",
+    "out",
+    "value",
+    "shape",
+    "x_",
+    "X_",
+    "d",
+    "dx",
+    "i",
+    "j",
+    "k",
+    "e",
+    "pi",
 )
 
 

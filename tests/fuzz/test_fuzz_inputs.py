@@ -19,9 +19,9 @@ from matderiv import derive
 from matderiv.errors import MatderivError, ParseError, ShapeError
 
 BAD_SHAPES: list[tuple[Any, str]] = [
-    ({"x": ("²",)}, "x"),                 # isdigit() is true, int() fails
-    ({"x": ("9" * 5000,)}, "x"),          # an absurd dimension
-    ({"x": ("0",)}, "x"),                 # zero as a string, like 0
+    ({"x": ("²",)}, "x"),  # isdigit() is true, int() fails
+    ({"x": ("9" * 5000,)}, "x"),  # an absurd dimension
+    ({"x": ("0",)}, "x"),  # zero as a string, like 0
     ({"x": (0,)}, "x"),
     ({"x": (-3,)}, "x"),
     ({"x": (2.5,)}, "x"),
@@ -30,7 +30,7 @@ BAD_SHAPES: list[tuple[Any, str]] = [
     ({"x": ("n m",)}, "x"),
     ({"x": ("lambda",)}, "x"),
     ({"x": ("__class__",)}, "x"),
-    ({"x": ("n", "n", "n")}, "x"),        # 3-D is outside the language
+    ({"x": ("n", "n", "n")}, "x"),  # 3-D is outside the language
     ({"x": [["n"]]}, "x"),
     ({"x": {"n": 1}}, "x"),
     ({"x": 5}, "x"),
@@ -59,9 +59,9 @@ BAD_ASSUMPTIONS: list[Any] = [
     {"A": {"spd": False}},
     {"A": "spd, positive"},
     {"A": "sym"},
-    {"B": "spd"},                      # undeclared name
-    {"x": "spd"},                      # spd of a vector
-    {"c": "symmetric"},                # of a scalar
+    {"B": "spd"},  # undeclared name
+    {"x": "spd"},  # spd of a vector
+    {"c": "symmetric"},  # of a scalar
 ]
 
 
@@ -129,10 +129,12 @@ _dims = st.one_of(st.integers(-3, 3), _names, st.none(), st.floats(), st.boolean
 
 @fuzz(60)
 @given(
-    shapes=st.dictionaries(_names, st.one_of(st.tuples(_dims), st.tuples(_dims, _dims), _dims),
-                           max_size=3),
-    assume=st.one_of(st.none(), st.dictionaries(_names, st.one_of(_names, st.lists(_names)),
-                                                max_size=2)),
+    shapes=st.dictionaries(
+        _names, st.one_of(st.tuples(_dims), st.tuples(_dims, _dims), _dims), max_size=3
+    ),
+    assume=st.one_of(
+        st.none(), st.dictionaries(_names, st.one_of(_names, st.lists(_names)), max_size=2)
+    ),
     text=st.sampled_from(["x", "sum(x)", "x @ A @ x", "trace(A)", "c * x"]),
     wrt=_names,
 )

@@ -145,9 +145,7 @@ def name_problem(name: object) -> str | None:
 
 def _dimension(name: str, item: object) -> int | str:
     where = f"shapes[{name!r}]"
-    what = (
-        f"a dimension is an int from 1 to {MAX_DIMENSION:_} or a dimension name such as 'n'"
-    )
+    what = f"a dimension is an int from 1 to {MAX_DIMENSION:_} or a dimension name such as 'n'"
     if isinstance(item, bool) or not isinstance(item, int | str):
         raise DeclarationError(f"{where} contains {item!r} ({type(item).__name__}); {what}")
     if isinstance(item, str):

@@ -86,9 +86,7 @@ def _sigmoid_np(z: Code) -> Code:
 
 
 _TABLE = [
-    ElementwiseFunction(
-        "exp", sp.exp, lambda z: Elementwise("exp", z), _np("exp"), r"\exp"
-    ),
+    ElementwiseFunction("exp", sp.exp, lambda z: Elementwise("exp", z), _np("exp"), r"\exp"),
     ElementwiseFunction(
         "log",
         sp.log,
@@ -97,12 +95,8 @@ _TABLE = [
         r"\log",
         "positive",
     ),
-    ElementwiseFunction(
-        "sin", sp.sin, lambda z: Elementwise("cos", z), _np("sin"), r"\sin"
-    ),
-    ElementwiseFunction(
-        "cos", sp.cos, lambda z: -Elementwise("sin", z), _np("cos"), r"\cos"
-    ),
+    ElementwiseFunction("sin", sp.sin, lambda z: Elementwise("cos", z), _np("sin"), r"\sin"),
+    ElementwiseFunction("cos", sp.cos, lambda z: -Elementwise("sin", z), _np("cos"), r"\cos"),
     ElementwiseFunction(
         "tanh",
         sp.tanh,

@@ -45,6 +45,7 @@ _MAX_DIMENSION = 100_000
 _MAX_DIMENSION_EXPONENT = 8
 _PREFIXES = {(), ("np",), ("numpy",), ("np", "linalg"), ("numpy", "linalg")}
 
+
 @dataclass(frozen=True)
 class Val:
     """A value read from the text: its SymPy expression, numpy shape and source text."""
@@ -391,6 +392,7 @@ def dotted(node: ast.AST) -> tuple[str, ...] | None:
 
 # -- operators ------------------------------------------------------------------
 
+
 def ones_like(shape: tuple[Any, ...]) -> Any:
     return sp.OneMatrix(shape[0], 1 if len(shape) == 1 else shape[1])
 
@@ -443,7 +445,8 @@ def _div(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
     text = reader.text(node)
     if is_identically_zero(b.expr):
         raise reader.error(
-            f"division by zero: {b.text} is identically zero", node.right,
+            f"division by zero: {b.text} is identically zero",
+            node.right,
             hint="divide by an expression that is not zero",
         )
     if b.is_scalar:
@@ -507,9 +510,7 @@ def _pow(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
     return Val(sp.HadamardPower(a.expr, exponent), a.shape, text)
 
 
-def matmul_vals(
-    reader: Reader, a: Val, b: Val, text: str, op: Literal["@", "dot"] = "@"
-) -> Val:
+def matmul_vals(reader: Reader, a: Val, b: Val, text: str, op: Literal["@", "dot"] = "@") -> Val:
     if a.is_scalar or b.is_scalar:
         scalar = a if a.is_scalar else b
         raise ShapeError(

@@ -150,8 +150,7 @@ def condition_note(x: RealArray, name: str = "x") -> str:
     )
     if not np.isfinite(cond) or cond > 1e16:
         return (
-            f"{name} is a {size} singular to working precision "
-            "(condition number inf or above 1e16)"
+            f"{name} is a {size} singular to working precision (condition number inf or above 1e16)"
         )
     return f"{name} is a {size} with condition number {cond:.2g}"
 

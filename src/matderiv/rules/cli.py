@@ -46,12 +46,15 @@ def _selection(args: argparse.Namespace) -> tuple[rules.Rule, ...]:
 def rules_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``matderiv rules``."""
     parser.add_argument("--family", choices=rules.FAMILIES, help="only this family")
-    parser.add_argument("--search", metavar="TEXT",
-                        help="only rules whose text contains every word (e.g. 'log det')")
+    parser.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="only rules whose text contains every word (e.g. 'log det')",
+    )
     parser.add_argument("--id", help="show one rule in full")
-    parser.add_argument("--layout", default="mixed",
-                        choices=LAYOUTS,
-                        help="layout of the LaTeX shown with --id")
+    parser.add_argument(
+        "--layout", default="mixed", choices=LAYOUTS, help="layout of the LaTeX shown with --id"
+    )
 
 
 def _show(rule: rules.Rule, layout: LayoutName, out: TextIO) -> None:
@@ -98,8 +101,12 @@ def verify_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``matderiv verify``."""
     parser.add_argument("--family", choices=rules.FAMILIES, help="only this family")
     parser.add_argument("--id", help="only this rule")
-    parser.add_argument("--instances", type=_instances, default=3,
-                        help=f"random instances per rule, 1 to {MAX_INSTANCES} (default 3)")
+    parser.add_argument(
+        "--instances",
+        type=_instances,
+        default=3,
+        help=f"random instances per rule, 1 to {MAX_INSTANCES} (default 3)",
+    )
     parser.add_argument("--verbose", action="store_true", help="one line per rule")
 
 
@@ -111,15 +118,21 @@ def run_verify(args: argparse.Namespace, out: TextIO) -> int:
     for rule, v in zip(chosen, results, strict=True):
         if not v.passed:
             failed += 1
-            out.write(f"FAILED  {rule.id} ({rule.file}): {v.numeric} | derive(): {v.engine} "
-                      f"{v.engine_message} | layouts ok: {v.layouts_ok}\n")
+            out.write(
+                f"FAILED  {rule.id} ({rule.file}): {v.numeric} | derive(): {v.engine} "
+                f"{v.engine_message} | layouts ok: {v.layouts_ok}\n"
+            )
         elif args.verbose or v.engine != "agrees":
-            out.write(f"passed  {rule.id}: finite differences max rel err "
-                      f"{v.numeric.max_rel_err:.1e}; derive(): {v.engine}"
-                      f"{' (' + v.engine_message + ')' if v.engine != 'agrees' else ''}\n")
+            out.write(
+                f"passed  {rule.id}: finite differences max rel err "
+                f"{v.numeric.max_rel_err:.1e}; derive(): {v.engine}"
+                f"{' (' + v.engine_message + ')' if v.engine != 'agrees' else ''}\n"
+            )
     passed = len(results) - failed
     agree = sum(v.engine == "agrees" for v in results)
     seconds = sum(v.seconds for v in results)
-    out.write(f"{len(results)} rules: {passed} passed, {failed} failed; "
-              f"derive() agrees on {agree}; {args.instances} instances each, {seconds:.1f} s\n")
+    out.write(
+        f"{len(results)} rules: {passed} passed, {failed} failed; "
+        f"derive() agrees on {agree}; {args.instances} instances each, {seconds:.1f} s\n"
+    )
     return 1 if failed else 0

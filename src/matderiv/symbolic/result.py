@@ -530,7 +530,10 @@ class Derivative:
         for attempt in range(CHECK_ATTEMPTS):
             chosen = choices[attempt % len(choices)]
             inputs = random_inputs(
-                self.context, seed + attempt, sizes=chosen, positive=positive,
+                self.context,
+                seed + attempt,
+                sizes=chosen,
+                positive=positive,
                 names=set(self.context.shapes),
             )
             try:

@@ -357,7 +357,5 @@ def compile_roots(
     roots = tuple(roots)
     prog = Program.build(roots)
     shapes = tuple(tuple(sp.sympify(d) for d in s) for s in out_shapes)
-    source_text = _generate_source(
-        ctx, prog, roots, shapes, tuple(args), name, doc, default_name
-    )
+    source_text = _generate_source(ctx, prog, roots, shapes, tuple(args), name, doc, default_name)
     return NumpyFunction(ctx, roots, shapes, tuple(args), source_text, len(roots) == 1, prog)
