@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import sympy as sp
 
 from matderiv._numpy import numpy_module
-from matderiv.errors import ArgumentError, NumericError, ShapeError
+from matderiv.errors import ArgumentError, BudgetError, NumericError, ShapeError
 from matderiv.expr.codegen import NumpyFunction, compile_roots, dimension_value
 from matderiv.expr.context import Context, format_shape
 from matderiv.expr.functions import ELEMENTWISE
@@ -314,6 +315,7 @@ class Derivative:
         matderiv.errors.ArgumentError: A is assumed symmetric, but ...
         """
         np = numpy_module()  # NumpyMissingError first when numpy is not installed
+        arrays = _as_arrays(arrays)
         if self.check_values:
             self._check_assumptions(arrays)
         try:
@@ -391,7 +393,20 @@ class Derivative:
         )
 
     def _evaluate(self, arrays: Mapping[str, Any]) -> npt.NDArray[Any]:
+        # numpy is optional (the symbolic path runs without it): the budgets are imported here
+        from matderiv.numeric import limits
+
         out_int, in_int = self._int_shapes(arrays)
+        entries = math.prod(out_int + in_int)
+        if 8 * entries > limits.MAX_BYTES:
+            raise BudgetError(
+                f"the derivative of {self.source or to_text(self.function)} by {self.wrt} at "
+                f"these sizes is an array of shape {out_int + in_int}: {entries:,} entries, "
+                f"{limits.format_bytes(8 * entries)}, over the memory budget "
+                f"matderiv.numeric.limits.MAX_BYTES = {limits.format_bytes(limits.MAX_BYTES)}; "
+                "evaluate it at smaller sizes, use a directional form (the differential "
+                "d.differential applied to one direction), or raise the budget"
+            )
         plan = self._kronecker_plan
         if plan is not None:
             value = self._mixed_from_kronecker(plan, arrays, out_int + in_int)
@@ -628,6 +643,27 @@ def _function_of(
         return fn(**values)
 
     return f
+
+
+def _as_arrays(arrays: Mapping[str, Any]) -> dict[str, Any]:
+    """Each value as a numeric numpy array, or an ArgumentError naming it."""
+    np = numpy_module()
+    out: dict[str, Any] = {}
+    for name, value in arrays.items():
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError) as exc:
+            raise ArgumentError(
+                f"{name} is not a rectangular numeric array ({exc}); pass a numpy array or a "
+                "nested list whose rows all have the same length"
+            ) from None
+        if array.dtype.kind not in "fciu":
+            raise ArgumentError(
+                f"{name} must be a numeric array, got dtype {array.dtype} from "
+                f"{type(value).__name__}; pass numbers (float64 arrays)"
+            )
+        out[name] = array
+    return out
 
 
 def _as_function_of(
