@@ -31,6 +31,10 @@ LAZY_IMPORTS: dict[tuple[str, str], str] = {
         "Derivative.check needs numpy; the symbolic path (parse, derive, print) imports "
         "matderiv.symbolic.result where numpy cannot be imported"
     ),
+    ("matderiv.symbolic.result", "matderiv.numeric.limits"): (
+        "Derivative.evaluate reads the memory budget, a module that imports numpy; same "
+        "reason as above"
+    ),
     ("matderiv.symbolic.result", "matderiv.symbolic.inputs"): (
         "Derivative.check draws its random inputs with numpy; same reason as above"
     ),
