@@ -155,6 +155,11 @@ def sample(
     rng
         The generator (``np.random.default_rng(seed)``).
 
+    Returns
+    -------
+    numpy.ndarray
+        A float64 array of `shape`.
+
     Raises
     ------
     ValueError
@@ -205,7 +210,7 @@ def projection(assumptions: Iterable[str]) -> Callable[[Any], Any] | None:
     return None
 
 
-#: Relative tolerance of the structural value checks: ``‖A − Aᵀ‖ ≤ VALUE_RTOL·‖A‖`` (Frobenius)
+#: The relative tolerance of the structural value checks, ``‖A − Aᵀ‖ ≤ VALUE_RTOL·‖A‖`` (Frobenius)
 #: for symmetric, ``‖QᵀQ − I‖ ≤ VALUE_RTOL·n`` for orthogonal, off-diagonal mass for diagonal.
 VALUE_RTOL = 1e-8
 

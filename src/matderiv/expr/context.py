@@ -230,7 +230,7 @@ def make_context(
     """Check `shapes` and `assume` and build the :class:`Context`.
 
     Every declaration is validated before any parsing (see the module's limits:
-    :data:`MAX_DIMENSION`, :data:`RESERVED`, :func:`name_problem`).
+    ``MAX_DIMENSION``, ``RESERVED``, ``name_problem``).
 
     Parameters
     ----------

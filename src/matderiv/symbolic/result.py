@@ -234,7 +234,7 @@ class Derivative:
         """Self-contained numpy source of a function computing :attr:`expr`.
 
         The docstring of the function shows the differentiated expression as
-        matderiv prints it (:func:`~matderiv.expr.text.to_text` of the parsed
+        matderiv prints it (``matderiv.expr.text.to_text`` of the parsed
         nodes, escaped), never the text it was given: comments and other user
         text do not reach the source.
 
@@ -291,6 +291,11 @@ class Derivative:
         **arrays
             The value of each argument (:attr:`args`), by name.  Only the names of the
             expression are keywords here, so any variable name works.
+
+        Returns
+        -------
+        numpy.ndarray
+            The derivative, float64, in :attr:`layout` (see above for its shape).
 
         Raises
         ------
