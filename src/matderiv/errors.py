@@ -158,9 +158,9 @@ class BudgetError(MatderivError, ValueError):
 class DeclarationError(ShapeError):
     """A malformed declaration, rejected before any parsing: a name, a shape, an assumption.
 
-    Raised by :func:`matderiv.derive <matderiv.symbolic.derive>` (and everything that reads ``shapes=``, ``assume=`` and
-    ``wrt=``) for a name that is not a plain identifier (or that Python would fold onto
-    another under NFKC), a dimension that is not a positive int up to
+    Raised by :func:`matderiv.derive <matderiv.symbolic.derive>` (and everything that reads
+    ``shapes=``, ``assume=`` and ``wrt=``) for a name that is not a plain identifier (or that
+    Python would fold onto another under NFKC), a dimension that is not a positive int up to
     ``matderiv.expr.context.MAX_DIMENSION`` or a dimension name, a shape of more than two
     dimensions, an assumption that is unknown, malformed, ``False``, undeclared or does not fit
     the variable.  The message names the argument and the offending entry and says what to
