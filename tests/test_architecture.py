@@ -27,18 +27,22 @@ PACKAGE = SRC / "matderiv"
 
 #: Function-level imports of matderiv modules that are allowed: (importer, imported) -> why.
 LAZY_IMPORTS: dict[tuple[str, str], str] = {
-    ("matderiv.symbolic.result", "matderiv.numeric"): (
+    ("matderiv.symbolic.checking", "matderiv.numeric"): (
         "Derivative.check needs numpy; the symbolic path (parse, derive, print) imports "
-        "matderiv.symbolic.result where numpy cannot be imported"
+        "matderiv.symbolic.result, and with it matderiv.symbolic.checking, where numpy "
+        "cannot be imported"
     ),
-    ("matderiv.symbolic.result", "matderiv.numeric.limits"): (
+    ("matderiv.symbolic.evaluation", "matderiv.numeric.limits"): (
         "Derivative.evaluate reads the memory budget, a module that imports numpy; same "
         "reason as above"
     ),
-    ("matderiv.symbolic.result", "matderiv.symbolic.inputs"): (
+    ("matderiv.symbolic.evaluation", "matderiv.symbolic.inputs"): (
+        "Derivative.evaluate checks the assumptions on the arrays with numpy; same reason as above"
+    ),
+    ("matderiv.symbolic.checking", "matderiv.symbolic.inputs"): (
         "Derivative.check draws its random inputs with numpy; same reason as above"
     ),
-    ("matderiv.symbolic.result", "matderiv.sampling"): (
+    ("matderiv.symbolic.checking", "matderiv.sampling"): (
         "Derivative.check projects a symmetric variable with numpy (sampling.symmetrize); "
         "same reason as above"
     ),
