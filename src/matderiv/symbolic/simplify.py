@@ -28,7 +28,7 @@ import sympy as sp
 
 from matderiv.expr.nodes import Diag, Vec
 
-__all__ = ["PAIR_RULES", "factor", "merge_diagonals", "merge_pairs", "readable", "symmetrize"]
+__all__ = ["PAIR_RULES", "factor", "merge_pairs", "readable", "symmetrize"]
 
 
 def _split(term: Any) -> tuple[Any, list[Any]]:
@@ -93,34 +93,6 @@ def factor(expr: Any) -> Any:
     return sp.MatAdd(*terms)
 
 
-def merge_diagonals(expr: Any) -> Any:
-    """``diag(a) diag(b) -> diag(a ∘ b)`` inside products.
-
-    >>> import sympy as sp
-    >>> from matderiv.expr.nodes import Diag, Vec
-    >>> a, b = sp.MatrixSymbol("a", 3, 1), sp.MatrixSymbol("b", 3, 1)
-    >>> print(merge_diagonals(sp.MatMul(Diag(a), Diag(b))))
-    Diag(HadamardProduct(a, b))
-    """
-    if not expr.args or isinstance(expr, sp.MatrixSymbol | sp.Symbol):
-        return expr
-    args = [merge_diagonals(a) for a in expr.args]
-    if isinstance(expr, sp.MatMul):
-        coeff, mats = sp.MatMul(*args).as_coeff_matrices()
-        merged: list[Any] = []
-        for m in mats:
-            if merged and isinstance(m, Diag) and isinstance(merged[-1], Diag):
-                merged[-1] = Diag(sp.HadamardProduct(merged[-1].args[0], m.args[0]))
-            else:
-                merged.append(m)
-        if len(merged) == 1:
-            return coeff * merged[0] if coeff != 1 else merged[0]
-        return sp.MatMul(coeff, *merged) if coeff != 1 else sp.MatMul(*merged)
-    if all(a is b for a, b in zip(args, expr.args, strict=True)):
-        return expr
-    return expr.func(*args)
-
-
 def _assume(expr: Any, symmetric: Iterable[Any]) -> Any:
     mapping = {s.T: s for s in symmetric}
     mapping.update({sp.Transpose(s): s for s in symmetric})
@@ -170,8 +142,15 @@ def _kron_times_column(k: Any, column: Any) -> Any:
     return Vec(b if identity_first else b.T)
 
 
+def _diag_times_diag(left: Any, right: Any) -> Any:
+    # diag(a) diag(b) = diag(a ∘ b)
+    if isinstance(left, Diag) and isinstance(right, Diag):
+        return Diag(sp.HadamardProduct(left.args[0], right.args[0]))
+    return None
+
+
 #: Rewrites of two adjacent factors of a product: ``(left, right) -> one factor`` or ``None``.
-PAIR_RULES = (_row_times_kron, _kron_times_column)
+PAIR_RULES = (_diag_times_diag, _row_times_kron, _kron_times_column)
 
 
 def merge_pairs(expr: Any) -> Any:
@@ -181,6 +160,9 @@ def merge_pairs(expr: Any) -> Any:
     >>> S = sp.MatrixSymbol("S", 3, 2)
     >>> print(merge_pairs(Vec(sp.Identity(2)).T * sp.KroneckerProduct(sp.Identity(2), S.T)))
     vec(S).T
+    >>> a, b = sp.MatrixSymbol("a", 3, 1), sp.MatrixSymbol("b", 3, 1)
+    >>> print(merge_pairs(sp.MatMul(Diag(a), Diag(b))))
+    Diag(HadamardProduct(a, b))
     """
     if not expr.args or isinstance(expr, sp.MatrixSymbol | sp.Symbol):
         return expr
@@ -234,9 +216,7 @@ def readable(expr: Any, symmetric: Iterable[Any] = ()) -> Any:
         out = _assume(out, symmetric).doit()
         out = _assume(out, symmetric)
     if isinstance(out, sp.MatrixExpr):
-        if out.has(Diag):
-            out = merge_diagonals(out)
-        if out.has(Vec):
+        if out.has(Diag, Vec):
             out = merge_pairs(out)
         out = factor(out)
     return out
