@@ -33,6 +33,7 @@ function stopWorker() {
 function startWorker() {
   if (ready) return ready;
   startButton.disabled = true;
+  performance.mark("derive:worker");
   const created = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
   worker = created;
   ready = new Promise((resolve, reject) => {
@@ -40,6 +41,7 @@ function startWorker() {
       if (data.type === "progress") {
         setStatus(data.text, "busy");
       } else if (data.type === "ready") {
+        performance.mark("derive:ready");
         const v = data.versions;
         form.dataset.loadPhases = JSON.stringify(data.phases);
         setStatus(
@@ -174,7 +176,9 @@ async function onDerive(event) {
   form.dataset.state = "deriving";
   try {
     const answer = await deriveRequest(request);
+    performance.mark("derive:answer");
     await render(answer);
+    performance.mark("derive:shown");
     form.dataset.state = answer.ok ? "done" : "rejected";
     if (answer.ok) setStatus(`Derived in ${answer.ms.toFixed(0)} ms.`, "ready");
     else setStatus("matderiv rejected the input (see below).", "ready");
