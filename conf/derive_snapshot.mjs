@@ -25,7 +25,7 @@ const pyodide = await loadPyodide({
 });
 const wheels = manifest.wheels.map((name) => [name, readFileSync(join(assets, "wheels", name))]);
 const bridge = readFileSync(join(here, "_static", "derive", "bridge.py"), "utf8");
-install.writeFiles(pyodide, wheels, bridge);
+install.writeFiles(pyodide, await install.prepare(manifest, wheels), bridge);
 install.importBridge(pyodide, manifest);
 pyodide.runPython("matderiv_bridge.warm_up()\nimport gc\ngc.collect()");
 const snapshot = pyodide.makeMemorySnapshot();

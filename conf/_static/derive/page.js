@@ -134,8 +134,17 @@ function show(id, text) {
   box.querySelector("pre").textContent = text;
 }
 
+// page.js is an async module (it starts Python without waiting for MathJax, a deferred
+// script, to load); MathJax is ready once the document is parsed and MathJax has started.
+const parsed = new Promise((resolve) => {
+  if (document.readyState !== "loading") resolve();
+  else document.addEventListener("DOMContentLoaded", () => resolve(), { once: true });
+});
+
 async function typeset(element, tex) {
   element.textContent = tex;
+  await parsed;
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   if (window.MathJax && MathJax.typesetPromise) {
     if (MathJax.typesetClear) MathJax.typesetClear([element]);
     await MathJax.typesetPromise([element]);

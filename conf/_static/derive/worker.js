@@ -7,7 +7,7 @@
 // Every file comes from the folder this script is in (manifest.json lists the wheels), so no
 // request leaves the site's origin.
 
-import { importBridge, restoreFiles, writeFiles } from "./install.mjs";
+import { importBridge, prepare, writeFiles } from "./install.mjs";
 
 const here = new URL("./", import.meta.url);
 let loading = null;
@@ -41,33 +41,43 @@ function lastLine(error) {
   return raised.length ? raised[raised.length - 1] : lines[lines.length - 1];
 }
 
-// Start Python from the build's memory snapshot (the interpreter with SymPy and matderiv
-// imported and a few derives done: conf/derive_snapshot.mjs).  Pyodide 314 does not size
-// its memory for a snapshot larger than its initial heap (pyodide/pyodide#6254), so the
-// module's memory is grown as it is instantiated.
-async function fromSnapshot(loadPyodide, manifest, files, phase) {
+// The snapshot's bytes (gzip is undone here; a host that adds Content-Encoding has done it).
+async function fetchSnapshot(manifest) {
   const response = await fetchOk(manifest.snapshot.file, "The interpreter's snapshot");
-  let bytes = new Uint8Array(await response.arrayBuffer());
-  phase("fetch");
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    // gzip (a host that adds Content-Encoding has unpacked it already)
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  }
-  phase("snapshot");
-  const grow = (memory) => {
-    const missing = bytes.length - memory.buffer.byteLength;
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// Start Python from the build's memory snapshot (the interpreter with SymPy and matderiv
+// imported and a few derives done: conf/derive_snapshot.mjs).  Pyodide fetches and
+// compiles its own files while the snapshot downloads.  Pyodide 314 does not size its
+// memory for a snapshot larger than its initial heap (pyodide/pyodide#6254), so the
+// module's memory is grown as it is instantiated (always after the snapshot has arrived).
+async function fromSnapshot(loadPyodide, manifest, files, phase) {
+  let size = 0;
+  const snapshot = fetchSnapshot(manifest).then((bytes) => {
+    size = bytes.length;
+    phase("snapshot");
+    return bytes;
+  });
+  snapshot.catch(() => {}); // loadPyodide awaits it and reports a failure
+  const grow = (instance) => {
+    const memory = instance.exports.memory; // the interpreter's (Pyodide's helper modules have none)
+    if (!(memory instanceof WebAssembly.Memory)) return;
+    const missing = size - memory.buffer.byteLength;
     if (missing > 0) memory.grow(Math.ceil(missing / 65536));
   };
   const { instantiate, instantiateStreaming } = WebAssembly;
   WebAssembly.instantiateStreaming = async (...args) => {
     const result = await instantiateStreaming(...args);
-    grow(result.instance.exports.memory);
+    grow(result.instance);
     return result;
   };
   WebAssembly.instantiate = async (...args) => {
     const result = await instantiate(...args);
-    grow((result.instance || result).exports.memory);
+    grow(result.instance || result);
     return result;
   };
   let pyodide;
@@ -76,7 +86,7 @@ async function fromSnapshot(loadPyodide, manifest, files, phase) {
       indexURL: new URL("pyodide/", here).href,
       stdout: () => {},
       stderr: () => {},
-      _loadSnapshot: bytes,
+      _loadSnapshot: snapshot,
     });
   } finally {
     Object.assign(WebAssembly, { instantiate, instantiateStreaming });
@@ -84,8 +94,6 @@ async function fromSnapshot(loadPyodide, manifest, files, phase) {
   phase("python");
   writeFiles(pyodide, ...(await files));
   phase("files");
-  restoreFiles(pyodide, manifest);
-  phase("unpack");
   return pyodide;
 }
 
@@ -124,19 +132,21 @@ async function load() {
     mark = now;
   };
   progress("loading Python…");
+  const pyodideModule = import(new URL("pyodide/pyodide.mjs", here).href);
+  pyodideModule.catch(() => {}); // awaited below
   const manifest = await (await fetchOk("manifest.json", "The interpreter's manifest")).json();
-  // the wheels and the bridge are fetched while the interpreter starts
+  // the wheels (unpacked where the manifest says) and the bridge, while Python starts
   const files = Promise.all([
     Promise.all(
       manifest.wheels.map(async (name) => {
         const response = await fetchOk(versioned(manifest, `wheels/${name}`), `The wheel ${name}`);
         return [name, new Uint8Array(await response.arrayBuffer())];
       }),
-    ),
+    ).then((wheels) => prepare(manifest, wheels)),
     fetchOk("bridge.py", "The page's Python bridge").then((response) => response.text()),
   ]);
   files.catch(() => {}); // awaited below; a failure is reported there
-  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", here).href);
+  const { loadPyodide } = await pyodideModule;
   phase("manifest");
   let pyodide = null;
   if (manifest.snapshot) {
