@@ -63,11 +63,17 @@ async function fromSnapshot(loadPyodide, manifest, files, phase) {
     return bytes;
   });
   snapshot.catch(() => {}); // loadPyodide awaits it and reports a failure
+  // never throws: Pyodide waits forever on an instantiation that fails; a memory too small
+  // makes the restore fail instead, and the long start follows
   const grow = (instance) => {
     const memory = instance.exports.memory; // the interpreter's (Pyodide's helper modules have none)
     if (!(memory instanceof WebAssembly.Memory)) return;
     const missing = size - memory.buffer.byteLength;
-    if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+    try {
+      if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+    } catch (error) {
+      console.warn(`Derive: no memory for the snapshot (${error})`);
+    }
   };
   const { instantiate, instantiateStreaming } = WebAssembly;
   WebAssembly.instantiateStreaming = async (...args) => {
