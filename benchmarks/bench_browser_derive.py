@@ -9,7 +9,9 @@ The built site (``build/html`` or ``MATDERIV_SITE``, made by ``nox -s docs``) is
   ``.whl`` files are counted as they are);
 - **time to first result**: from opening a shared link (``derive.html?expr=...``) to the
   answer on screen, with an empty browser cache (cold) and again in a new tab of the same
-  browser (warm HTTP cache; Python still starts again: a page has its own worker);
+  browser (warm HTTP cache; Python still starts again: a page has its own worker); each
+  the median of RUNS browsers with an empty profile (default 3), printed with the machine's
+  load average (it is shared: the figures move with it) and the worker's start-up phases;
 - **derive time**: every problem of ``tests/battery.py`` (the answers recorded at
   build time in ``expected.json``), SymPy's cache cleared before each, timed inside the
   worker; the same requests through the same ``bridge.py`` timed in this CPython process
@@ -18,13 +20,15 @@ The built site (``build/html`` or ``MATDERIV_SITE``, made by ``nox -s docs``) is
 
 Targets (issue 14): cold <= 6 s, warm <= 2 s, browser median <= 3x CPython's.
 
-Run: ``python benchmarks/bench_browser_derive.py`` (after ``nox -s docs``), or ``nox -s bench``.
+Run: ``python benchmarks/bench_browser_derive.py [RUNS]`` (after ``nox -s docs``), or
+``nox -s bench``.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -55,7 +59,9 @@ def _gzipped(path: Path) -> int:
     return len(data) if path.suffix in STORED else len(gzip.compress(data, compresslevel=6))
 
 
-def _first_result(context: BrowserContext, url: str) -> tuple[float, list[tuple[str, int]], str]:
+def _first_result(
+    context: BrowserContext, url: str, label: str
+) -> tuple[float, list[tuple[str, int]], str]:
     """Seconds from opening `url` to the answer; (path, bytes) of each response; the status."""
     finished: list[Request] = []
     page = context.new_page()
@@ -66,7 +72,8 @@ def _first_result(context: BrowserContext, url: str) -> tuple[float, list[tuple[
     seconds = time.perf_counter() - start
     status = page.inner_text("#derive-status")
     phases = json.loads(page.eval_on_selector("#derive-form", "f => f.dataset.loadPhases || '{}'"))
-    print("  loading: " + ", ".join(f"{name} {s:.2f} s" for name, s in phases.items()))
+    steps = ", ".join(f"{name} {s:.2f} s" for name, s in phases.items())
+    print(f"  {label}: {seconds:.2f} s to the answer; Python: {steps}", flush=True)
     page.wait_for_load_state("networkidle")
     responses = []
     for request in finished:
@@ -112,7 +119,48 @@ def _cpython_times(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [json.loads(bridge.run(json.dumps({**r, "fresh": True}))) for r in requests]
 
 
+def _visits(
+    playwright: Any, base_url: str, url: str, runs: int, blocked: list[str]
+) -> tuple[list[float], list[float], list[tuple[str, int]], list[tuple[str, int]], str]:
+    """`runs` browsers with an empty profile, each opening `url` cold and then warm."""
+    cold: list[float] = []
+    warm: list[float] = []
+    cold_requests: list[tuple[str, int]] = []
+    warm_requests: list[tuple[str, int]] = []
+    status = ""
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as profile:
+            # a persistent profile: its disk cache is what a reader's browser keeps between
+            # visits (a throwaway context's memory cache drops the large files).  No request
+            # routing: Playwright turns the HTTP cache off in a routed context; requests
+            # leaving 127.0.0.1 are recorded instead.
+            context = playwright.chromium.launch_persistent_context(
+                profile,
+                executable_path=str(sitecheck.CHROMIUM),
+                headless=True,
+                args=sitecheck.CHROMIUM_ARGS,
+                service_workers="block",
+                viewport=sitecheck.DESKTOP,
+            )
+            context.on(
+                "request",
+                lambda r: (
+                    None if urlsplit(r.url).hostname == "127.0.0.1" else blocked.append(r.url)
+                ),
+            )
+            seconds, cold_requests, status = _first_result(context, url, "cold")
+            cold.append(seconds)
+            if not status.startswith("Derived"):
+                context.close()
+                break
+            seconds, warm_requests, _ = _first_result(context, url, "warm")
+            warm.append(seconds)
+            context.close()
+    return cold, warm, cold_requests, warm_requests, status
+
+
 def main() -> int:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     site = sitecheck.SITE
     expected_path = site / "_static" / "derive" / "expected.json"
     if not (site / "_static" / "derive" / "manifest.json").is_file():
@@ -121,39 +169,25 @@ def main() -> int:
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     requests = [item["request"] for item in expected]
     first = {k: v for k, v in requests[0].items() if v}
-    with (
-        sitecheck.serve(site) as base_url,
-        sync_playwright() as playwright,
-        tempfile.TemporaryDirectory() as profile,
-    ):
-        # a persistent profile: its disk cache is what a reader's browser keeps between
-        # visits (a throwaway context's memory cache drops the large files).  No request
-        # routing: Playwright turns the HTTP cache off in a routed context; requests leaving
-        # 127.0.0.1 are recorded instead.
-        blocked: list[str] = []
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(sitecheck.CHROMIUM),
-            headless=True,
-            args=sitecheck.CHROMIUM_ARGS,
-            service_workers="block",
-            viewport=sitecheck.DESKTOP,
-        )
-        context.on(
-            "request",
-            lambda r: None if urlsplit(r.url).hostname == "127.0.0.1" else blocked.append(r.url),
-        )
+    load_before = os.getloadavg()
+    blocked: list[str] = []
+    with sitecheck.serve(site) as base_url, sync_playwright() as playwright:
         url = base_url + "derive.html?" + urlencode(first)
-        cold, cold_requests, status = _first_result(context, url)
+        cold_runs, warm_runs, cold_requests, warm_requests, status = _visits(
+            playwright, base_url, url, runs, blocked
+        )
         if not status.startswith("Derived"):
             print(f"the page did not derive: {status}")
             return 1
-        warm, warm_requests, _ = _first_result(context, url)
+        browser = sitecheck.launch(playwright)
+        context = browser.new_context(service_workers="block")
         in_browser = _browser_times(context, url, requests)
-        context.close()
+        browser.close()
+    load_after = os.getloadavg()
     if blocked:
         print(f"requests outside 127.0.0.1 (blocked): {sorted(set(blocked))}")
         return 1
+    cold, warm = statistics.median(cold_runs), statistics.median(warm_runs)
     in_cpython = _cpython_times(requests)
 
     raw, packed, by_file = _bytes(site, cold_requests)
@@ -163,7 +197,18 @@ def main() -> int:
         print(f"  {size / 1e6:8.2f} MB  {path}")
     print(f"  total {raw / 1e6:.2f} MB as served, {packed / 1e6:.2f} MB gzipped (estimate)")
     print(f"  warm cache: {warm_raw / 1e6:.2f} MB transferred again")
-    print(f"time to first result: cold {cold:.2f} s, warm cache {warm:.2f} s")
+    print(
+        f"time to first result, median of {len(cold_runs)}: cold {cold:.2f} s "
+        f"({', '.join(f'{t:.2f}' for t in cold_runs)}), warm cache {warm:.2f} s "
+        f"({', '.join(f'{t:.2f}' for t in warm_runs)})"
+    )
+    print(
+        "machine load (1, 5, 15 min) before: "
+        + ", ".join(f"{x:.1f}" for x in load_before)
+        + "; after: "
+        + ", ".join(f"{x:.1f}" for x in load_after)
+        + f" ({os.cpu_count()} cores)"
+    )
 
     def strip(answer: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in answer.items() if k != "ms"}

@@ -186,6 +186,53 @@ def test_loads_in_a_worker_and_derives_like_cpython(
     assert all(u.startswith(page.url.split("/derive.html")[0]) for u in watch.urls), watch.urls
 
 
+def _phases(page: Page) -> dict[str, float]:
+    """How the worker's Python started: its phases and their seconds."""
+    data: dict[str, float] = json.loads(
+        page.eval_on_selector("#derive-form", "form => form.dataset.loadPhases || '{}'")
+    )
+    return data
+
+
+def _has_snapshot(site: Path) -> bool:
+    manifest = json.loads((site / "_static" / "derive" / "manifest.json").read_text())
+    return "snapshot" in manifest
+
+
+def test_python_starts_from_the_snapshot(shared: tuple[Page, Watch, list[str]], site: Path) -> None:
+    """Python comes from the build's memory snapshot: no install or import phase ran."""
+    page, _, _ = shared
+    _skip_without_engine()
+    if not _has_snapshot(site):
+        pytest.skip("this build has no snapshot (conf/derive_assets.py makes one)")
+    phases = _phases(page)
+    assert "snapshot" in phases, phases
+    assert not {"snapshot failed", "wheels", "import"} & set(phases), phases
+
+
+def test_a_damaged_snapshot_falls_back_to_the_long_start(
+    context: BrowserContext, base_url: str, site: Path, expected: list[dict[str, Any]]
+) -> None:
+    """A snapshot that cannot be restored costs time, not the answer."""
+    _skip_without_engine()
+    if not _has_snapshot(site):
+        pytest.skip("this build has no snapshot (conf/derive_assets.py makes one)")
+    context.route(
+        "**/_static/derive/snapshot/*",
+        lambda route: route.fulfill(status=200, body=b"\x1f\x8b not gzip, not a snapshot"),
+    )
+    case = expected[0]
+    page = context.new_page()
+    watch = Watch(page)
+    query = urlencode({k: v for k, v in case["request"].items() if v})
+    page.goto(base_url + "derive.html?" + query)
+    assert _wait_done(page) == "done", page.inner_text("#derive-status")
+    assert _shown(page) == _expected_shown(case["answer"])
+    phases = _phases(page)
+    assert {"snapshot failed", "python", "wheels", "import"} <= set(phases), phases
+    assert watch.errors == []
+
+
 def test_every_battery_answer_equals_cpython(
     shared: tuple[Page, Watch, list[str]], expected: list[dict[str, Any]]
 ) -> None:

@@ -9,7 +9,14 @@
 - ``wheels/``: those wheels as the page loads them, sources replaced by bytecode of the
   shipped Pyodide (``conf/derive_compile.mjs`` runs ``conf/pyc_wheel.py`` in it, under
   Node): the reader's browser imports SymPy without compiling it, several times faster;
-- ``manifest.json``: the versions, the wheels in load order and every file's sha256.
+- ``snapshot/``: the memory of that Pyodide with the wheels installed, SymPy and matderiv
+  imported and a few derives done (``conf/derive_snapshot.mjs``, gzipped): the page starts
+  Python from it instead of from scratch, several times faster.  Its file name carries a
+  key made from every input (the Pyodide and wheel hashes, the scripts that install and
+  snapshot), so a changed input makes a new snapshot and no browser keeps an old one;
+- ``manifest.json``: the versions, the wheels in load order (``unpacked``: the ones
+  extracted into site-packages; the others are imported from the wheel file), the
+  snapshot, and every file's sha256.
 
 Pinned files already present with the recorded hashes are neither fetched nor compiled
 again.  npm and node must be on PATH; pip must be importable by the Python running this.
@@ -150,6 +157,54 @@ def _compile(out: Path, wheels: list[Path], with_sources: list[Path]) -> None:
     _run(node, str(script), str(out / "pyodide"), str(folder), *paths)
 
 
+#: what the snapshot is made from besides the manifest's files
+SNAPSHOT_INPUTS = (
+    ROOT / "conf" / "derive_snapshot.mjs",
+    ROOT / "conf" / "_static" / "derive" / "install.mjs",
+    ROOT / "conf" / "_static" / "derive" / "bridge.py",
+)
+
+
+def snapshot_key(manifest: dict[str, object]) -> str:
+    """A hash of everything the snapshot depends on: the files it is made from and their code."""
+    inputs = {
+        "pyodide": manifest["pyodide"],
+        "wheels": manifest["wheels"],
+        "unpacked": manifest["unpacked"],
+        "files": manifest["files"],
+        "scripts": {p.name: sha256(p) for p in SNAPSHOT_INPUTS},
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def _snapshot(out: Path, manifest: dict[str, object], old: dict[str, object]) -> None:
+    """Make ``out/snapshot/python-KEY.snapshot`` unless the one for this key is there."""
+    key = snapshot_key(manifest)
+    name = f"snapshot/python-{key[:16]}.snapshot"
+    previous = old.get("snapshot")
+    recorded = old.get("files", {})
+    if (
+        isinstance(previous, dict)
+        and previous.get("file") == name
+        and isinstance(recorded, dict)
+        and (out / name).is_file()
+        and recorded.get(name) == sha256(out / name)
+    ):
+        print(f"derive_assets: snapshot {name} already present", flush=True)
+    else:
+        node = shutil.which("node")
+        if node is None:
+            sys.exit("derive_assets: node not found on PATH: install Node.js and npm")
+        shutil.rmtree(out / "snapshot", ignore_errors=True)
+        (out / "snapshot").mkdir()
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        _run(node, str(ROOT / "conf" / "derive_snapshot.mjs"), str(out), str(out / name))
+    manifest["snapshot"] = {"file": name, "key": key}
+    files = manifest["files"]
+    assert isinstance(files, dict)
+    files[name] = sha256(out / name)
+
+
 def build_wheel(dest: Path) -> Path:
     """Build matderiv's wheel from this checkout into `dest`; return its path."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -196,9 +251,11 @@ def fetch(out: Path = DEFAULT_OUT) -> dict[str, object]:
     manifest: dict[str, object] = {
         "pyodide": PYODIDE_VERSION,
         "wheels": names,
+        "unpacked": [matderiv.name],  # it reads its own data files
         "compiled_from": {n: d for n, (_, d) in WHEELS.items()},
         "files": files,
     }
+    _snapshot(out, manifest, old)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
 

@@ -87,9 +87,10 @@ def _copy_assets(app: Sphinx, exception: Exception | None) -> None:
             "conf/derive_assets.py); the page will say so when asked to derive"
         )
     else:
-        for name in ("pyodide", "wheels"):
+        for name in ("pyodide", "wheels", "snapshot"):
             shutil.rmtree(target / name, ignore_errors=True)
-            shutil.copytree(source / name, target / name)
+            if (source / name).is_dir():
+                shutil.copytree(source / name, target / name)
         shutil.copy2(source / "manifest.json", target / "manifest.json")
     expected = json.dumps(expected_answers(), indent=1)
     (target / "expected.json").write_text(expected + "\n", encoding="utf-8")

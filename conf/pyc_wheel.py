@@ -34,6 +34,14 @@ def _bytecode(source: bytes, name: str) -> bytes:
     )
 
 
+def _entry(name: str, like: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new entry `name` dated as `like` (the same input gives the same wheel, byte for byte)."""
+    info = zipfile.ZipInfo(name, date_time=like.date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = like.external_attr
+    return info
+
+
 def compile_wheel(source: str, target: str, keep_sources: bool = False) -> None:
     """Write `target`: the wheel `source` compiled, without its test folders.
 
@@ -45,25 +53,27 @@ def compile_wheel(source: str, target: str, keep_sources: bool = False) -> None:
         zipfile.ZipFile(source) as zin,
         zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout,
     ):
-        record_name = None
+        record_name, record_info = None, None
         for info in zin.infolist():
             name = info.filename
             if "/tests/" in f"/{name}":
                 continue
             if name.endswith(".dist-info/RECORD"):
-                record_name = name
+                record_name, record_info = name, info
                 continue
             data = zin.read(info)
             if name.endswith(".py"):
                 compiled = _bytecode(data, name)
                 if keep_sources:
                     cached = importlib.util.cache_from_source(name)
-                    zout.writestr(cached, compiled)
+                    zout.writestr(_entry(cached, info), compiled, compresslevel=9)
                     records.append(_record_line(cached, compiled))
                 else:
                     name, data = name[:-3] + ".pyc", compiled
-            zout.writestr(name, data)
+            zout.writestr(_entry(name, info), data, compresslevel=9)
             records.append(_record_line(name, data))
-        if record_name is not None:
+        if record_name is not None and record_info is not None:
             records.append(f"{record_name},,")
-            zout.writestr(record_name, "\n".join(records) + "\n")
+            zout.writestr(
+                _entry(record_name, record_info), "\n".join(records) + "\n", compresslevel=9
+            )

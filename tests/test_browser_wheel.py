@@ -128,3 +128,76 @@ def test_bridge_shape_syntax() -> None:
         answer = bridge.derive_request({"expr": "x", "wrt": "x", "shapes": bad})
         assert not answer["ok"]
         assert "write NAME: ITEMS" in answer["error"]
+
+
+def test_bridge_warm_up_and_versions() -> None:
+    """What the snapshot runs at build time: the warm-up derives, the versions read."""
+    import matderiv
+
+    bridge = _bridge()
+    answers = [bridge.derive_request(r) for r in bridge.WARM_UP]
+    assert [a["ok"] for a in answers].count(False) == 1  # one rejected input, on purpose
+    assert {a["what"] for a in answers if a["ok"]} >= {"gradient", "jacobian", "Hessian"}
+    bridge.warm_up()
+    versions = json.loads(bridge.versions())
+    assert versions["matderiv"] == matderiv.__version__
+    assert versions["python"] == sys.version.split()[0]
+
+
+def test_snapshot_key_follows_every_input() -> None:
+    """A changed Pyodide, wheel, load order or unpacking makes a new snapshot (and file name)."""
+    sys.path.insert(0, str(ROOT / "conf"))
+    try:
+        from derive_assets import snapshot_key as key
+    finally:
+        sys.path.remove(str(ROOT / "conf"))
+    manifest: dict[str, object] = {
+        "pyodide": "314.0.8",
+        "wheels": ["a.whl", "b.whl"],
+        "unpacked": ["b.whl"],
+        "files": {"pyodide/pyodide.asm.wasm": "1" * 64, "wheels/a.whl": "2" * 64},
+    }
+    changed = [
+        {**manifest, "pyodide": "314.0.9"},
+        {**manifest, "wheels": ["b.whl", "a.whl"]},
+        {**manifest, "unpacked": []},
+        {**manifest, "files": {"pyodide/pyodide.asm.wasm": "1" * 64, "wheels/a.whl": "3" * 64}},
+    ]
+    assert key(dict(manifest)) == key(manifest)
+    assert len({key(manifest), *map(key, changed)}) == 1 + len(changed)
+
+
+UNZIP = """
+import { unzip } from %s;
+import { readFileSync } from "node:fs";
+const files = await unzip(new Uint8Array(readFileSync(process.argv[2])));
+const hex = files.map(([name, bytes]) => [name, Buffer.from(bytes).toString("hex")]);
+console.log(JSON.stringify(hex));
+"""
+
+
+def test_page_unzips_like_zipfile(tmp_path: Path) -> None:
+    """install.mjs's unzip (the page unpacks matderiv's wheel with it) reads what zipfile wrote."""
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    rng = __import__("random").Random(14)
+    entries = {
+        "pkg/__init__.py": b"",
+        "pkg/data/table.toml": bytes(rng.randrange(256) for _ in range(5000)),
+        "pkg/text.py": b"x = 1\n" * 400,
+        "pkg-1.0.dist-info/RECORD": b"pkg/__init__.py,,\n",
+    }
+    archive = tmp_path / "pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(archive, "w") as zout:
+        zout.writestr("pkg/data/", b"")  # a folder entry: skipped
+        for i, (name, data) in enumerate(entries.items()):
+            method = zipfile.ZIP_DEFLATED if i % 2 else zipfile.ZIP_STORED
+            zout.writestr(name, data, compress_type=method)
+    script = tmp_path / "unzip.mjs"
+    script.write_text(UNZIP % json.dumps((BRIDGE_DIR / "install.mjs").as_uri()))
+    run = subprocess.run([node, str(script), str(archive)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert {name: bytes.fromhex(data) for name, data in json.loads(run.stdout)} == entries

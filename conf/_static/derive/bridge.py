@@ -147,6 +147,45 @@ def derive_request(request: dict[str, Any]) -> dict[str, Any]:
         return {"ok": False, "error": f"matderiv derive: error: {err}"}
 
 
+#: derived once while the page's memory snapshot is made (``conf/derive_snapshot.mjs``), so
+#: the modules and rule tables a derive needs are loaded before the reader's first request:
+#: a gradient, a Jacobian, a Hessian and a rejected input
+WARM_UP = (
+    {"expr": "x.T @ A @ x", "wrt": "x", "shapes": "x: n; A: n, n", "assume": "A: symmetric"},
+    {"expr": "logdet(X) + trace(inv(X) @ B)", "wrt": "X", "shapes": "X: n, n; B: n, n"},
+    {"expr": "exp(A @ x) * sin(x)", "wrt": "x", "shapes": "x: n; A: n, n", "layout": "numerator"},
+    {"expr": "logsumexp(x)", "wrt": "x", "shapes": "x: n", "hessian": "1"},
+    {"expr": "x.T @ A @@ x", "wrt": "x", "shapes": "x: n; A: n, n"},
+)
+
+
+def warm_up() -> None:
+    """Derive :data:`WARM_UP` (answers discarded) and empty SymPy's cache afterwards."""
+    from sympy.core.cache import clear_cache
+
+    for request in WARM_UP:
+        derive_request(request)
+    clear_cache()
+
+
+def versions() -> str:
+    """``{"python", "sympy", "matderiv"}`` versions as JSON (the page shows them).
+
+    From the modules, not ``importlib.metadata``: that would read the central directory
+    of every wheel on ``sys.path`` (SymPy's has thousands of entries), seconds in a browser.
+    """
+    import sys
+
+    import sympy
+
+    import matderiv
+
+    python = sys.version.split()[0]
+    return json.dumps(
+        {"python": python, "sympy": sympy.__version__, "matderiv": matderiv.__version__}
+    )
+
+
 def run(request_json: str) -> str:
     """The worker's entry point: a JSON request in, the JSON answer (with ``ms``) out.
 

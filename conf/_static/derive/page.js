@@ -33,6 +33,7 @@ function stopWorker() {
 function startWorker() {
   if (ready) return ready;
   startButton.disabled = true;
+  performance.mark("derive:worker");
   const created = new Worker(new URL("worker.js", import.meta.url), { type: "module" });
   worker = created;
   ready = new Promise((resolve, reject) => {
@@ -40,6 +41,7 @@ function startWorker() {
       if (data.type === "progress") {
         setStatus(data.text, "busy");
       } else if (data.type === "ready") {
+        performance.mark("derive:ready");
         const v = data.versions;
         form.dataset.loadPhases = JSON.stringify(data.phases);
         setStatus(
@@ -132,8 +134,17 @@ function show(id, text) {
   box.querySelector("pre").textContent = text;
 }
 
+// page.js is an async module (it starts Python without waiting for MathJax, a deferred
+// script, to load); MathJax is ready once the document is parsed and MathJax has started.
+const parsed = new Promise((resolve) => {
+  if (document.readyState !== "loading") resolve();
+  else document.addEventListener("DOMContentLoaded", () => resolve(), { once: true });
+});
+
 async function typeset(element, tex) {
   element.textContent = tex;
+  await parsed;
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   if (window.MathJax && MathJax.typesetPromise) {
     if (MathJax.typesetClear) MathJax.typesetClear([element]);
     await MathJax.typesetPromise([element]);
@@ -174,7 +185,9 @@ async function onDerive(event) {
   form.dataset.state = "deriving";
   try {
     const answer = await deriveRequest(request);
+    performance.mark("derive:answer");
     await render(answer);
+    performance.mark("derive:shown");
     form.dataset.state = answer.ok ? "done" : "rejected";
     if (answer.ok) setStatus(`Derived in ${answer.ms.toFixed(0)} ms.`, "ready");
     else setStatus("matderiv rejected the input (see below).", "ready");
