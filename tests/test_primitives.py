@@ -163,9 +163,9 @@ def test_sample_in_every_consumer(name: str, expr: str, wrt: str) -> None:
     ast.parse(d.numpy_source())
     if expr in TEXT_GAPS:  # a known gap: fails loudly here once it is closed
         with pytest.raises(ParseError, match="dimension"):
-            parse(d.text(), SHAPES)
+            parse(d.text(inline=True), SHAPES)
     else:
-        parse(d.text(), SHAPES)
+        parse(d.text(inline=True), SHAPES)
 
 
 # -- a node with no spec fails in every consumer, naming it ---------------------------------------
@@ -299,7 +299,7 @@ def test_toy_primitive_end_to_end(toy: Primitive, tmp_path: Path) -> None:
     assert float(module.f(A, x, b)) == pytest.approx(loss(x))
     # the derivative's own text uses the language
     assert d.text()
-    parse(d.text(), shapes)
+    parse(d.text(inline=True), shapes)
 
 
 def test_toy_primitive_is_gone_after_unregister() -> None:
