@@ -49,6 +49,7 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "det": [("det(X)", "X")],
     "logdet": [("logdet(X)", "X")],
     "inv": [("inv(X)", "X"), ("x @ inv(X) @ y", "X")],
+    "solve": [("y @ solve(X, x)", "X"), ("solve(X, A)", "A"), ("solve(X, A @ x)", "x")],
     "transpose": [("transpose(X) @ x", "X")],
     "sum": [("sum(X * X)", "X")],
     "norm": [("norm(x)", "x"), ("norm(X)", "X")],

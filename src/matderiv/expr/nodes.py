@@ -45,6 +45,7 @@ __all__ = [
     "Norm",
     "ScalarOf",
     "Softmax",
+    "Solve",
     "SumAll",
     "Vec",
 ]
@@ -224,3 +225,18 @@ class Diagonal(DiagonalOf):  # type: ignore[misc]
         if hints.get("deep", True):
             arg = arg.doit(**hints)
         return Diagonal(arg)
+
+
+class Solve(sp.MatrixExpr):  # type: ignore[misc]
+    """``solve(A, B)``: the X with ``A X = B`` (``A⁻¹ B``, computed without the inverse)."""
+
+    def __new__(cls, a: Any, b: Any) -> Solve:
+        a, b = _matrix(a, "solve"), _matrix(b, "solve")
+        return super().__new__(cls, a, b)  # type: ignore[no-any-return]
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return (self.args[0].shape[1], self.args[1].shape[1])
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"solve({printer._print(self.args[0])}, {printer._print(self.args[1])})"

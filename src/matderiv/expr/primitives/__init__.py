@@ -6,7 +6,8 @@
 * ``matderiv.expr.primitives.matrix`` — ``inv``, ``matrix_power``, ``det``, ``logdet``,
   ``norm``, ``logsumexp``, ``softmax``;
 * ``matderiv.expr.primitives.elementwise`` — ``exp``, ``log``, ``tanh``… and ``maximum``;
-* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``.
+* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``;
+* ``matderiv.expr.primitives.solve`` — ``solve(A, B)`` (``np.linalg.solve``).
 
 Examples
 --------
@@ -24,6 +25,7 @@ from matderiv.expr.primitives import (
     matrix,
     operators,
     products,
+    solve,
 )
 
-__all__ = ["constants", "elementwise", "linear", "matrix", "operators", "products"]
+__all__ = ["constants", "elementwise", "linear", "matrix", "operators", "products", "solve"]
