@@ -55,7 +55,11 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "norm": [("norm(x)", "x"), ("norm(X)", "X")],
     "logsumexp": [("logsumexp(x)", "x")],
     "softmax": [("softmax(x)", "x"), ("y @ softmax(A @ x)", "x")],
-    "maximum": [("sum(maximum(A @ x, 0))", "x")],
+    "maximum": [
+        ("sum(maximum(A @ x, 0))", "x"),
+        ("maximum(A @ x, y)", "x"),
+        ("maximum(x, c)", "c"),
+    ],
     "heaviside": [("sum(heaviside(x, 0) * x)", "x")],
     "diag": [("diag(x) @ A @ x", "x"), ("sum(diag(X) * diag(X))", "X")],
     "outer": [("outer(x, y)", "x")],

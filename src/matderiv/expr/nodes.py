@@ -42,6 +42,7 @@ __all__ = [
     "Elementwise",
     "LogDet",
     "LogSumExp",
+    "Maximum",
     "Norm",
     "ScalarOf",
     "Softmax",
@@ -240,3 +241,20 @@ class Solve(sp.MatrixExpr):  # type: ignore[misc]
 
     def _sympystr(self, printer: Any) -> str:
         return f"solve({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+
+class Maximum(sp.MatrixExpr):  # type: ignore[misc]
+    """``maximum(A, B)``: the entrywise maximum of two arrays of one shape."""
+
+    def __new__(cls, a: Any, b: Any) -> Maximum:
+        a, b = _matrix(a, "maximum"), _matrix(b, "maximum")
+        if tuple(a.shape) != tuple(b.shape):
+            raise TypeError(f"maximum needs two arrays of one shape, got {a.shape} and {b.shape}")
+        return super().__new__(cls, a, b)  # type: ignore[no-any-return]
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape  # type: ignore[no-any-return]
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"maximum({printer._print(self.args[0])}, {printer._print(self.args[1])})"
