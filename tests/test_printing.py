@@ -140,7 +140,7 @@ def test_readable_forms() -> None:
 
 def _battery_latex() -> list[tuple[str, str]]:
     out = []
-    for p in [*PROBLEMS, *REPEATING]:
+    for p in [*PROBLEMS, *REPEATING, *NEW_FUNCTIONS]:
         d = _derive(p)
         out.append((p.id, d.latex()))
         for layout in ("numerator", "denominator"):
@@ -261,7 +261,16 @@ REPEATING: list[Problem] = [
     Problem("logsumexp(W @ x)", "x", S, None, "hessian"),
     Problem("np.tanh(np.tanh(W @ x))", "x", S, None, "vector-by-vector"),
 ]
-ALL = [*PROBLEMS, *REPEATING]
+SOLVE = {"A": ("n", "n"), "b": ("n",), "c": ("n",), "B": ("n", "k"), "x": ("n",), "y": ("n",)}
+#: Results with the functions added by issue 11 (solve, maximum of two arrays).
+NEW_FUNCTIONS: list[Problem] = [
+    Problem("c @ solve(A, b)", "A", SOLVE, {"A": "invertible"}, "scalar-by-matrix"),
+    Problem("solve(A, B)", "A", SOLVE, {"A": "invertible"}, "matrix-by-matrix"),
+    Problem("solve(A.T, solve(A, b)) @ c", "b", SOLVE, {"A": "invertible"}, "hessian"),
+    Problem("maximum(A @ x, y)", "x", SOLVE, None, "vector-by-vector"),
+    Problem("sum(maximum(x, y) * x)", "y", SOLVE, None, "scalar-by-vector"),
+]
+ALL = [*PROBLEMS, *REPEATING, *NEW_FUNCTIONS]
 
 
 def _run_source(source: str, **arrays: Any) -> Any:
@@ -271,7 +280,7 @@ def _run_source(source: str, **arrays: Any) -> Any:
     return scope[name](**arrays)
 
 
-@pytest.mark.parametrize("p", REPEATING, ids=lambda p: p.id)
+@pytest.mark.parametrize("p", [*REPEATING, *NEW_FUNCTIONS], ids=lambda p: p.id)
 def test_repeating_results_text_reads_back_with_the_same_values(p: Problem) -> None:
     _check_text(_derive(p), p.shapes, p.assume)
 

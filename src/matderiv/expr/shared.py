@@ -11,9 +11,10 @@ source one local variable per name, computed once.
 How a name is chosen: the first letter of the function at the head of the subexpression
 (``s`` for ``softmax``, ``e`` for ``exp``), upper case for a matrix, lower case for a vector
 or a scalar; when the head is an operator such as ``@`` or ``+``, ``M`` for a matrix and
-``t`` otherwise.  When that
+``u`` otherwise.  When that
 letter is taken (by a declared name, a dimension, a function of the language, a reserved
-word or another intermediate) a counter follows it: ``s1``, ``s2``… .
+word or another intermediate) a counter follows it: ``s1``, ``s2``…, numbered in the order the
+definitions are printed.
 
 How a subexpression is counted: as often as it occurs in the printed tree (a subexpression
 shared by several parents counts once per parent), over the main expression and the
@@ -133,8 +134,8 @@ def _weights(order: list[Any]) -> dict[Any, int]:
     """Printed size of each node: numbers weigh nothing, a transpose what its argument weighs."""
     weight: dict[Any, int] = {}
     for node in order:
-        if isinstance(node, sp.Number) or node in (sp.pi, sp.E):
-            weight[node] = 0
+        if isinstance(node, sp.Number) or node in (sp.pi, sp.E) or not isinstance(node, sp.Expr):
+            weight[node] = 0  # numbers, and labels such as a function's name
         elif _is_atom(node):
             weight[node] = 1
         elif isinstance(node, sp.Transpose):
@@ -300,26 +301,50 @@ def share(
             break
         nodes = groups[best[1]]
         node = nodes[0]
-        name = _fresh(_head_letter(best[1][0]), node, used)
-        used.add(name)
-        if isinstance(node, sp.MatrixExpr):
-            symbol: Any = sp.MatrixSymbol(name, *node.shape)
-        else:
-            symbol = sp.Symbol(name, real=True)
+        letter = _letter(_head_letter(best[1][0]), node)
+        symbol = _placeholder(f"_{letter}_{len(found)}", node)  # named once all are known
         mapping = dict.fromkeys(nodes, symbol)
         main = _replace(main, mapping)
         found = [(n, s, _replace(v, mapping)) for n, s, v in found]
-        found.append((name, symbol, node))
-    return Shared(main, _in_dependency_order(found), {n: s for n, s, _ in found})
+        found.append((letter, symbol, node))
+    return _named(main, _in_dependency_order(found), used)
 
 
-def _fresh(letter: str | None, node: Any, used: Collection[str]) -> str:
+def _placeholder(name: str, node: Any) -> Any:
+    if isinstance(node, sp.MatrixExpr):
+        return sp.MatrixSymbol(name, *node.shape)
+    return sp.Symbol(name, real=True)
+
+
+def _named(main: Any, found: list[tuple[str, Any, Any]], used: set[str]) -> Shared:
+    """The split with the final names: a letter alone, or numbered in printed order."""
+    counts: dict[str, int] = {}
+    for letter, _, _ in found:
+        counts[letter] = counts.get(letter, 0) + 1
+    mapping: dict[Any, Any] = {}
+    names: list[str] = []
+    for letter, symbol, value in found:
+        name = _fresh(letter, used, alone=counts[letter] == 1)
+        used.add(name)
+        names.append(name)
+        mapping[symbol] = _placeholder(name, value)
+    definitions = tuple(
+        (name, _replace(value, mapping)) for name, (_, _, value) in zip(names, found, strict=True)
+    )
+    symbols = {name: mapping[symbol] for name, (_, symbol, _) in zip(names, found, strict=True)}
+    return Shared(_replace(main, mapping), definitions, symbols)
+
+
+def _letter(head: str | None, node: Any) -> str:
+    """The letter of a name: the head function's, upper case for a matrix."""
     matrix = isinstance(node, sp.MatrixExpr) and 1 not in tuple(node.shape)
-    if letter is None:  # an operator at the head: M for a matrix, t otherwise
-        letter = "M" if matrix else "t"
-    elif matrix:
-        letter = letter.upper()
-    if letter not in used:
+    if head is None:  # an operator at the head: M for a matrix, u otherwise
+        return "M" if matrix else "u"
+    return head.upper() if matrix else head
+
+
+def _fresh(letter: str, used: Collection[str], alone: bool) -> str:
+    if alone and letter not in used:
         return letter
     k = 1
     while f"{letter}{k}" in used:
@@ -327,22 +352,22 @@ def _fresh(letter: str | None, node: Any, used: Collection[str]) -> str:
     return f"{letter}{k}"
 
 
-def _in_dependency_order(found: list[tuple[str, Any, Any]]) -> tuple[tuple[str, Any], ...]:
+def _in_dependency_order(found: list[tuple[str, Any, Any]]) -> list[tuple[str, Any, Any]]:
     """The definitions, each after the names it uses (and otherwise innermost first)."""
-    by_symbol = {symbol: (name, value) for name, symbol, value in found}
-    out: list[tuple[str, Any]] = []
+    by_symbol = {symbol: (letter, symbol, value) for letter, symbol, value in found}
+    out: list[tuple[str, Any, Any]] = []
     placed: set[Any] = set()
 
     def place(symbol: Any) -> None:
         if symbol in placed:
             return
         placed.add(symbol)
-        name, value = by_symbol[symbol]
-        for other in sorted(value.atoms(sp.MatrixSymbol, sp.Symbol), key=str):
+        entry = by_symbol[symbol]
+        for other in sorted(entry[2].atoms(sp.MatrixSymbol, sp.Symbol), key=str):
             if other in by_symbol:
                 place(other)
-        out.append((name, value))
+        out.append(entry)
 
     for _, symbol, _ in reversed(found):
         place(symbol)
-    return tuple(out)
+    return out
