@@ -47,7 +47,7 @@ import sympy as sp
 
 from matderiv.expr.context import RESERVED
 from matderiv.expr.reader import FUNCTIONS
-from matderiv.expr.text import to_text
+from matderiv.expr.text import text_printer
 
 __all__ = ["MIN_USES", "Shared", "share"]
 
@@ -168,8 +168,21 @@ def _is_negation(node: Any) -> bool:
     )
 
 
-def _may_name(node: Any, weight: int, placeholders: Collection[Any]) -> bool:
-    if weight < _MIN_WEIGHT or node in placeholders or _is_atom(node):
+def _variables(order: list[Any]) -> dict[Any, bool]:
+    """Whether each node depends on an array or a scalar variable (not only on sizes)."""
+    out: dict[Any, bool] = {}
+    for node in order:
+        if isinstance(node, sp.MatrixSymbol):
+            out[node] = True
+        elif isinstance(node, sp.Symbol):
+            out[node] = not node.is_integer  # a dimension name is an integer symbol
+        else:
+            out[node] = not _is_atom(node) and any(out.get(a, False) for a in node.args)
+    return out
+
+
+def _may_name(node: Any, weight: int, variable: bool, placeholders: Collection[Any]) -> bool:
+    if not variable or weight < _MIN_WEIGHT or node in placeholders or _is_atom(node):
         return False
     if isinstance(node, sp.Transpose) or _is_negation(node):
         return False
@@ -178,8 +191,7 @@ def _may_name(node: Any, weight: int, placeholders: Collection[Any]) -> bool:
             return False
     elif not isinstance(node, sp.Expr) or isinstance(node, sp.Number):
         return False
-    # a value that depends on an array (not a constant such as eye(n) or a dimension)
-    return any(isinstance(a, sp.MatrixSymbol) or not a.is_integer for a in node.free_symbols)
+    return True
 
 
 def _replace(node: Any, mapping: dict[Any, Any]) -> Any:
@@ -241,8 +253,9 @@ def share(
     min_uses
         How often a subexpression must be printed to get a name (default 3).
     printer
-        Text of a subexpression, to choose its letter (default:
-        :func:`matderiv.expr.text.to_text`).
+        Text of a subexpression: subexpressions of one shape that print alike are one
+        value, and the text gives the name's letter (default:
+        :func:`matderiv.expr.text.text_printer` for `shapes`).
 
     Returns
     -------
@@ -263,7 +276,7 @@ def share(
     '(e1 @ x) * e1 + e1 * x where e1 = exp(A @ x)'
     """
     if printer is None:
-        printer = to_text
+        printer = text_printer(getattr(shapes, "shapes", shapes))
     used = {str(name) for name in taken} | set(RESERVED) | set(FUNCTIONS) | _LANGUAGE_NAMES
     used |= set(keyword.kwlist) | set(keyword.softkwlist)
     if shapes is not None:
@@ -282,11 +295,12 @@ def share(
         order = _unique_postorder(roots)
         weight = _weights(order)
         count = _occurrences(roots, order)
+        variable = _variables(order)  # constants such as eye(n) are not named
         placeholders = {symbol for _, symbol, _ in found}
         # subexpressions that print alike are the same value (the text reads back): one group
         groups: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}
         for node in order:
-            if count[node] and _may_name(node, weight[node], placeholders):
+            if count[node] and _may_name(node, weight[node], variable[node], placeholders):
                 if node not in texts:
                     texts[node] = printer(node)
                 key = (texts[node], tuple(getattr(node, "shape", ())))

@@ -33,7 +33,7 @@ from matderiv.expr.primitive import ATOM, POSTFIX, PRIMITIVES, PRODUCT, UNARY, T
 if TYPE_CHECKING:
     from matderiv.expr.shared import Shared
 
-__all__ = ["inline_where", "split_where", "to_text", "to_text_where"]
+__all__ = ["inline_where", "split_where", "text_printer", "to_text", "to_text_where"]
 
 
 def _number(node: Any) -> Txt:
@@ -49,12 +49,23 @@ def _number(node: Any) -> Txt:
 def _printer(matrices: Collection[str]) -> Callable[[Any], Txt]:
     """The text printer; the names in `matrices` are matrices with a dimension 1.
 
+    The printer remembers what it printed (a node prints the same wherever it is), so a
+    subexpression shared by several parents is printed once.
+
     The printers write every ``(k, 1)`` and ``(1, k)`` value as numpy's 1-D vector (a
     transpose of a vector vanishes, a column times a row is ``outer``); a declared 2-D
     matrix with a dimension 1 is therefore written as its 1-D entries, ``vec(C)``.
     """
 
+    memo: dict[Any, Txt] = {}
+
     def p(node: Any) -> Txt:
+        found = memo.get(node)
+        if found is None:
+            found = memo[node] = _print_node(node)
+        return found
+
+    def _print_node(node: Any) -> Txt:
         if isinstance(node, sp.MatrixSymbol) and node.name in matrices:
             return (f"vec({node.name})", POSTFIX)
         if isinstance(node, sp.Symbol) and node.is_integer:
@@ -72,6 +83,29 @@ def _printer(matrices: Collection[str]) -> Callable[[Any], Txt]:
         return PRIMITIVES.lookup(node).text(node, p)
 
     return p
+
+
+def _matrices(shapes: Mapping[str, tuple[Any, ...]] | None) -> set[str]:
+    return {
+        name
+        for name, shape in (shapes or {}).items()
+        if len(shape) == 2 and (shape[0] == 1 or shape[1] == 1)
+    }
+
+
+def text_printer(shapes: Mapping[str, tuple[Any, ...]] | None = None) -> Callable[[Any], str]:
+    """:func:`to_text` for many subexpressions of one expression, remembering what it printed.
+
+    Examples
+    --------
+    >>> from matderiv.expr import parse
+    >>> e = parse("np.exp(A @ x) * x", {"A": ("n", "n"), "x": ("n",)})
+    >>> p = text_printer()
+    >>> p(e), p(e.args[0])
+    ('exp(A @ x) * x', 'exp(A @ x)')
+    """
+    p = _printer(_matrices(shapes))
+    return lambda node: p(node)[0]
 
 
 def to_text(
@@ -108,12 +142,7 @@ def to_text(
     >>> to_text(parse("2 * C", C), C, ndim=2), to_text(parse("C.T @ C", C), C, ndim=2)
     ('outer(2 * vec(C), ones(1))', '(vec(C) @ vec(C)) * ones((1, 1))')
     """
-    matrices = {
-        name
-        for name, shape in (shapes or {}).items()
-        if len(shape) == 2 and (shape[0] == 1 or shape[1] == 1)
-    }
-    text = _printer(matrices)(expr)[0]
+    text = _printer(_matrices(shapes))(expr)[0]
     shape: tuple[Any, ...] = tuple(getattr(expr, "shape", ()))
     if ndim != 2 or len(shape) != 2 or (shape[0] != 1 and shape[1] != 1):
         return text

@@ -130,7 +130,7 @@ class Derivative:
         once, under a name (see :mod:`matderiv.expr.shared`); :meth:`text`, :meth:`latex`
         and :meth:`numpy_source` all read this split.
         """
-        return share(self.expr, self.context, printer=self._text_of)
+        return share(self.expr, self.context)
 
     def _text_of(self, expr: Any) -> str:
         return to_text(expr, self.context.shapes)
@@ -285,7 +285,7 @@ class Derivative:
         what = f"d/d{self.wrt} of {to_text(self.function)} ({self.form}, {self.layout})"
         shared = self.shared
         if name is not None and name in shared.symbols:  # the function's name wins
-            shared = share(self.expr, self.context, taken={name}, printer=self._text_of)
+            shared = share(self.expr, self.context, taken={name})
         return shared_source(
             [shared.main],
             self.context,
