@@ -150,6 +150,8 @@ def _battery_latex() -> list[tuple[str, str]]:
                 continue
         if d.intermediates:
             out.append((f"{p.id} (inline)", d.latex(inline=True)))
+            # as a notebook shows it: $\displaystyle lhs = \begin{aligned}...$
+            out.append((f"{p.id} (notebook)", d._repr_latex_().strip("$")))
     for expr, wrt, shapes in DEFECTS:
         out.append((f"d({expr})/d{wrt}", derive(expr, wrt, shapes).latex()))
     return out
