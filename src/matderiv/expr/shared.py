@@ -288,7 +288,7 @@ def share(
     if isinstance(expr, sp.Basic):
         used |= {str(s.name) for s in expr.atoms(sp.MatrixSymbol, sp.Symbol)}
     main = expr
-    found: list[tuple[str, Any, Any]] = []  # (name, placeholder, definition)
+    found: list[tuple[str, Any, Any]] = []  # (letter, placeholder, definition)
     texts: dict[Any, str] = {}
     while isinstance(main, sp.Basic) and len(found) < _MAX_NAMES:
         roots = [main, *(value for _, _, value in found)]
