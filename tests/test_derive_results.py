@@ -219,7 +219,7 @@ def test_text_round_trips_through_the_parser() -> None:
     for text, wrt, shapes in cases:
         d = derive(text, wrt, shapes)
         v = random_inputs(d.context, 0)
-        again = to_function(d.text(), shapes)
+        again = to_function(d.text(inline=True), shapes)
         assert np.allclose(again(**{k: v[k] for k in again.arg_names}), d.evaluate(**v))
 
 

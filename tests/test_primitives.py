@@ -49,12 +49,17 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "det": [("det(X)", "X")],
     "logdet": [("logdet(X)", "X")],
     "inv": [("inv(X)", "X"), ("x @ inv(X) @ y", "X")],
+    "solve": [("y @ solve(X, x)", "X"), ("solve(X, A)", "A"), ("solve(X, A @ x)", "x")],
     "transpose": [("transpose(X) @ x", "X")],
     "sum": [("sum(X * X)", "X")],
     "norm": [("norm(x)", "x"), ("norm(X)", "X")],
     "logsumexp": [("logsumexp(x)", "x")],
     "softmax": [("softmax(x)", "x"), ("y @ softmax(A @ x)", "x")],
-    "maximum": [("sum(maximum(A @ x, 0))", "x")],
+    "maximum": [
+        ("sum(maximum(A @ x, 0))", "x"),
+        ("maximum(A @ x, y)", "x"),
+        ("maximum(x, c)", "c"),
+    ],
     "heaviside": [("sum(heaviside(x, 0) * x)", "x")],
     "diag": [("diag(x) @ A @ x", "x"), ("sum(diag(X) * diag(X))", "X")],
     "outer": [("outer(x, y)", "x")],
@@ -163,9 +168,9 @@ def test_sample_in_every_consumer(name: str, expr: str, wrt: str) -> None:
     ast.parse(d.numpy_source())
     if expr in TEXT_GAPS:  # a known gap: fails loudly here once it is closed
         with pytest.raises(ParseError, match="dimension"):
-            parse(d.text(), SHAPES)
+            parse(d.text(inline=True), SHAPES)
     else:
-        parse(d.text(), SHAPES)
+        parse(d.text(inline=True), SHAPES)
 
 
 # -- a node with no spec fails in every consumer, naming it ---------------------------------------
@@ -299,7 +304,7 @@ def test_toy_primitive_end_to_end(toy: Primitive, tmp_path: Path) -> None:
     assert float(module.f(A, x, b)) == pytest.approx(loss(x))
     # the derivative's own text uses the language
     assert d.text()
-    parse(d.text(), shapes)
+    parse(d.text(inline=True), shapes)
 
 
 def test_toy_primitive_is_gone_after_unregister() -> None:

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from matderiv import derive, derive_hessian
 from matderiv.errors import ParseError, ShapeError
 from matderiv.expr import parse, parse_typed, to_function
 from matderiv.expr.latex import to_latex
-from matderiv.expr.text import to_text
+from matderiv.expr.text import inline_where, split_where, to_text
 from matderiv.layout import unvec_jacobian
 from matderiv.sampling import sample
 
@@ -51,6 +53,11 @@ def _printed_value(d: Any, text: str, shapes: dict[str, Any], arrays: dict[str, 
     f = to_function(text, shapes)
     dims = {d: SIZES[d] for shape in shapes.values() for d in shape if isinstance(d, str)}
     value = np.asarray(f(**{k: arrays[k] for k in f.arg_names}, **dims), dtype=float)
+    return _as_mixed(d, value)
+
+
+def _as_mixed(d: Any, value: Any) -> Any:
+    """A vec-form (Kronecker) value as the mixed array :meth:`evaluate` returns."""
     if d.form == "vec":
         sizes = {sp.Symbol(k, integer=True, positive=True): v for k, v in SIZES.items()}
         out = tuple(int(sp.sympify(s).subs(sizes)) for s in d.out_shape)
@@ -60,7 +67,9 @@ def _printed_value(d: Any, text: str, shapes: dict[str, Any], arrays: dict[str, 
 
 
 def _check_text(d: Any, shapes: dict[str, Any], assume: dict[str, Any] | None) -> None:
-    text = d.text()
+    """The text, its named intermediates substituted back, reads back with the same values."""
+    text = inline_where(d.text())
+    assert text == d.text(inline=True) or d.intermediates
     parsed = parse_typed(text, shapes, assume)  # a ParseError here is the failure
     arrays = _arrays(shapes, assume, seed=3)
     want = np.asarray(d.evaluate(**{k: arrays[k] for k in d.args}), dtype=float)
@@ -131,7 +140,7 @@ def test_readable_forms() -> None:
 
 def _battery_latex() -> list[tuple[str, str]]:
     out = []
-    for p in PROBLEMS:
+    for p in [*PROBLEMS, *REPEATING, *NEW_FUNCTIONS]:
         d = _derive(p)
         out.append((p.id, d.latex()))
         for layout in ("numerator", "denominator"):
@@ -139,6 +148,10 @@ def _battery_latex() -> list[tuple[str, str]]:
                 out.append((f"{p.id} ({layout})", d.latex(layout)))
             except ShapeError:  # a layout the problem's kinds do not have
                 continue
+        if d.intermediates:
+            out.append((f"{p.id} (inline)", d.latex(inline=True)))
+            # as a notebook shows it: $\displaystyle lhs = \begin{aligned}...$
+            out.append((f"{p.id} (notebook)", d._repr_latex_().strip("$")))
     for expr, wrt, shapes in DEFECTS:
         out.append((f"d({expr})/d{wrt}", derive(expr, wrt, shapes).latex()))
     return out
@@ -231,3 +244,150 @@ def test_dimension_text_reads_back() -> None:
     for dim in (m * n, n**2, m * n**2 + 1, (m + 1) * n, sp.Integer(4)):
         back = parse_typed(f"eye({to_text(sp.Identity(dim))[4:-1]})", DIMS).shape[0]
         assert sp.expand(back - dim) == 0
+
+
+# -- named intermediates -------------------------------------------------------------------------
+
+S = {"W": ("m", "n"), "x": ("n",), "y": ("m",)}
+LR = {"X": ("m", "n"), "w": ("n",), "y": ("m",)}
+NET = {"u": ("m",), "W": ("m", "n"), "x": ("n",), "b": ("m",)}
+
+#: Results whose printed form repeats a subexpression 3 or more times (issue 11).
+REPEATING: list[Problem] = [
+    Problem("-y @ log(softmax(W @ x))", "x", S, None, "hessian"),
+    Problem("-y @ log(softmax(W @ x))", "W", S, None, "scalar-by-matrix"),
+    Problem("softmax(W @ x)", "x", S, None, "vector-by-vector"),
+    Problem("sum(np.log(1 + np.exp(-y * (X @ w))))", "w", LR, None, "hessian"),
+    Problem("sum(sigmoid(X @ w))", "w", LR, None, "hessian"),
+    Problem("u @ np.tanh(W @ x + b)", "x", NET, None, "hessian"),
+    Problem("logsumexp(W @ x)", "x", S, None, "hessian"),
+    Problem("np.tanh(np.tanh(W @ x))", "x", S, None, "vector-by-vector"),
+]
+SOLVE = {"A": ("n", "n"), "b": ("n",), "c": ("n",), "B": ("n", "k"), "x": ("n",), "y": ("n",)}
+#: Results with the functions added by issue 11 (solve, maximum of two arrays).
+NEW_FUNCTIONS: list[Problem] = [
+    Problem("c @ solve(A, b)", "A", SOLVE, {"A": "invertible"}, "scalar-by-matrix"),
+    Problem("solve(A, B)", "A", SOLVE, {"A": "invertible"}, "matrix-by-matrix"),
+    Problem("solve(A.T, solve(A, b)) @ c", "b", SOLVE, {"A": "invertible"}, "hessian"),
+    Problem("maximum(A @ x, y)", "x", SOLVE, None, "vector-by-vector"),
+    Problem("sum(maximum(x, y) * x)", "y", SOLVE, None, "scalar-by-vector"),
+]
+ALL = [*PROBLEMS, *REPEATING, *NEW_FUNCTIONS]
+
+
+def _run_source(source: str, **arrays: Any) -> Any:
+    name = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)][-1].name
+    scope: dict[str, Any] = {}
+    exec(compile(source, "<generated>", "exec"), scope)  # noqa: S102 - our own generated code
+    return scope[name](**arrays)
+
+
+@pytest.mark.parametrize("p", [*REPEATING, *NEW_FUNCTIONS], ids=lambda p: p.id)
+def test_repeating_results_text_reads_back_with_the_same_values(p: Problem) -> None:
+    _check_text(_derive(p), p.shapes, p.assume)
+
+
+@pytest.mark.parametrize("p", ALL, ids=lambda p: p.id)
+def test_numpy_source_with_intermediates_runs_and_equals_evaluate(p: Problem) -> None:
+    d = _derive(p)
+    arrays = _arrays(p.shapes, p.assume, seed=5)
+    source = d.numpy_source()
+    got = _as_mixed(d, np.asarray(_run_source(source, **{k: arrays[k] for k in d.args})))
+    want = np.asarray(d.evaluate(**{k: arrays[k] for k in d.args}), dtype=float)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=source)
+    for name, _ in d.intermediates:  # each one line of the source, computed once
+        assert sum(line.strip().startswith(f"{name} = ") for line in source.splitlines()) == 1
+
+
+def _calls(text: str) -> list[str]:
+    """Every ``f(...)`` call printed in `text` (nested calls included)."""
+    out = []
+    for match in re.finditer(r"[A-Za-z_][A-Za-z0-9_.]*\(", text):
+        depth = 0
+        for i in range(match.end() - 1, len(text)):
+            depth += text[i] == "("
+            depth -= text[i] == ")"
+            if depth == 0:
+                out.append(text[match.start() : i + 1])
+                break
+    return out
+
+
+@pytest.mark.parametrize("p", ALL, ids=lambda p: p.id)
+def test_no_printed_call_repeats_three_times(p: Problem) -> None:
+    """A call of an argument (not a bare name) printed 3 times or more has become a name."""
+    d = _derive(p)
+    text = d.text()
+    names = {name for name, _ in d.intermediates}
+    for call in set(_calls(text)):
+        inner = call[call.index("(") + 1 : -1]
+        if inner.isidentifier() or re.fullmatch(r"[\w.]+", inner):
+            continue  # f(s), f(x.T): too small to name (fewer than 3 nodes)
+        assert text.count(call) < 3, (call, text)
+    for name, definition in d.intermediates:
+        assert text.count(f"{name} = {definition}") == 1
+        # named for a reason: substituted back, it is printed 3 times or more
+        whole = inline_where(text)
+        assert whole.count(inline_where(f"{name} where {_where_tail(d, name)}")) >= 3, name
+    assert len(names) == len(d.intermediates)
+
+
+def _where_tail(d: Any, upto: str) -> str:
+    """``a = ..., b = ...`` for the intermediates up to and including `upto`."""
+    parts = []
+    for name, definition in d.intermediates:
+        parts.append(f"{name} = {definition}")
+        if name == upto:
+            break
+    return ", ".join(parts)
+
+
+def test_softmax_cross_entropy_hessian_prints_softmax_once() -> None:
+    h = derive_hessian("-y @ log(softmax(W @ x))", "x", S)
+    assert h.text(inline=True).count("softmax(W @ x)") >= 14
+    assert h.text().count("softmax(W @ x)") == 1
+    assert ("s", "softmax(W @ x)") in h.intermediates
+    assert h.latex().count(r"\operatorname{softmax}") == 1
+    assert r"\text{where }" in h.latex()
+    assert r"\operatorname{softmax}" in h.latex(inline=True)
+    source = h.numpy_source()
+    assert source.count("_softmax(") == 2  # its definition (the helper) and one call
+    assert "    s = _softmax(W @ x)" in source.splitlines()
+
+
+def test_intermediate_names_avoid_declared_and_reserved_names() -> None:
+    taken = {"s": ("m",), "s1": ("m",), "W": ("m", "n"), "x": ("n",), "y": ("m",)}
+    h = derive_hessian("-y @ log(softmax(W @ x)) + s @ s1", "x", taken)
+    names = [name for name, _ in h.intermediates]
+    assert names
+    assert not set(names) & {*taken, "m", "n", "np", "pi", "where"}
+    assert names[0] == "s2"
+    # dimension names are taken too
+    dims = {"W": ("s", "n"), "x": ("n",), "y": ("s",)}
+    assert "s" not in {
+        name for name, _ in derive_hessian("-y @ log(softmax(W @ x))", "x", dims).intermediates
+    }
+    # a function name equal to an intermediate's renames the intermediate in the code
+    d = derive_hessian("-y @ log(softmax(W @ x))", "x", S)
+    source = d.numpy_source(name="s")
+    assert "def s(" in source
+    assert "    s = " not in source
+    arrays = _arrays(S, None, seed=1)
+    np.testing.assert_allclose(_run_source(source, **arrays), d.evaluate(**arrays), rtol=1e-12)
+
+
+def test_inline_text_is_one_expression() -> None:
+    h = derive_hessian("-y @ log(softmax(W @ x))", "x", S)
+    assert " where " in h.text()
+    assert " where " not in h.text(inline=True)
+    assert inline_where(h.text()) != h.text()
+    parse(h.text(inline=True), S)
+    with pytest.raises(ParseError):
+        parse(h.text(), S)  # the where form is read through inline_where
+
+
+def test_split_where_refuses_a_malformed_clause() -> None:
+    with pytest.raises(ParseError, match="name = expression"):
+        split_where("s @ s where s = softmax(x), 2 * s")
+    # a variable called where is not the clause
+    assert split_where("where @ x") == ("where @ x", [])

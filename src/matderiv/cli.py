@@ -36,7 +36,8 @@ from matderiv._console import OutputError, SafeOutput, discard_stdout, install_f
 from matderiv.errors import MatderivError, ShapeError
 from matderiv.expr.context import format_shape
 from matderiv.expr.latex import to_latex
-from matderiv.expr.text import to_text
+from matderiv.expr.shared import share
+from matderiv.expr.text import to_text_where
 from matderiv.rules import cli as rules_cli
 
 __all__ = ["EXIT_CODES", "SUBCOMMANDS", "Subcommand", "build_parser", "main"]
@@ -168,7 +169,8 @@ def _run_derive(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"{head}  ({what}, {d.layout} layout{vec_note}, shape {shown})\n")
             out.write(f"  = {d.text()}\n")
         out.write("differential:\n")
-        out.write(f"  {to_text(d.differential)}\n")
+        # named intermediates, as in the derivative's text
+        out.write(f"  {to_text_where(share(d.differential, d.context), d.context.shapes)}\n")
     if args.check:
         result = d.check(seed=0)
         out.write(f"check: {result}\n")

@@ -29,6 +29,7 @@ from oracle import central_jacobian, close, inputs, value
 from matderiv import derive
 from matderiv.errors import MatderivError
 from matderiv.expr import parse_typed
+from matderiv.expr.text import inline_where
 from matderiv.layout import unvec_jacobian
 
 SIZES = {"n": 3, "m": 2}
@@ -104,8 +105,9 @@ def _internal_value(d: Any, arrays: dict[str, Any], text_value: Any) -> Any:
 def test_printed_text_is_in_the_language(problem: tuple[str, str], wrt: str, seed: int) -> None:
     _, text = problem
     d = _derive_or_skip(text, wrt, DEFAULT)
-    printed = _timed(d.text)
-    note(f"f = {text}, wrt {wrt}; printed: {printed}")
+    where = _timed(d.text)
+    printed = inline_where(where)  # named intermediates substituted back: one expression
+    note(f"f = {text}, wrt {wrt}; printed: {where}")
     parsed = parse_typed(printed, DEFAULT.shapes())  # a MatderivError here is a failure
     arrays = inputs(DEFAULT.shapes(), SIZES, seed)
     expected = _mixed_value(d, arrays)

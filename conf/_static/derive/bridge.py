@@ -26,8 +26,9 @@ from typing import Any
 from matderiv import derive, derive_hessian
 from matderiv.errors import MatderivError, ShapeError
 from matderiv.expr.context import format_shape
-from matderiv.expr.latex import to_latex
-from matderiv.expr.text import to_text
+from matderiv.expr.latex import to_latex, to_latex_where
+from matderiv.expr.shared import share
+from matderiv.expr.text import to_text_where
 
 LAYOUTS = ("mixed", "numerator", "denominator")
 FIELDS = ("expr", "wrt", "shapes", "assume", "layout", "hessian")
@@ -122,6 +123,7 @@ def derive_request(request: dict[str, Any]) -> dict[str, Any]:
         else:
             d = derive(expr, wrt, shapes, assume, layout=layout)
         what = "Hessian" if hessian else d.form
+        differential = share(d.differential, d.context)  # named intermediates, as d.text()
         var, inner = to_latex(d.context.symbols[wrt]), to_latex(d.function)
         if hessian:
             lhs = rf"\frac{{\partial^2}}{{\partial {var}^2}}\left({inner}\right)"
@@ -139,8 +141,8 @@ def derive_request(request: dict[str, Any]) -> dict[str, Any]:
             "text": d.text(),
             "latex": d.latex(),
             "lhs_latex": lhs,
-            "differential_text": to_text(d.differential),
-            "differential_latex": to_latex(d.differential),
+            "differential_text": to_text_where(differential, d.context.shapes),
+            "differential_latex": to_latex_where(differential),
             "numpy": d.numpy_source(),
         }
     except MatderivError as err:

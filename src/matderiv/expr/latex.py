@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -28,7 +28,10 @@ import matderiv.expr.primitives  # noqa: F401  (registers the LaTeX stanzas)
 from matderiv.expr.nodes import ScalarOf
 from matderiv.expr.primitive import PRIMITIVES
 
-__all__ = ["MatderivLatexPrinter", "to_latex"]
+if TYPE_CHECKING:
+    from matderiv.expr.shared import Shared
+
+__all__ = ["MatderivLatexPrinter", "to_latex", "to_latex_where"]
 
 
 class MatderivLatexPrinter(LatexPrinter):  # type: ignore[misc]
@@ -104,3 +107,35 @@ def to_latex(expr: Any) -> str:
     'u^{\\\\top} \\\\tanh\\\\left(W x\\\\right)'
     """
     return str(MatderivLatexPrinter({"mat_symbol_style": "plain"}).doprint(expr))
+
+
+def to_latex_where(shared: Shared) -> str:
+    r"""LaTeX of a :class:`~matderiv.expr.shared.Shared` split: an aligned "where" block.
+
+    The main expression on the first line, then one line per named intermediate
+    (``\text{where } s = \ldots``); without intermediates, :func:`to_latex` of the main
+    expression.  The block is math for a display (``\[ ... \]`` with amsmath, MathJax,
+    KaTeX).
+
+    Examples
+    --------
+    >>> from matderiv.expr import parse
+    >>> from matderiv.expr.shared import share
+    >>> shapes = {"W": ("m", "n"), "x": ("n",), "y": ("m",)}
+    >>> e = parse("softmax(W @ x) * y + (softmax(W @ x) @ y) * softmax(W @ x)", shapes)
+    >>> print(to_latex_where(share(e, shapes)))
+    \begin{aligned}
+    & \left(s^{\top} y\right) s + y \odot s \\
+    & \text{where } s = \operatorname{softmax}\left(W x\right)
+    \end{aligned}
+    """
+    main = to_latex(shared.main)
+    if not shared.definitions:
+        return main
+    lines = [f"& {main} \\\\"]
+    last = len(shared.definitions) - 1
+    for k, (name, value) in enumerate(shared.definitions):
+        lead = r"\text{where }" if k == 0 else r"\phantom{\text{where }}"
+        end = "" if k == last else r", \\"
+        lines.append(f"& {lead} {to_latex(shared.symbols[name])} = {to_latex(value)}{end}")
+    return "\\begin{aligned}\n" + "\n".join(lines) + "\n\\end{aligned}"

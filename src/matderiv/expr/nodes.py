@@ -42,9 +42,11 @@ __all__ = [
     "Elementwise",
     "LogDet",
     "LogSumExp",
+    "Maximum",
     "Norm",
     "ScalarOf",
     "Softmax",
+    "Solve",
     "SumAll",
     "Vec",
 ]
@@ -224,3 +226,35 @@ class Diagonal(DiagonalOf):  # type: ignore[misc]
         if hints.get("deep", True):
             arg = arg.doit(**hints)
         return Diagonal(arg)
+
+
+class Solve(sp.MatrixExpr):  # type: ignore[misc]
+    """``solve(A, B)``: the X with ``A X = B`` (``A⁻¹ B``, computed without the inverse)."""
+
+    def __new__(cls, a: Any, b: Any) -> Solve:
+        a, b = _matrix(a, "solve"), _matrix(b, "solve")
+        return super().__new__(cls, a, b)  # type: ignore[no-any-return]
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return (self.args[0].shape[1], self.args[1].shape[1])
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"solve({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+
+class Maximum(sp.MatrixExpr):  # type: ignore[misc]
+    """``maximum(A, B)``: the entrywise maximum of two arrays of one shape."""
+
+    def __new__(cls, a: Any, b: Any) -> Maximum:
+        a, b = _matrix(a, "maximum"), _matrix(b, "maximum")
+        if tuple(a.shape) != tuple(b.shape):
+            raise TypeError(f"maximum needs two arrays of one shape, got {a.shape} and {b.shape}")
+        return super().__new__(cls, a, b)  # type: ignore[no-any-return]
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape  # type: ignore[no-any-return]
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"maximum({printer._print(self.args[0])}, {printer._print(self.args[1])})"

@@ -18,7 +18,7 @@ import sympy as sp
 from matderiv._numpy import numpy_module
 from matderiv.errors import ArgumentError, BudgetError, NumericError
 from matderiv.expr.codegen import NumpyFunction, compile_roots, dimension_value
-from matderiv.expr.nodes import LogDet
+from matderiv.expr.nodes import LogDet, Solve
 from matderiv.expr.text import to_text
 from matderiv.layout import Layout, to_layout, unvec_jacobian
 
@@ -197,7 +197,7 @@ def mixed_from_kronecker(
 
 
 def inverted_matrices(exprs: list[Any]) -> list[Any]:
-    """The distinct matrices `exprs` invert: arguments of inv, logdet, negative powers."""
+    """The distinct matrices `exprs` invert: arguments of inv, logdet, solve, negative powers."""
     out: list[Any] = []
     for expr in exprs:
         if not isinstance(expr, sp.Basic):
@@ -205,7 +205,7 @@ def inverted_matrices(exprs: list[Any]) -> list[Any]:
         for node in sp.preorder_traversal(expr):
             arg = None
             negative_power = isinstance(node, sp.MatPow) and node.args[1].is_negative
-            if isinstance(node, sp.Inverse | LogDet) or negative_power:
+            if isinstance(node, sp.Inverse | LogDet | Solve) or negative_power:
                 arg = node.args[0]
             if arg is not None and isinstance(arg, sp.MatrixExpr) and arg not in out:
                 out.append(arg)

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import sympy as sp
 
 from matderiv.errors import ShapeError
-from matderiv.expr.codegen import NumpyFunction, compile_roots
+from matderiv.expr.codegen import NumpyFunction, shared_source
 from matderiv.expr.context import Context, format_shape
-from matderiv.expr.latex import to_latex
-from matderiv.expr.text import to_text
+from matderiv.expr.latex import to_latex, to_latex_where
+from matderiv.expr.shared import Shared, share
+from matderiv.expr.text import to_text, to_text_where
 from matderiv.layout import Layout, as_layout, derivative_shape
 from matderiv.symbolic import checking, evaluation
 
@@ -121,16 +122,52 @@ class Derivative:
         target = as_layout(layout)
         return replace(self, layout=target, expr=_in_layout(self, target))
 
-    def latex(self, layout: Layout | str | None = None) -> str:
+    @functools.cached_property
+    def shared(self) -> Shared:
+        """:attr:`expr` split into a main expression and named intermediates.
+
+        A subexpression that the printed result would repeat 3 or more times is printed
+        once, under a name (see :mod:`matderiv.expr.shared`); :meth:`text`, :meth:`latex`
+        and :meth:`numpy_source` all read this split.
+        """
+        return share(self.expr, self.context)
+
+    def _text_of(self, expr: Any) -> str:
+        return to_text(expr, self.context.shapes)
+
+    @property
+    def intermediates(self) -> tuple[tuple[str, str], ...]:
+        """The named intermediates of :meth:`text`: ``(name, text)`` pairs, in order.
+
+        Each text may use the names before it; substituted back (in parentheses) into the
+        main text they give :meth:`text` with ``inline=True``.  Empty when no
+        subexpression repeats 3 or more times.
+
+        Examples
+        --------
+        >>> from matderiv.symbolic import derive_hessian
+        >>> shapes = {"W": ("m", "n"), "x": ("n",), "y": ("m",)}
+        >>> h = derive_hessian("-y @ log(softmax(W @ x))", "x", shapes)
+        >>> h.intermediates[0]
+        ('s', 'softmax(W @ x)')
+        """
+        return tuple((name, self._text_of(value)) for name, value in self.shared.definitions)
+
+    def latex(self, layout: Layout | str | None = None, *, inline: bool = False) -> str:
         """LaTeX of the derivative (in `layout`, default: this one's).
+
+        A subexpression that would be printed 3 or more times is printed once, as a named
+        intermediate: the LaTeX is then an ``aligned`` block, the formula on its first line
+        and ``\\text{where } s = ...`` below (see :attr:`intermediates`); with
+        ``inline=True``, one formula without names.
 
         >>> from matderiv.symbolic import derive
         >>> derive("logdet(X)", "X", {"X": ("n", "n")}).latex()
         'X^{-\\\\top}'
         """
         if layout is not None and as_layout(layout) is not self.layout:
-            return self.in_layout(layout).latex()
-        return to_latex(self.expr)
+            return self.in_layout(layout).latex(inline=inline)
+        return to_latex(self.expr) if inline else to_latex_where(self.shared)
 
     def _repr_latex_(self) -> str:
         lhs = self._lhs_latex()
@@ -148,16 +185,39 @@ class Derivative:
             )
         return rf"\frac{{\partial}}{{\partial {var}}}\left({inner}\right)"
 
-    def text(self, layout: Layout | str | None = None) -> str:
+    def text(self, layout: Layout | str | None = None, *, inline: bool = False) -> str:
         """The derivative as text of the expression language (numpy syntax).
 
-        >>> from matderiv.symbolic import derive
+        A subexpression that would be printed 3 or more times is printed once, as a named
+        intermediate: ``main where s = softmax(W @ x), T = ...`` (each definition may use
+        the names before it; :attr:`intermediates` holds them as pairs).  That text reads
+        back with :func:`matderiv.expr.text.inline_where`, which substitutes the names;
+        ``inline=True`` gives the single expression directly, which
+        :func:`matderiv.expr.parse` reads.
+
+        Parameters
+        ----------
+        layout
+            The layout (default: this derivative's).
+        inline
+            One expression, without named intermediates.
+
+        Examples
+        --------
+        >>> from matderiv.symbolic import derive, derive_hessian
         >>> print(derive("x.T @ A @ x", "x", {"x": ("n",), "A": ("n", "n")}).text())
         (A + A.T) @ x
+        >>> shapes = {"W": ("m", "n"), "x": ("n",), "y": ("m",)}
+        >>> h = derive_hessian("-y @ log(softmax(W @ x))", "x", shapes)
+        >>> h.text().count("softmax(W @ x)"), h.text(inline=True).count("softmax(W @ x)") > 3
+        (1, True)
         """
         if layout is not None and as_layout(layout) is not self.layout:
-            return self.in_layout(layout).text()
-        return to_text(self.expr, self.context.shapes, len(self._output_shape(self.layout)))
+            return self.in_layout(layout).text(inline=inline)
+        ndim = len(self._output_shape(self.layout))
+        if inline:
+            return to_text(self.expr, self.context.shapes, ndim)
+        return to_text_where(self.shared, self.context.shapes, ndim)
 
     def __str__(self) -> str:
         return self.text()
@@ -190,9 +250,10 @@ class Derivative:
     def numpy_source(self, name: str | None = None) -> str:
         """Self-contained numpy source of a function computing :attr:`expr`.
 
-        The docstring of the function shows the differentiated expression as
-        matderiv prints it (``matderiv.expr.text.to_text`` of the parsed
-        nodes, escaped), never the text it was given: comments and other user
+        Each named intermediate of :meth:`text` (:attr:`intermediates`) is a local variable
+        of the same name, computed once.  The docstring of the function shows the
+        differentiated expression as matderiv prints it (``matderiv.expr.text.to_text`` of
+        the parsed nodes, escaped), never the text it was given: comments and other user
         text do not reach the source.
 
         Parameters
@@ -222,16 +283,19 @@ class Derivative:
         """
         prefix = {"gradient": "grad", "vec": "jac_vec", "jacobian": "jac"}.get(self.form, "d")
         what = f"d/d{self.wrt} of {to_text(self.function)} ({self.form}, {self.layout})"
-        fn = compile_roots(
-            [self.expr],
+        shared = self.shared
+        if name is not None and name in shared.symbols:  # the function's name wins
+            shared = share(self.expr, self.context, taken={name})
+        return shared_source(
+            [shared.main],
             self.context,
             [self._output_shape(self.layout)],
             self.args,
+            shared.definitions,
             name=name,
             doc=what,
             default_name=f"{prefix}_{self.wrt}",
         )
-        return fn.source
 
     def evaluate(self, /, **arrays: Any) -> npt.NDArray[Any]:
         """The derivative at the given arrays, as a numpy array in :attr:`layout`.

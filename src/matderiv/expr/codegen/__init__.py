@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from matderiv.expr.codegen.emit import compile_roots, numpy_source, to_function
+from matderiv.expr.codegen.emit import compile_roots, numpy_source, shared_source, to_function
 from matderiv.expr.codegen.program import NumpyFunction, dimension_value
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "compile_roots",
     "dimension_value",
     "numpy_source",
+    "shared_source",
     "to_function",
 ]

@@ -32,7 +32,7 @@ from matderiv.expr.context import Context, ShapeSpec
 from matderiv.expr.parser import parse_typed, user_shape
 from matderiv.expr.pycode import ATOM, Code, Name, helpers_used, precedence, source, substitute
 
-__all__ = ["compile_roots", "numpy_source", "to_function"]
+__all__ = ["compile_roots", "numpy_source", "shared_source", "to_function"]
 
 _HELPERS_FILE = Path(__file__).resolve().parent.parent / "_numpy_helpers.py"
 
@@ -94,9 +94,15 @@ def _generate_source(
     name: str | None,
     doc: str | None,
     default_name: str = "f",
+    intermediates: Sequence[tuple[str, Any]] = (),
 ) -> str:
+    """The source of `prog`; each ``(name, value)`` of `intermediates` is a local ``name``.
+
+    With intermediates, `prog` computes ``[*values, *roots]`` and the roots use the names
+    (as ``MatrixSymbol``/``Symbol`` placeholders, see :mod:`matderiv.expr.shared`).
+    """
     declared = [*ctx.shapes, *ctx.dims]
-    namer = Namer(declared)
+    namer = Namer([*declared, *(local for local, _ in intermediates)])
     if name is None:
         name = namer.fresh(default_name)
     else:
@@ -110,7 +116,7 @@ def _generate_source(
             lines.append(
                 f"{arg} = {np_alias}.reshape({arg}, (-1, 1))  # vectors are columns inside"
             )
-    needed = dims_needed(roots) | {
+    needed = dims_needed([*roots, *(value for _, value in intermediates)]) | {
         d
         for root, shape in zip(roots, out_shapes, strict=True)
         if _is_constant(root)
@@ -140,8 +146,13 @@ def _generate_source(
         rename[helper] = namer.fresh(helper)
     codes: list[Code] = []
     root_set = {prog.root_index(r) for r in roots}
+    locals_at = {prog.root_index(value): local for local, value in intermediates}
     for i, (op, kids) in enumerate(zip(prog.ops, prog.children, strict=True)):
         code = substitute(op.code, [codes[k] for k in kids])
+        if i in locals_at:  # a named intermediate: computed once, under its name
+            lines.append(f"{locals_at[i]} = {source(code, (), dim, rename)[0]}")
+            codes.append(Name(locals_at[i]))
+            continue
         low = precedence(code) < ATOM
         shared = prog.uses[i] > 1 and low and op.children != ()
         if shared or (i in root_set and len(roots) > 1 and low):
@@ -309,6 +320,56 @@ def numpy_source(
     ctx, roots, out_shapes, names, _ = _prepare(expr, shapes, args)
     prog = Program.build(roots)
     return _generate_source(ctx, prog, roots, out_shapes, names, name, doc)
+
+
+def shared_source(
+    roots: Sequence[Any],
+    ctx: Context,
+    out_shapes: Sequence[tuple[Any, ...]],
+    args: Sequence[str],
+    intermediates: Sequence[tuple[str, Any]],
+    *,
+    name: str | None = None,
+    doc: str | None = None,
+    default_name: str = "f",
+) -> str:
+    """Source of a function computing `roots`, with named intermediates as local variables.
+
+    Parameters
+    ----------
+    roots
+        SymPy expressions in the internal representation, using the names of
+        `intermediates` as placeholders (``MatrixSymbol`` or ``Symbol``, see
+        :func:`matderiv.expr.shared.share`).
+    ctx, out_shapes, args, name, doc, default_name
+        As for :func:`compile_roots`.
+    intermediates
+        ``(name, value)`` pairs in the order they are computed; ``value`` may use the
+        names before it.  Each is one line ``name = ...`` of the source, computed once.
+
+    Returns
+    -------
+    str
+        The source (as :func:`numpy_source`).
+
+    Examples
+    --------
+    >>> from matderiv.expr import parse_typed
+    >>> from matderiv.expr.shared import share
+    >>> shapes = {"W": ("m", "n"), "x": ("n",), "y": ("m",)}
+    >>> p = parse_typed("softmax(W @ x) * y + (softmax(W @ x) @ y) * softmax(W @ x)", shapes)
+    >>> s = share(p.expr, p.context)
+    >>> print(shared_source([s.main], p.context, [("m",)], ["W", "x", "y"], s.definitions,
+    ...                     doc=None).splitlines()[-2:])
+    ['    s = _softmax(W @ x)', '    return np.ravel((s.T @ y)[0, 0] * s + y * s)']
+    """
+    roots = tuple(roots)
+    values = tuple(value for _, value in intermediates)
+    prog = Program.build((*values, *roots))
+    shapes = tuple(tuple(sp.sympify(d) for d in s) for s in out_shapes)
+    return _generate_source(
+        ctx, prog, roots, shapes, tuple(args), name, doc, default_name, tuple(intermediates)
+    )
 
 
 def compile_roots(

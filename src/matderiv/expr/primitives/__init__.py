@@ -6,7 +6,9 @@
 * ``matderiv.expr.primitives.matrix`` — ``inv``, ``matrix_power``, ``det``, ``logdet``,
   ``norm``, ``logsumexp``, ``softmax``;
 * ``matderiv.expr.primitives.elementwise`` — ``exp``, ``log``, ``tanh``… and ``maximum``;
-* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``.
+* ``matderiv.expr.primitives.maximum`` — ``maximum(A, B)`` of two arrays;
+* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``;
+* ``matderiv.expr.primitives.solve`` — ``solve(A, B)`` (``np.linalg.solve``).
 
 Examples
 --------
@@ -22,8 +24,19 @@ from matderiv.expr.primitives import (
     elementwise,
     linear,
     matrix,
+    maximum,
     operators,
     products,
+    solve,
 )
 
-__all__ = ["constants", "elementwise", "linear", "matrix", "operators", "products"]
+__all__ = [
+    "constants",
+    "elementwise",
+    "linear",
+    "matrix",
+    "maximum",
+    "operators",
+    "products",
+    "solve",
+]

@@ -26,6 +26,7 @@ from matderiv.expr.primitive import (
     call_text,
     register,
 )
+from matderiv.expr.primitives.maximum import array_maximum
 from matderiv.expr.primitives.operators import add_terms
 from matderiv.expr.pycode import Call, Const, Op, Slot
 from matderiv.expr.reader import Handler, Reader, Val
@@ -91,10 +92,8 @@ def _maximum_call(reader: Reader, node: ast.Call) -> Val:
         a, b = (reader.read(arg) for arg in node.args)
         if a.is_scalar and b.is_scalar:
             return Val(sp.Max(a.expr, b.expr), (), reader.text(node))
-    raise reader.error(
-        "maximum is supported as np.maximum(z, 0) (relu) and for two scalars",
-        node,
-    )
+        return array_maximum(reader, node, a, b)
+    raise reader.error("maximum(a, b) takes two arguments (np.maximum(z, 0) is relu)", node)
 
 
 def _heaviside_call(reader: Reader, node: ast.Call) -> Val:
