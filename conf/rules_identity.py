@@ -139,7 +139,8 @@ def identity_markdown(rule: Rule, instances: int = 3) -> str:
     ]
     entries = [f"single: {_index_term(rule.title)}; {rule.family}", f"single: {rule.id}"]
     entries += [f"single: {_index_term(a)}" for a in rule.aliases if _index_term(a)]
-    lines += ["```{index}", *dict.fromkeys(entries), "```", ""]
+    for entry in dict.fromkeys(entries):  # MyST's index directive takes one entry
+        lines += [f"```{{index}} {entry}", "```", ""]
     if rule.aliases:
         lines += ["**Also known as:** " + "; ".join(_md_escape(a) for a in rule.aliases), ""]
     variables = r", \quad ".join(_var_latex(n, s) for n, s in rule.shapes.items())

@@ -101,7 +101,8 @@ def test_identity_page_shows_everything_about_the_identity(rule: rules.Rule) -> 
     for citation in rule.citations:
         assert _md_escape(citation) in text
     for alias in rule.aliases:  # an index entry per alias: the search and the index find it
-        assert re.search(rf"^single: {re.escape(alias.replace(';', ',').strip())}$", text, re.M)
+        entry = re.escape(alias.replace(";", ",").strip())
+        assert re.search(rf"^```{{index}} single: {entry}$", text, re.M), alias
     assert len(re.findall(r'class="rule-formula"', text)) >= 2  # f and the differential
 
 
