@@ -128,7 +128,7 @@ def identity_markdown(rule: Rule, instances: int = 3) -> str:
     family = f"../{rule.family}.html#rule-{lower}"
     lines = [
         "```{raw} html",
-        f'<p class="rule-permalink">Permanent address: <a class="rule-permalink-link" '
+        f'<p class="rule-permalink">Permanent link: <a class="rule-permalink-link" '
         f'href="{lower}.html" title="Permanent link to this identity">'
         f"rules/id/{lower}.html</a> · id <code>{html.escape(rule.id)}</code> · "
         f'family <a href="{family}">{family_title(rule.family)}</a></p>',

@@ -1,7 +1,7 @@
 """The family pages of the Rules part as tables a reader scans: one row per identity.
 
-Each row shows the identity's title (a link to its own page), the function, its derivative in
-the layout the reader chose, the derivative's shape and the sources.  The layout is chosen
+Each row shows the identity's title (a link to its own page) with its sources, the function,
+its derivative in the layout the reader chose and the derivative's shape.  The layout is chosen
 with the book's synced layout tabs (sphinx-design, ``:sync-group: layout``, see
 :func:`switch_markdown`) above the table;
 ``conf/_static/rules.js`` shows the matching cells, and a check box puts the numerator and
@@ -126,7 +126,7 @@ def short_sources(rule: Rule) -> list[str]:
 
 _COPY_SMALL = (
     '<button type="button" class="rule-copy rule-copy-small" title="Copy LaTeX" '
-    'aria-label="Copy LaTeX">⧉</button>'
+    'aria-label="Copy LaTeX">TeX</button>'
 )
 
 
@@ -160,13 +160,13 @@ def _row(rule: Rule) -> str:
         f'<td class="rule-name"><span class="rule-anchor" id="rule-{rule.id.lower()}"></span>'
         f'<a class="rule-link" href="{identity_path(rule)}">{title}</a>'
         f'<code class="rule-id">{html.escape(rule.id)}</code>'
+        f'<span class="rule-src">{sources_text}</span>'
         f'<p class="derive-this"><a href="{html.escape(derive_link(rule))}">Derive this</a></p>'
         "</td>"
         f'<td class="rule-f">{math_html(text_latex(rule, "expr"))}</td>'
         f'<td class="rule-d rule-d-main">{_derivative_cell(rule, forms)}</td>'
         f'<td class="rule-d rule-d-den">{_derivative_cell(rule, denominator)}</td>'
         f'<td class="rule-shape">{_shape_cell(forms)}</td>'
-        f'<td class="rule-src">{sources_text}</td>'
         "</tr>"
     )
 
@@ -194,11 +194,11 @@ def family_table_html(rules: Sequence[Rule]) -> str:
     """The HTML of one family's table: the layout switch and one row per identity."""
     head = (
         "<thead><tr>"
-        '<th class="rule-name">Identity</th><th class="rule-f">f</th>'
+        '<th class="rule-name">Identity and sources</th><th class="rule-f">f</th>'
         '<th class="rule-d rule-d-main"><span class="rule-h-one">Derivative</span>'
         '<span class="rule-h-side">Numerator layout</span></th>'
         '<th class="rule-d rule-d-den">Denominator layout</th>'
-        '<th class="rule-shape">Shape</th><th class="rule-src">Sources</th>'
+        '<th class="rule-shape">Shape</th>'
         "</tr></thead>"
     )
     rows = "".join(_row(rule) for rule in rules)

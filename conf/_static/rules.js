@@ -61,7 +61,7 @@
     if (!source) return;
     var label = button.textContent;
     copy(source.getAttribute("data-latex")).then(function () {
-      button.textContent = button.classList.contains("rule-copy-small") ? "✓" : "Copied";
+      button.textContent = "Copied";
       button.classList.add("rule-copied");
       window.setTimeout(function () {
         button.textContent = label;
