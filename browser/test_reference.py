@@ -48,7 +48,9 @@ def test_objects_inv_lists_every_identity(site: Path) -> None:
 
 
 def test_no_internal_label_on_a_rules_page(site: Path) -> None:
-    internal = re.compile(r"\bseeds?\b|source_form|\.toml\b|derived-here", re.IGNORECASE)
+    internal = re.compile(
+        r"\bseeds?\b|source_form|derivative_vec|linear_map|\.toml\b|derived-here", re.IGNORECASE
+    )
     for path in sorted((site / "rules").rglob("*.html")):
         text = sitecheck.page_text(site, path.relative_to(site).as_posix())
         found = internal.search(text)

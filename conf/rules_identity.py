@@ -116,18 +116,42 @@ def _symbol(rule: Rule, layout: str) -> str:
         return r"J_{\operatorname{vec}}"
     if rule.family == "second-order":
         return rf"\frac{{\partial^2 f}}{{\partial {rule.wrt}\,\partial {rule.wrt}}}"
-    if rule.derivative is None:
-        return r"\mathrm{d}F"
+    if rule.derivative is None:  # the mixed array is written as the linear map dX -> dF
+        return ""
     return rf"\frac{{\partial f}}{{\partial {rule.wrt}}}"
 
 
+#: What the numpy snippet computes, by the form it is written from.
+_SNIPPET = {
+    "derivative": "the mixed-layout derivative",
+    "derivative_vec": "the vec (Kronecker) matrix",
+    "linear_map": "the differential, as a function of the direction",
+}
+
+
+def _quiet(body: list[str]) -> list[str]:
+    """`body` in a container the search index skips: the words every identity page shares
+    (section names, layout names, the verification's wording) would otherwise make every
+    identity a match for "Kronecker", "differential" or "layout"."""
+    return [":::{container} no-search", "", *body, ":::", ""]
+
+
+def _rubric(name: str) -> list[str]:
+    return [f"```{{rubric}} {name}", "```", ""]
+
+
 def identity_markdown(rule: Rule, instances: int = 3) -> str:
-    """MyST of one identity's page below its title (verified now; raises CatalogError)."""
+    """MyST of one identity's page below its title (verified now; raises CatalogError).
+
+    Searchable are the title, the names it is also known as, the note and the sources; the
+    formulas and the sections every identity page has are left out of the search index.
+    """
     (verification,) = verified([rule], instances)
     lower = rule.id.lower()
     family = f"../{rule.family}.html#rule-{lower}"
     lines = [
         "```{raw} html",
+        ":class: no-search",
         f'<p class="rule-permalink">Permanent link: <a class="rule-permalink-link" '
         f'href="{lower}.html" title="Permanent link to this identity">'
         f"rules/id/{lower}.html</a> · id <code>{html.escape(rule.id)}</code> · "
@@ -144,43 +168,45 @@ def identity_markdown(rule: Rule, instances: int = 3) -> str:
     if rule.aliases:
         lines += ["**Also known as:** " + "; ".join(_md_escape(a) for a in rule.aliases), ""]
     variables = r", \quad ".join(_var_latex(n, s) for n, s in rule.shapes.items())
-    lines += ["## Function", ""]
-    lines += _formula(f"f = {text_latex(rule, 'expr')}, \\qquad {variables}")
-    lines += ["## Derivative in every layout", ""]
+    body = _rubric("Function")
+    body += _formula(f"f = {text_latex(rule, 'expr')}, \\qquad {variables}")
+    body += _rubric("Derivative in every layout")
     for layouts, tex, why in layout_forms(rule):
         names = " = ".join(LAYOUT_NAMES[name] for name in layouts)
         if tex is None:
-            lines += [f"**{names}**: {why}.", ""]
+            body += [f"**{names}**: {why}.", ""]
             continue
         shape = _layout_shape(rule, layouts[0])
-        lines += [f"**{names}** (shape ${shape}$)", ""]
-        lines += _formula(f"{_symbol(rule, layouts[0])} = {tex}")
-    lines += ["## Differential", ""]
-    lines += _formula(rule.differential)
+        body += [f"**{names}** (shape ${shape}$)", ""]
+        symbol = _symbol(rule, layouts[0])
+        body += _formula(f"{symbol} = {tex}" if symbol else tex)
+    body += _rubric("Differential")
+    body += _formula(rule.differential)
     if rule.linear_map is not None:
-        lines += [f"As a linear map (language text): `d{rule.wrt} -> {rule.linear_map}`", ""]
+        body += [f"As a linear map (language text): `d{rule.wrt} -> {rule.linear_map}`", ""]
     if rule.assume:
         items = [f"{name} {', '.join(kinds)}" for name, kinds in rule.assume.items()]
-        lines += ["## Assumptions", "", "; ".join(items) + ".", ""]
+        body += [*_rubric("Assumptions"), "; ".join(items) + ".", ""]
+    lines += _quiet(body)
     if rule.note:
         lines += ["```{note}", rule.note, "```", ""]
-    lines += ["## Sources", ""]
+    lines += ["**Sources**", ""]
     lines += [f"- {_md_escape(citation)}" for citation in rule.citations]
     lines += [""]
-    lines += [
-        "## Numpy",
-        "",
-        f"The derivative as a self-contained function (`{rule.forms[0]}` form):",
-        "",
-        "```python",
-        rule_numpy_source(rule).rstrip(),
-        "```",
-        "",
-        "## Verification",
-        "",
-        _verification_text(verification),
-        "",
-    ]
+    lines += _quiet(
+        [
+            *_rubric("Numpy"),
+            f"A self-contained function computing {_SNIPPET[rule.forms[0]]}:",
+            "",
+            "```python",
+            rule_numpy_source(rule).rstrip(),
+            "```",
+            "",
+            *_rubric("Verification"),
+            _verification_text(verification),
+            "",
+        ]
+    )
     return "\n".join(lines)
 
 

@@ -107,7 +107,9 @@ def test_identity_page_shows_everything_about_the_identity(rule: rules.Rule) -> 
 
 
 def test_no_internal_label_in_generated_pages() -> None:
-    internal = re.compile(r"\bseeds?\b|source_form|\.toml\b|derived-here", re.IGNORECASE)
+    internal = re.compile(
+        r"\bseeds?\b|source_form|derivative_vec|linear_map|\.toml\b|derived-here", re.IGNORECASE
+    )
     for rule in CATALOG:
         text = identity_markdown(rule, instances=1)
         assert not internal.search(text), (rule.id, internal.search(text))
