@@ -125,6 +125,15 @@ def test_family_table_has_one_row_per_identity_with_its_link(
     assert members[0].title in target.title()
 
 
+def _wait_layout(page: Page, layout: str) -> None:
+    """Wait until the family table shows `layout` (fails after 5 s)."""
+    page.wait_for_function(
+        "layout => document.querySelector('table.rule-table')?.dataset.layout === layout",
+        arg=layout,
+        timeout=5000,
+    )
+
+
 def _visible_tex(page: Page, rule_id: str, column: str) -> list[str]:
     return page.locator(f'tr[data-rule="{rule_id}"] td.{column} .rule-l').evaluate_all(
         "ls => ls.filter(l => l.offsetParent !== null)"
@@ -142,6 +151,7 @@ def test_layout_tabs_switch_the_table_and_side_by_side_shows_both(
     page = _open(context, base_url + "rules/scalar-by-matrix.html")
     for layout in ("numerator", "denominator", "mixed"):
         page.locator(f'.rule-layout-tabs label[data-sync-id="{layout}"]').click()
+        _wait_layout(page, layout)
         assert _visible_tex(page, rule.id, "rule-d-main") == [forms[layout]], layout
     assert not page.locator("td.rule-d-den").first.is_visible()
     page.locator("input.rule-side-by-side").check()
@@ -150,8 +160,9 @@ def test_layout_tabs_switch_the_table_and_side_by_side_shows_both(
     assert _visible_tex(page, rule.id, "rule-d-den") == [forms["denominator"]]
     # both choices carry over to the next page
     page.locator('.rule-layout-tabs label[data-sync-id="numerator"]').click()
+    _wait_layout(page, "numerator")
     other = _open(context, base_url + "rules/scalar-by-vector.html")
-    assert other.locator("table.rule-table").get_attribute("data-layout") == "numerator"
+    _wait_layout(other, "numerator")
     assert other.locator("td.rule-d-den").first.is_visible()
 
 

@@ -10,7 +10,7 @@ find it.  The data is :mod:`matderiv.rules.concordance`.
 Examples
 --------
 >>> text = concordance_markdown()
->>> "eq. 57" in text and "Cookbook (57)" in text and "{rule}`sm-logdet`" in text
+>>> "eq. 57" in text and "Cookbook (57)" in text and "<rule-sm-logdet>`" in text
 True
 """
 
@@ -34,7 +34,8 @@ def _cell(text: str) -> str:
 
 
 def _rules_cell(ids: tuple[str, ...]) -> str:
-    return ", ".join(f"{{rule}}`{i}` ({_cell(get(i).title)})" for i in ids)
+    """Links to the identities' pages, each shown by its title."""
+    return "; ".join(f"{{ref}}`{_cell(get(i).title)} <rule-{i.lower()}>`" for i in ids)
 
 
 def concordance_markdown() -> str:

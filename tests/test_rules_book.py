@@ -150,7 +150,7 @@ def test_concordance_page_maps_every_cookbook_equation_and_wikipedia_row() -> No
         assert f"single: Matrix Cookbook; eq. {number}>" in row  # an index entry per equation
         entry = cookbook()[number]
         for rule_id in entry.rules:
-            assert f"{{rule}}`{rule_id}`" in row
+            assert f"<rule-{rule_id.lower()}>`" in row
         if entry.status == "omitted":
             assert "not stated" in row
     for wrow in wikipedia_rows():
