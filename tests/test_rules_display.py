@@ -14,6 +14,7 @@ import sympy
 
 from matderiv import rules
 from matderiv.rules.loader import parse_text
+from matderiv.rules.model import Field
 from matderiv.rules.render import common_factor
 
 CATALOG = rules.catalog()
@@ -32,7 +33,8 @@ def _distributed(expr: object) -> bool:
 
 @pytest.mark.parametrize("rule", CATALOG, ids=lambda r: r.id)
 def test_no_displayed_formula_distributes_a_shared_coefficient(rule: rules.Rule) -> None:
-    for field in ("expr", *rule.forms):
+    fields: tuple[Field, ...] = ("expr", *rule.forms)
+    for field in fields:
         shown = common_factor(parse_text(rule, field, getattr(rule, field)).expr)
         assert not _distributed(shown), (rule.id, field)
 
