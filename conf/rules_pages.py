@@ -3,9 +3,10 @@
 A Sphinx extension (listed in ``conf/conf.py``) with three directives, each replaced by the MyST
 text of one generator, parsed in place:
 
-- ``{rules-family} <family>`` (:func:`family_markdown`): every identity of one family with its
-  anchor ``rule-<id>``, its formula in synced layout tabs, shapes, differential,
-  assumptions, references, a numpy snippet and the verification measured in that very build;
+- ``{rules-family} <family>`` (:func:`family_markdown`): the family as a table, one row per
+  identity (``conf/rules_tables.py``), each verified in that very build and linking to the
+  identity's own page (``conf/rules_identity.py``, loaded from here, as is the concordance
+  page's ``conf/rules_concordance.py``);
 - ``{rules-index}`` (:func:`index_markdown`): counts per family and source, the whole-catalog
   verification, the omitted rows and the assumptions;
 - ``{rules-disputed}`` (:func:`disputed_markdown`): each disputed or conditional rule with the
@@ -17,16 +18,15 @@ depend on the catalog's data files, so editing one rebuilds them.
 
 Examples
 --------
->>> from matderiv import rules
->>> text = rule_markdown(rules.get("sm-logdet"))
->>> "(rule-sm-logdet)=" in text and ":sync: numerator" in text
+>>> text = family_markdown("scalar-by-scalar", instances=1)
+>>> 'href="id/ss-power.html"' in text and ":sync: numerator" in text
 True
 """
 
 from __future__ import annotations
 
-import html
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -43,7 +43,6 @@ from matderiv.assumptions import AssumptionName
 from matderiv.errors import CatalogError
 from matderiv.layout import derivative_shape
 from matderiv.rules import DATA_DIR, FAMILIES, Rule, catalog, family, is_family, omitted
-from matderiv.rules.render import layouts_of, rule_latex, rule_numpy_source, text_latex
 from matderiv.rules.sources import sources, split_ref
 from matderiv.rules.verify import Verification, check_catalog, numeric_checks, rule_out_shape
 
@@ -51,17 +50,11 @@ __all__ = [
     "disputed_markdown",
     "family_markdown",
     "index_markdown",
-    "rule_markdown",
     "setup",
     "source_of",
+    "verified",
 ]
 
-_TAB_TITLES = {
-    "mixed": "Mixed",
-    "numerator": "Numerator",
-    "denominator": "Denominator",
-    "vec": "vec / Kronecker",
-}
 _PRIMES = (2, 3, 5, 7, 11, 13, 17, 19)
 
 
@@ -103,12 +96,13 @@ def _layout_shape(rule: Rule, layout: str) -> str:
     value = {name: p for p, name in primes.items()}
 
     def concrete(shape: Iterable[object]) -> tuple[int, ...]:
+        def size(factor: str, power: str) -> int:
+            base = value[factor] if factor in value else int(factor)
+            return int(base ** int(power or 1))
+
+        # a dimension is a product of names and numbers, with powers (n*m, n**2)
         return tuple(
-            int(
-                math.prod(
-                    value[str(f)] if str(f) in value else int(str(f)) for f in str(d).split("*")
-                )
-            )
+            math.prod(size(f, p) for f, p in re.findall(r"(\w+)(?:\*\*(\d+))?", str(d)))
             for d in shape
         )
 
@@ -121,98 +115,6 @@ def _layout_shape(rule: Rule, layout: str) -> str:
     else:
         shape = derivative_shape(out, inn, layout)
     return _shape_text(shape, primes)
-
-
-def _var_latex(name: str, shape: Sequence[str | int]) -> str:
-    if not shape:
-        return rf"{name} \in \mathbb{{R}}"
-    dims = r" \times ".join(str(d) for d in shape)
-    return rf"{name} \in \mathbb{{R}}^{{{dims}}}"
-
-
-def _symbol(rule: Rule) -> str:
-    return (
-        rf"\frac{{\partial f}}{{\partial {rule.wrt}}}"
-        if rule.family != "second-order"
-        else (rf"\frac{{\partial^2 f}}{{\partial {rule.wrt}\,\partial {rule.wrt}}}")
-    )
-
-
-def _tab(name: str, body: list[str]) -> list[str]:
-    return [f":::{{tab-item}} {_TAB_TITLES[name]}", f":sync: {name}", "", *body, ":::", ""]
-
-
-def _tabs(rule: Rule) -> list[str]:
-    """Synced layout tabs: the stated array in each layout, or what exists instead."""
-    vec_ok = rule.derivative_vec is not None
-    lines = ["::::{tab-set}", ":sync-group: layout", ""]
-    if rule.derivative is not None:
-        for name in layouts_of(rule):
-            if name == "vec" and not vec_ok:
-                continue
-            lhs = r"\operatorname{vec}\text{-Jacobian}" if name == "vec" else _symbol(rule)
-            lines += _tab(
-                name,
-                [
-                    f"$$ {lhs} = {rule_latex(rule, name)} $$",
-                    "",
-                    f"Shape ${_layout_shape(rule, name)}$.",
-                ],
-            )
-        return [*lines, "::::", ""]
-    if rule.family == "differential":
-        return []
-    if rule.family == "second-order":
-        hessian = [
-            f"As a mixed array the second derivative has shape "
-            f"${_layout_shape(rule, 'mixed')}$; the catalog states it as the Hessian of "
-            f"$f(\\operatorname{{vec}} {rule.wrt})$ (vec tab)."
-        ]
-        lines += _tab("mixed", hessian)
-        if vec_ok:
-            lines += _tab(
-                "vec",
-                [
-                    f"$$ \\nabla^2_{{\\operatorname{{vec}} {rule.wrt}}} f = "
-                    f"{rule_latex(rule, 'vec')} $$",
-                    "",
-                    f"Shape ${_layout_shape(rule, 'vec')}$.",
-                ],
-            )
-        return [*lines, "::::", ""]
-    mixed = [
-        f"The mixed array has shape ${_layout_shape(rule, 'mixed')}$, entries "
-        rf"$\partial F_{{i\ldots}}/\partial {rule.wrt}_{{j\ldots}}$; "
-        "it is the linear map"
-    ]
-    if rule.linear_map is not None:
-        mixed += ["", f"$$ d{rule.wrt} \\mapsto {text_latex(rule, 'linear_map')} $$"]
-    lines += _tab("mixed", mixed)
-    undefined = [
-        "Not defined: numerator and denominator layouts only write derivatives that "
-        "fit in a matrix. Use the mixed array or the vec matrix."
-    ]
-    lines += _tab("numerator", undefined) + _tab("denominator", undefined)
-    if vec_ok:
-        lines += _tab(
-            "vec",
-            [
-                f"$$ \\operatorname{{vec}}(dF) = "
-                f"\\Big({rule_latex(rule, 'vec')}\\Big)\\operatorname{{vec}}"
-                f"(d{rule.wrt}) $$",
-                "",
-                f"Shape ${_layout_shape(rule, 'vec')}$.",
-            ],
-        )
-    else:
-        lines += _tab(
-            "vec",
-            [
-                f"Shape ${_layout_shape(rule, 'vec')}$; the catalog states this "
-                "rule as a linear map only."
-            ],
-        )
-    return [*lines, "::::", ""]
 
 
 def _verification_text(v: Verification) -> str:
@@ -232,11 +134,6 @@ def _verification_text(v: Verification) -> str:
     parts.append(engine)
     parts.append("layouts round-trip exactly (" + ", ".join(v.layouts) + ")")
     return "**Verified in this build**: " + "; ".join(parts) + f" ({v.seconds * 1000:.0f} ms)."
-
-
-def _index_term(title: str) -> str:
-    """`title` as the main term of a ``single:`` index entry (``;`` separates subentries)."""
-    return title.replace(";", ",").lstrip("!")
 
 
 def derive_link(rule: Rule) -> str:
@@ -264,70 +161,44 @@ def derive_link(rule: Rule) -> str:
     return "../derive.html?" + urlencode(query)
 
 
-def rule_markdown(rule: Rule, verification: Verification | None = None) -> str:
-    """MyST text of one identity (anchor, formula tabs, shapes, references, check)."""
-    lines = [
-        f"(rule-{rule.id})=",
-        f"## {rule.title}",
-        "",
-        f"```{{index}} single: {_index_term(rule.title)}; {rule.family}",
-        "```",
-        "",
-        f"`{rule.id}` · {rule.family}",
-        "",
-    ]
-    lines += [
-        "```{raw} html",
-        f'<p class="derive-this"><a href="{html.escape(derive_link(rule))}">'
-        "Derive this in your browser</a> (the Derive page, pre-filled)</p>",
-        "```",
-        "",
-    ]
-    lines += [
-        f"$$ f = {text_latex(rule, 'expr')}, \\qquad "
-        + ", \\quad ".join(_var_latex(n, s) for n, s in rule.shapes.items())
-        + " $$",
-        "",
-    ]
-    lines += _tabs(rule)
-    lines += [f"**Differential.** ${rule.differential}$", ""]
-    if rule.linear_map is not None:
-        lines += [f"**As a linear map** (language text): `d{rule.wrt} -> {rule.linear_map}`", ""]
-    if rule.assume:
-        items = [f"{name} {', '.join(kinds)}" for name, kinds in rule.assume.items()]
-        lines += ["**Assumptions.** " + "; ".join(items) + ".", ""]
-    if rule.note:
-        lines += ["```{note}", rule.note, "```", ""]
-    lines += ["**References.** " + "; ".join(rule.citations) + ".", ""]
-    what = {
-        "derivative": "the mixed-layout derivative",
-        "derivative_vec": "the vec matrix",
-        "linear_map": "the differential as a function of the direction",
-    }
-    lines += [
-        f"**Copy-paste numpy** ({what[rule.forms[0]]}):",
-        "",
-        "```python",
-        rule_numpy_source(rule).rstrip(),
-        "```",
-        "",
-    ]
-    if verification is not None:
-        lines += [_verification_text(verification), ""]
-    return "\n".join(lines)
+#: Verifications measured in this process, by (rule id, instances): the index, the family
+#: tables and the identity pages show the same run, and each rule is checked once per build.
+_VERIFIED: dict[tuple[str, int], Verification] = {}
+
+
+def verified(rules: Sequence[Rule], instances: int = 3) -> tuple[Verification, ...]:
+    """The verification of each rule in this build (checked on first use; raises CatalogError).
+
+    >>> from matderiv import rules
+    >>> [v.passed for v in verified([rules.get("sm-logdet")], instances=1)]
+    [True]
+    """
+    todo = [r for r in rules if (r.id, instances) not in _VERIFIED]
+    for rule, v in zip(todo, check_catalog(todo, instances=instances, strict=True), strict=True):
+        _VERIFIED[rule.id, instances] = v
+    return tuple(_VERIFIED[r.id, instances] for r in rules)
 
 
 def family_markdown(name: str, instances: int = 3) -> str:
-    """Every identity of one family, verified now (raises CatalogError on any failure)."""
+    """One family as a table, one row per identity, verified now (raises CatalogError)."""
+    from rules_tables import family_table_html, switch_markdown
+
     rules = family(name)
-    verifications = check_catalog(rules, instances=instances, strict=True)
+    verifications = verified(rules, instances)
     intro = [
         f"{len(rules)} identities, each verified while this page was built "
-        f"({sum(v.seconds for v in verifications):.2f} s for the family).",
+        f"({sum(v.seconds for v in verifications):.2f} s for the family). Each row links to "
+        "the identity's own page: all its layouts, assumptions, differential, sources, a numpy "
+        "snippet and the verification.",
+        "",
+        switch_markdown(),
+        "```{raw} html",
+        ":class: no-search",
+        family_table_html(rules),
+        "```",
         "",
     ]
-    body = [rule_markdown(rule, v) for rule, v in zip(rules, verifications, strict=True)]
-    return "\n".join(intro + body)
+    return "\n".join(intro)
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -339,7 +210,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]
 def index_markdown(instances: int = 3) -> str:
     """Counts per family and per source, the whole-catalog verification, omitted rows."""
     rules = catalog()
-    verifications = check_catalog(rules, instances=instances, strict=True)
+    verifications = verified(rules, instances)
     passed = sum(v.passed for v in verifications)
     engine = Counter(v.engine for v in verifications)
     seconds = sum(v.seconds for v in verifications)
@@ -511,8 +382,10 @@ class RulesDisputedDirective(_RulesDirective):
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the three directives."""
+    """Register the three directives and the identity pages' and concordance's extensions."""
     app.add_directive("rules-family", RulesFamilyDirective)
     app.add_directive("rules-index", RulesIndexDirective)
     app.add_directive("rules-disputed", RulesDisputedDirective)
+    app.setup_extension("rules_identity")  # conf/rules_identity.py: one page per identity
+    app.setup_extension("rules_concordance")  # conf/rules_concordance.py
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -112,23 +112,34 @@ def _write_rules_book(root: Path, family: str) -> Path:
 
 
 @pytest.mark.slow
-def test_rules_family_directive_writes_every_identity_into_the_page(tmp_path: Path) -> None:
+def test_rules_family_directive_writes_a_table_and_a_page_per_identity(tmp_path: Path) -> None:
     from matderiv import rules
 
     docs = _write_rules_book(tmp_path, "scalar-by-scalar")
     result = _sphinx("html", docs, tmp_path / "build")
     assert result.returncode == 0, result.stdout + result.stderr
-    html = (tmp_path / "build" / "html" / "rules.html").read_text(encoding="utf-8")
+    built = tmp_path / "build" / "html"
+    html = (built / "rules.html").read_text(encoding="utf-8")
     family = rules.family("scalar-by-scalar")
     for rule in family:
-        # the anchor other pages link to (docutils writes ids in lower case)
+        # the row keeps the identity's old anchor and links to the identity's own page
         assert f'id="rule-{rule.id.lower()}"' in html, rule.id
-    assert html.count("Verified in this build") == len(family)
+        assert f'href="id/{rule.id.lower()}.html"' in html, rule.id
+    assert html.count('<tr class="rule-row"') == len(family)
     assert 'class="sd-tab-set' in html  # the layout tabs are rendered, not shown as text
     assert "{rules-family}" not in html
     assert "{tab-set}" not in html
-    first = rules.family("scalar-by-scalar")[0].id.lower()
-    assert f'href="#rule-{first}"' in html  # the {ref} to an identity resolves
+    first = family[0].id.lower()
+    assert f'href="rules/id/{first}.html' in html  # the {ref} to an identity resolves
+    for rule in rules.catalog():  # every identity has its page, verified in this build
+        page = (built / "rules" / "id" / f"{rule.id.lower()}.html").read_text(encoding="utf-8")
+        assert "Verified in this build" in page, rule.id
+    from sphinx.util.inventory import InventoryFile
+
+    inventory = InventoryFile.loads((built / "objects.inv").read_bytes(), uri="").data
+    listed = inventory["std:rule"]  # every identity is citable from another project
+    assert sorted(listed) == sorted(r.id for r in rules.catalog())
+    assert listed["sm-trace-AXB"].uri == "rules/id/sm-trace-axb.html#rule-sm-trace-axb"
 
 
 @pytest.mark.slow

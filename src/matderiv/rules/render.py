@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 import numpy as np
+import sympy
 
 from matderiv.errors import ShapeError
 from matderiv.expr import numpy_source
@@ -28,7 +29,7 @@ from matderiv.rules.loader import parse_text
 from matderiv.rules.model import Field, LayoutName, Rule
 from matderiv.rules.verify import evaluate_field
 
-__all__ = ["layouts_of", "rule_latex", "rule_numpy_source", "text_latex"]
+__all__ = ["common_factor", "layouts_of", "rule_latex", "rule_numpy_source", "text_latex"]
 
 
 def text_latex(rule: Rule, fieldname: Field, text: str | None = None) -> str:
@@ -37,7 +38,50 @@ def text_latex(rule: Rule, fieldname: Field, text: str | None = None) -> str:
     The text is parsed with the rule's names and assumptions (memoized there).
     """
     source = text if text is not None else getattr(rule, fieldname)
-    return str(to_latex(parse_text(rule, fieldname, source).expr))
+    return str(to_latex(common_factor(parse_text(rule, fieldname, source).expr)))
+
+
+def common_factor(expr: Any) -> Any:
+    """A sum whose terms share one numeric coefficient, written as that coefficient times the sum.
+
+    SymPy distributes a number over a sum (``(A + A.T)/2`` becomes ``A/2 + A.T/2``); shown to a
+    reader, the factored form is the one the sources print.  Other expressions are returned
+    unchanged.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> A = sympy.MatrixSymbol("A", 3, 3)
+    >>> common_factor((A + A.T) / 2)
+    (1/2)*(A + A.T)
+    >>> x, y = sympy.symbols("x y")
+    >>> common_factor(3 * x + 3 * y)
+    3*(x + y)
+    >>> common_factor(x + 2 * y)
+    x + 2*y
+    """
+    if isinstance(expr, sympy.MatAdd):
+        parts = [term.as_coeff_mmul() for term in expr.args]
+        coeff = parts[0][0]
+        if _shared(coeff, [c for c, _ in parts]):
+            rest = sympy.MatAdd(*[m.doit() for _, m in parts])
+            return sympy.MatMul(coeff, rest, evaluate=False)
+    elif isinstance(expr, sympy.Add):
+        parts = [term.as_coeff_Mul() for term in expr.args]
+        coeff = parts[0][0]
+        if _shared(coeff, [c for c, _ in parts]):
+            return sympy.Mul(coeff, sympy.Add(*[m for _, m in parts]), evaluate=False)
+    return expr
+
+
+def _shared(coeff: Any, coeffs: list[Any]) -> bool:
+    """Whether every coefficient is the same rational number, other than 1 and -1."""
+    return (
+        len(coeffs) > 1
+        and isinstance(coeff, sympy.Rational)
+        and abs(coeff) != 1
+        and all(c == coeff for c in coeffs)
+    )
 
 
 def _shapes(rule: Rule) -> tuple[tuple[int, ...], tuple[int, ...]]:
