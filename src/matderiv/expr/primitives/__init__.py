@@ -2,11 +2,13 @@
 
 * ``matderiv.expr.primitives.operators`` — ``+ - * / **`` (sums, products, powers);
 * ``matderiv.expr.primitives.products`` — ``@``, ``outer``, ``dot``, ``kron``;
-* ``matderiv.expr.primitives.linear`` — ``.T``, ``trace``, ``sum``, ``diag``, ``vec``;
+* ``matderiv.expr.primitives.linear`` — ``.T``, ``trace``, ``sum(X)``, ``diag``, ``vec``;
 * ``matderiv.expr.primitives.matrix`` — ``inv``, ``matrix_power``, ``det``, ``logdet``,
   ``norm``, ``logsumexp``, ``softmax``;
 * ``matderiv.expr.primitives.elementwise`` — ``exp``, ``log``, ``tanh``… and ``maximum``;
-* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``.
+* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``;
+* ``matderiv.expr.primitives.reductions`` — broadcasting, ``sum`` and ``mean`` (also along an
+  axis), ``reshape``, and ``logsumexp``, ``softmax``, ``log_softmax``, ``norm`` along an axis.
 
 Examples
 --------
@@ -24,6 +26,7 @@ from matderiv.expr.primitives import (
     matrix,
     operators,
     products,
+    reductions,
 )
 
-__all__ = ["constants", "elementwise", "linear", "matrix", "operators", "products"]
+__all__ = ["constants", "elementwise", "linear", "matrix", "operators", "products", "reductions"]

@@ -13,6 +13,7 @@ import sympy as sp
 
 from matderiv.errors import UnsupportedError
 from matderiv.expr.algebra import contains, hadamard, is_ones, vec_of
+from matderiv.expr.axisnodes import Broadcast
 from matderiv.expr.nodes import Diag
 from matderiv.expr.primitive import (
     POWER,
@@ -30,6 +31,13 @@ from matderiv.expr.primitive import (
     wrap,
 )
 from matderiv.expr.pycode import BinOp, Call, Code, Const, Neg, Op, Operator, Slot
+
+# the printing of repeats inside sums and products (numpy broadcasts them)
+from matderiv.expr.primitives.reductions import (  # isort: skip
+    compact_ok,
+    compact_printer,
+    full_first,
+)
 
 __all__ = ["add_terms", "chain", "negative", "product_rule"]
 
@@ -95,6 +103,9 @@ def _neg(term: Any) -> Any:
 
 def _add_text(node: Any, p: TextPrinter) -> Txt:
     args = list(node.args)
+    if isinstance(node, sp.MatAdd) and compact_ok(args):  # X + b: numpy broadcasts b
+        p = compact_printer(p)
+        args = full_first(args)
     if isinstance(node, sp.MatAdd) and any(_ones_coeff(a) is None for a in args):
         args = [(_ones_coeff(a) if _ones_coeff(a) is not None else a) for a in args]
     args = [a for a in args if not negative(a)] + [a for a in args if negative(a)]
@@ -228,10 +239,24 @@ def _unsigned(factors: Any) -> tuple[bool, list[Any]]:
     return minus, out
 
 
+def _reciprocal_of(factor: Any) -> Any:
+    """The denominator a factor stands for (``1 / b`` and its repeat), else ``None``."""
+    if isinstance(factor, sp.HadamardPower) and factor.args[1] == -1:
+        return factor.args[0]
+    if isinstance(factor, Broadcast):
+        inner = _reciprocal_of(factor.arg)
+        if inner is not None:
+            return Broadcast(inner, *factor.args[1:])
+    return None
+
+
 def _hadamard_text(node: Any, p: TextPrinter) -> Txt:
     minus, factors = _unsigned(node.args)
-    num = [a for a in factors if not (isinstance(a, sp.HadamardPower) and a.args[1] == -1)]
-    den = [a.args[0] for a in factors if a not in num]
+    if compact_ok(factors):  # X * b: numpy broadcasts b
+        p = compact_printer(p)
+        factors = full_first(factors)
+    num = [a for a in factors if _reciprocal_of(a) is None]
+    den = [_reciprocal_of(a) for a in factors if a not in num]
     top = " * ".join(wrap(p(a), PRODUCT + 1) for a in num) if num else "1"
     if den:
         top = f"{top} / " + " / ".join(wrap(p(a), PRODUCT + 1) for a in den)
