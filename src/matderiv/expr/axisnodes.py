@@ -13,6 +13,8 @@ node                                   shape       entry ``(i, j)`` / ``k``
 ``AxisSum(X, 1)``                      ``(m, 1)``  ``sum_j X[k, j]``
 ``AxisLogSumExp(X, axis)``             as above    ``log sum exp`` along the axis
 ``AxisSoftmax(X, axis)``               ``(m, n)``  ``exp(X) / sum(exp(X), axis)``
+``AxisLogSoftmax(X, axis)``            ``(m, n)``  ``X - logsumexp(X, axis)``
+``SoftmaxJacobian(V, S, log)``         as ``V``    the softmax's Jacobian applied to V
 =====================================  ==========  =================================
 
 ``Broadcast(v, m, n, axis)`` repeats the column ``v`` along ``axis``: it is the
@@ -36,7 +38,15 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["AxisLogSumExp", "AxisSoftmax", "AxisSum", "Broadcast", "broadcast"]
+__all__ = [
+    "AxisLogSoftmax",
+    "AxisLogSumExp",
+    "AxisSoftmax",
+    "AxisSum",
+    "Broadcast",
+    "SoftmaxJacobian",
+    "broadcast",
+]
 
 
 def _axis(axis: Any) -> sp.Integer:
@@ -130,6 +140,49 @@ class AxisSoftmax(_AlongAxis):
     @property
     def shape(self) -> tuple[Any, Any]:
         return self.arg.shape  # type: ignore[no-any-return]
+
+
+class AxisLogSoftmax(AxisSoftmax):
+    """``log_softmax(X, axis=k)``: ``X - logsumexp(X, axis=k, keepdims=True)``."""
+
+    label = "log_softmax"
+
+
+class SoftmaxJacobian(sp.MatrixExpr):  # type: ignore[misc]
+    """The Jacobian of the softmax along an axis applied to ``V``: linear in ``V``.
+
+    ``SoftmaxJacobian(V, S)`` is ``S * (V - (S * V).sum(axis, keepdims=True))`` and, with
+    ``log=True``, ``V - (S * V).sum(axis, keepdims=True)`` (the log-softmax's), where
+    ``S = AxisSoftmax(Z, axis)``.  It is what the differentials of ``softmax(Z, axis)`` and
+    ``log_softmax(Z, axis)`` are made of, so that ``dZ`` appears once in them (the gradient
+    then pulls one cotangent through ``Z``, not two).
+    """
+
+    def __new__(cls, direction: Any, softmax: Any, log: Any = False) -> SoftmaxJacobian:
+        direction, softmax = sp.sympify(direction), sp.sympify(softmax)
+        if not isinstance(softmax, AxisSoftmax) or isinstance(softmax, AxisLogSoftmax):
+            raise TypeError(f"SoftmaxJacobian needs an AxisSoftmax, got {softmax!r}")
+        flag = sp.true if log in (True, sp.true) else sp.false
+        return super().__new__(cls, direction, softmax, flag)  # type: ignore[no-any-return]
+
+    @property
+    def direction(self) -> sp.MatrixExpr:
+        """The matrix the Jacobian is applied to."""
+        return self.args[0]
+
+    @property
+    def softmax(self) -> AxisSoftmax:
+        """The softmax the Jacobian is taken at."""
+        return self.args[1]  # type: ignore[no-any-return]
+
+    @property
+    def log(self) -> bool:
+        """Whether it is the Jacobian of the log-softmax."""
+        return bool(self.args[2])
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape  # type: ignore[no-any-return]
 
 
 def broadcast(column: Any, rows: Any, cols: Any, axis: int) -> Any:

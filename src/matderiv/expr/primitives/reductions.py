@@ -29,8 +29,16 @@ from typing import Any
 import sympy as sp
 
 from matderiv.errors import UnsupportedError
-from matderiv.expr.algebra import hadamard, kron, vec_of
-from matderiv.expr.axisnodes import AxisLogSumExp, AxisSoftmax, AxisSum, Broadcast, broadcast
+from matderiv.expr.algebra import contains, hadamard, kron, vec_of
+from matderiv.expr.axisnodes import (
+    AxisLogSoftmax,
+    AxisLogSumExp,
+    AxisSoftmax,
+    AxisSum,
+    Broadcast,
+    SoftmaxJacobian,
+    broadcast,
+)
 from matderiv.expr.nodes import Diag, Elementwise, LogSumExp, Softmax, SumAll
 from matderiv.expr.primitive import (
     POSTFIX,
@@ -48,7 +56,7 @@ from matderiv.expr.primitive import (
     wrap,
 )
 from matderiv.expr.primitives.constants import dimension_text
-from matderiv.expr.pycode import Attr, Call, Const, Dim, Method, Op, Slot, Tup
+from matderiv.expr.pycode import Attr, BinOp, Call, Const, Dim, Method, Op, Slot, Tup
 from matderiv.expr.reader import (
     AXIS_FORMS,
     METHODS,
@@ -100,6 +108,20 @@ def _sum_matrix(shape: tuple[Any, Any], axis: int) -> Any:
     if axis == 0:
         return kron(sp.Identity(cols), sp.OneMatrix(1, rows))
     return kron(sp.OneMatrix(1, cols), sp.Identity(rows))
+
+
+def _times(a: Any, b: Any) -> Any:
+    """``a ∘ b`` with the scalar coefficients of both factors in front."""
+    coeff: Any = sp.Integer(1)
+    bare = []
+    for m in (a, b):
+        if isinstance(m, sp.MatMul):
+            c, mats = m.as_coeff_matrices()
+            if c != 1:
+                coeff, m = coeff * c, (mats[0] if len(mats) == 1 else sp.MatMul(*mats))
+        bare.append(m)
+    product = hadamard(*bare)
+    return product if coeff == 1 else sp.MatMul(coeff, product)
 
 
 def _repeat(bar: Any, like: Any, axis: int) -> Any:
@@ -207,22 +229,15 @@ def _keep(axis: int) -> tuple[tuple[str, Any], ...]:
 # -- log-sum-exp and softmax along an axis ---------------------------------------------------
 
 
-def _weighted(s: Any, m: Any, axis: int) -> Any:
-    """``S ∘ (M - repeat(sum(S ∘ M, axis)))``: the softmax Jacobian applied to M."""
-    return hadamard(
-        s, sp.MatAdd(m, sp.MatMul(-1, _repeat(axis_sum(hadamard(s, m), axis), m, axis)))
-    )
-
-
 def _lse_differential(node: Any, d: D) -> Any:
     da = d(node.arg)
     if da is None:
         return None
-    return axis_sum(hadamard(AxisSoftmax(node.arg, node.axis), da), node.axis)
+    return axis_sum(_times(AxisSoftmax(node.arg, node.axis), da), node.axis)
 
 
 def _lse_pullback(node: Any, bar: Any, dx: Any, pull: Pull) -> None:
-    pull(node.arg, hadamard(AxisSoftmax(node.arg, node.axis), _repeat(bar, node.arg, node.axis)))
+    pull(node.arg, _times(AxisSoftmax(node.arg, node.axis), _repeat(bar, node.arg, node.axis)))
 
 
 def _lse_vec(node: Any, jac: Any) -> Any:
@@ -251,20 +266,7 @@ register(
 
 def _softmax_differential(node: Any, d: D) -> Any:
     da = d(node.arg)
-    return None if da is None else _weighted(node, da, node.axis)
-
-
-def _softmax_pullback(node: Any, bar: Any, dx: Any, pull: Pull) -> None:
-    pull(node.arg, _weighted(node, bar, node.axis))
-
-
-def _softmax_vec(node: Any, jac: Any) -> Any:
-    j = jac(node.arg)
-    if j is None:
-        return None
-    s = Diag(vec_of(node))
-    a = _sum_matrix(node.arg.shape, node.axis)
-    return sp.MatMul(sp.MatAdd(s, sp.MatMul(-1, s, a.T, a, s)), j)
+    return None if da is None else SoftmaxJacobian(da, node)
 
 
 register(
@@ -276,9 +278,91 @@ register(
             rf"\operatorname{{softmax}}_{{{n.axis}}}\left({printer._print(n.arg)}\right)"
         ),
         differential=_softmax_differential,
-        pullback=_softmax_pullback,
-        vec=_softmax_vec,
         native=_not_native("softmax along an axis"),
+    )
+)
+
+
+def _log_softmax_differential(node: Any, d: D) -> Any:
+    da = d(node.arg)
+    return None if da is None else SoftmaxJacobian(da, AxisSoftmax(node.arg, node.axis), log=True)
+
+
+def _log_softmax_op(node: Any) -> Op:
+    """The stable kernel ``Z - logsumexp(Z, axis, keepdims=True)``."""
+    lse = AxisLogSumExp(node.arg, node.axis)
+    column = Attr(Slot(1), "T") if node.axis == 0 else Slot(1)
+    return Op((node.arg, lse), BinOp("-", Slot(0), column))
+
+
+register(
+    Primitive(
+        AxisLogSoftmax,
+        text=lambda n, p: (f"log_softmax({p(n.arg)[0]}, axis={n.axis})", POSTFIX),
+        numpy=_log_softmax_op,
+        latex=lambda n, printer: (
+            rf"\operatorname{{log\,softmax}}_{{{n.axis}}}\left({printer._print(n.arg)}\right)"
+        ),
+        differential=_log_softmax_differential,
+        native=_not_native("log_softmax along an axis"),
+    )
+)
+
+
+# -- the softmax Jacobian applied to a direction (what the differentials above are made of) --
+
+
+def _jacobian_applied(s: Any, v: Any, log: bool) -> Any:
+    """``V - repeat(sum(S ∘ V))`` (log-softmax) or ``S ∘ (V - repeat(sum(S ∘ V)))`` (softmax)."""
+    axis = s.axis
+    centred = sp.MatAdd(v, sp.MatMul(-1, _repeat(axis_sum(_times(s, v), axis), v, axis)))
+    return centred if log else _times(s, centred)
+
+
+def _jacobian_adjoint(s: Any, bar: Any, log: bool) -> Any:
+    """The adjoint: ``Ḡ - S ∘ repeat(sum(Ḡ))`` (log-softmax); the softmax's is itself."""
+    if not log:
+        return _jacobian_applied(s, bar, log)
+    return sp.MatAdd(bar, sp.MatMul(-1, _times(s, _repeat(axis_sum(bar, s.axis), bar, s.axis))))
+
+
+def _expanded(node: SoftmaxJacobian) -> Any:
+    return _jacobian_applied(node.softmax, node.direction, node.log)
+
+
+def _jacobian_pullback(node: Any, bar: Any, dx: Any, pull: Pull) -> None:
+    if contains(node.softmax, dx):  # a second differential: through the formula
+        pull(_expanded(node), bar)
+        return
+    pull(node.direction, _jacobian_adjoint(node.softmax, bar, node.log))
+
+
+def _jacobian_vec(node: Any, jac: Any) -> Any:
+    # the point holds no dX in a differential (None), else its softmax says it has no rule
+    if jac(node.softmax) is not None:
+        return jac(_expanded(node))
+    j = jac(node.direction)
+    if j is None:
+        return None
+    s = node.softmax
+    a = _sum_matrix(s.shape, s.axis)
+    if node.log:
+        eye = sp.Identity(a.shape[1])
+        return sp.MatMul(sp.MatAdd(eye, sp.MatMul(-1, a.T, a, Diag(vec_of(s)))), j)
+    ds = Diag(vec_of(s))
+    return sp.MatMul(sp.MatAdd(ds, sp.MatMul(-1, ds, a.T, a, ds)), j)
+
+
+register(
+    Primitive(
+        SoftmaxJacobian,
+        text=lambda n, p: p(_expanded(n)),
+        numpy=lambda n: Op((_expanded(n),), Slot(0)),
+        latex=lambda n, printer: str(printer._print(_expanded(n))),
+        differential=lambda n, d: d(_expanded(n)),
+        pullback=_jacobian_pullback,
+        vec=_jacobian_vec,
+        native=_not_native("the softmax Jacobian"),
     )
 )
 
@@ -418,16 +502,12 @@ def _softmax_call(reader: Reader, node: ast.Call) -> Val:
     return _normalisation(reader, node, "softmax", Softmax, AxisSoftmax)
 
 
-def _log_softmax_matrix(m: Any, axis: int) -> Any:
-    return sp.MatAdd(m, sp.MatMul(-1, _repeat(AxisLogSumExp(m, axis), m, axis)))
-
-
 @accepts("axis")
 def _log_softmax_call(reader: Reader, node: ast.Call) -> Val:
     def vector(v: Any) -> Any:
         return sp.MatAdd(v, sp.MatMul(-LogSumExp(v), sp.OneMatrix(*v.shape)))
 
-    return _normalisation(reader, node, "log_softmax", vector, _log_softmax_matrix)
+    return _normalisation(reader, node, "log_softmax", vector, AxisLogSoftmax)
 
 
 @accepts("order")
