@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from matderiv import derive
+from matderiv import derive, derive_hessian
 from matderiv.errors import BroadcastError, MatderivError, ParseError, ShapeError
 from matderiv.expr import parse_typed, to_function
 
@@ -356,3 +356,78 @@ def test_generated_code_is_stable_for_large_logits() -> None:
     value = to_function("-sum(Y * log_softmax(Z, axis=0))", shapes)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         assert np.isfinite(value(Z=Z, Y=Y))
+
+
+JACOBIAN_SHAPES = {"A": ("m", "n"), "w": ("n",), "c": ("m",), "X": ("m", "n")}
+
+
+def _values_for(shapes: dict[str, tuple[str, ...]], rng: np.random.Generator) -> dict[str, Any]:
+    sizes = {"m": 3, "n": 4}
+    return {
+        name: rng.standard_normal(tuple(sizes[d] for d in dims)) for name, dims in shapes.items()
+    }
+
+
+def _numeric_jacobian(f: Callable[[Any], Any], x: Any, step: float = 1e-6) -> Any:
+    """``J[out..., in...]`` by central differences (out first, as ``Derivative.evaluate``)."""
+    columns = []
+    for index in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[index] = step
+        columns.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * step))
+    out = np.stack(columns, axis=-1)
+    return out.reshape(np.shape(columns[0]) + x.shape)
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "numpy_f"),
+    [
+        (
+            "logsumexp(A * w, axis=1)",
+            "w",
+            lambda v, w: _logsumexp(v["A"] * w, 1),
+        ),
+        ("(A + w).sum(axis=0)", "w", lambda v, w: (v["A"] + w).sum(axis=0)),
+        (
+            "softmax(A * w, axis=1) @ w",
+            "w",
+            lambda v, w: np.exp(_log_softmax(v["A"] * w, 1)) @ w,
+        ),
+        ("X.mean(axis=1)", "X", lambda v, X: X.mean(axis=1)),
+    ],
+)
+def test_jacobians_of_reductions(text: str, wrt: str, numpy_f: Callable[..., Any]) -> None:
+    values = _values_for(JACOBIAN_SHAPES, np.random.default_rng(8))
+    derived = derive(text, wrt, JACOBIAN_SHAPES)
+    got = derived.evaluate(**{name: values[name] for name in derived.args})
+    expected = _numeric_jacobian(lambda x: numpy_f(values, x), values[wrt])
+    np.testing.assert_allclose(np.reshape(got, expected.shape), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("text", "gradient"),
+    [
+        (
+            "sum(logsumexp(A * w, axis=1))",
+            lambda v, w: (np.exp(_log_softmax(v["A"] * w, 1)) * v["A"]).sum(axis=0),
+        ),
+        (
+            "c @ log_softmax(A * w, axis=1) @ w",
+            None,
+        ),
+    ],
+)
+def test_hessians_through_the_softmax_jacobian(text: str, gradient: Any) -> None:
+    """The second derivative runs through the gradient's softmax (its differential)."""
+    values = _values_for(JACOBIAN_SHAPES, np.random.default_rng(9))
+    hessian = derive_hessian(text, "w", JACOBIAN_SHAPES)
+    got = hessian.evaluate(**{name: values[name] for name in hessian.args})
+    first = derive(text, "w", JACOBIAN_SHAPES)
+
+    def grad(w: Any) -> Any:
+        return first.evaluate(**{**{n: values[n] for n in first.args}, "w": w})
+
+    expected = _numeric_jacobian(grad, values["w"])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+    if gradient is not None:  # and the first derivative against the closed form
+        np.testing.assert_allclose(grad(values["w"]), gradient(values, values["w"]), rtol=1e-10)
