@@ -35,6 +35,7 @@ from matderiv.expr.pycode import BinOp, Call, Code, Const, Neg, Op, Operator, Sl
 # the printing of repeats inside sums and products (numpy broadcasts them)
 from matderiv.expr.primitives.reductions import (  # isort: skip
     compact_ok,
+    compact_operands,
     compact_printer,
     full_first,
 )
@@ -142,7 +143,18 @@ def _add_latex(node: Any, printer: LatexPrinting) -> str:
 def _add_op(node: Any) -> Op:
     # positive terms first: y - X @ w rather than -X @ w + y
     args = [a for a in node.args if not negative(a)] + [a for a in node.args if negative(a)]
+    if isinstance(node, sp.MatAdd):
+        return _broadcasting_op("+", args)
     return Op(tuple(args), chain("+", len(args)))
+
+
+def _broadcasting_op(op: Operator, args: list[Any]) -> Op:
+    """``a op b op ...`` with each repeated operand left to numpy's broadcasting."""
+    children, codes = compact_operands(args)
+    code = codes[0]
+    for more in codes[1:]:
+        code = BinOp(op, code, more)
+    return Op(children, code)
 
 
 def _add_differential(node: Any, d: D) -> Any:
@@ -297,7 +309,7 @@ register(
     Primitive(
         sp.HadamardProduct,
         text=_hadamard_text,
-        numpy=lambda n: Op(tuple(n.args), chain("*", len(n.args))),
+        numpy=lambda n: _broadcasting_op("*", list(n.args)),
         latex=_hadamard_latex,
         differential=product_rule,
         pullback=_hadamard_pullback,

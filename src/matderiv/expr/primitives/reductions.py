@@ -56,7 +56,7 @@ from matderiv.expr.primitive import (
     wrap,
 )
 from matderiv.expr.primitives.constants import dimension_text
-from matderiv.expr.pycode import Attr, BinOp, Call, Const, Dim, Method, Op, Slot, Tup
+from matderiv.expr.pycode import Attr, BinOp, Call, Code, Const, Dim, Method, Op, Slot, Tup
 from matderiv.expr.reader import (
     AXIS_FORMS,
     METHODS,
@@ -68,7 +68,7 @@ from matderiv.expr.reader import (
     as_row,
 )
 
-__all__ = ["axis_sum", "compact_ok", "compact_printer", "full_first"]
+__all__ = ["axis_sum", "compact_ok", "compact_operands", "compact_printer", "full_first"]
 
 
 def _not_native(name: str) -> Callable[[Any, list[Any]], Any]:
@@ -176,6 +176,37 @@ def compact_printer(p: TextPrinter) -> TextPrinter:
         return p(node)
 
     return compact
+
+
+def compact_operands(terms: Any) -> tuple[tuple[Any, ...], list[Code]]:
+    """The children and the code of each term of a sum or product that numpy broadcasts.
+
+    A repeat among terms that give the full shape is computed as its column (or row): numpy
+    broadcasts it in the operation (``W1 @ X + b1`` with ``b1`` a column inside).
+    """
+    compact = compact_ok(terms)
+    children: list[Any] = []
+    codes: list[Code] = []
+    for i, term in enumerate(terms):
+        repeat, coeff = _scaled_repeat(term) if compact else (None, None)
+        if repeat is None:
+            children.append(term)
+            codes.append(Slot(i))
+            continue
+        children.append(repeat.arg if coeff == 1 else sp.MatMul(coeff, repeat.arg))
+        codes.append(Attr(Slot(i), "T") if repeat.axis == 0 else Slot(i))
+    return tuple(children), codes
+
+
+def _scaled_repeat(term: Any) -> tuple[Broadcast | None, Any]:
+    """``(B, c)`` when `term` is ``c * B`` for a repeat ``B``."""
+    if isinstance(term, Broadcast):
+        return term, sp.Integer(1)
+    if isinstance(term, sp.MatMul):
+        coeff, mats = term.as_coeff_matrices()
+        if len(mats) == 1 and isinstance(mats[0], Broadcast):
+            return mats[0], coeff
+    return None, None
 
 
 def _broadcast_text(node: Broadcast, p: TextPrinter) -> Txt:
