@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
+from latex_check import PDFLATEX, compile_formulas, structure_errors
 
 from matderiv import derive, derive_hessian
 from matderiv.errors import BroadcastError, MatderivError, ParseError, ShapeError
@@ -431,3 +433,16 @@ def test_hessians_through_the_softmax_jacobian(text: str, gradient: Any) -> None
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
     if gradient is not None:  # and the first derivative against the closed form
         np.testing.assert_allclose(grad(values["w"]), gradient(values, values["w"]), rtol=1e-10)
+
+
+def test_latex_of_batched_results_compiles(tmp_path: Path) -> None:
+    """Every problem's gradients (and the language's new nodes) print as LaTeX that TeX reads."""
+    formulas = []
+    for problem in PROBLEMS:
+        for wrt in problem.wrt:
+            latex = derive(problem.text, wrt, problem.shapes).latex()
+            assert not structure_errors(latex), (problem.name, wrt, structure_errors(latex))
+            formulas.append((f"{problem.name}, d/d{wrt}", latex))
+    if PDFLATEX is None:
+        pytest.skip("pdflatex is not installed (the structure was checked)")
+    compile_formulas(formulas, tmp_path)
