@@ -219,8 +219,12 @@ def _central_gradient(f: Callable[[Any], float], x: Any, step: float = 1e-6) -> 
 def test_gradient_matches_central_differences(problem: Problem) -> None:
     rng = np.random.default_rng(17)
     values = _values(problem, rng)
+    assume = {
+        name: ("onehot_columns", "onehot_rows")[axis]
+        for name, axis in (problem.labels or {}).items()
+    }
     for wrt in problem.wrt:
-        derived = derive(problem.text, wrt, problem.shapes)
+        derived = derive(problem.text, wrt, problem.shapes, assume)
         got = derived.evaluate(**{name: values[name] for name in derived.args})
 
         def loss(x: Any, wrt: str = wrt) -> float:
@@ -446,3 +450,43 @@ def test_latex_of_batched_results_compiles(tmp_path: Path) -> None:
     if PDFLATEX is None:
         pytest.skip("pdflatex is not installed (the structure was checked)")
     compile_formulas(formulas, tmp_path)
+
+
+NETWORK = {
+    "W1": ("h", "d"),
+    "b1": ("h",),
+    "W2": ("c", "h"),
+    "b2": ("c",),
+    "X": ("d", "N"),
+    "Y": ("c", "N"),
+}
+NETWORK_LOSS = "-sum(Y * log_softmax(W2 @ tanh(W1 @ X + b1[:, None]) + b2[:, None], axis=0)) / N"
+
+
+def test_one_hot_labels_give_the_hand_written_gradients() -> None:
+    """With one-hot columns, ∂L/∂W₂ = (P - Y) Hᵀ / N and ∂L/∂b₂ = (P - Y).sum(axis=1) / N."""
+    rng = np.random.default_rng(11)
+    sizes = {"h": 4, "d": 3, "c": 3, "N": 6}
+    values = {n: rng.standard_normal(tuple(sizes[d] for d in s)) for n, s in NETWORK.items()}
+    values["Y"] = _one_hot(rng, 3, 6, 0)
+    H = np.tanh(values["W1"] @ values["X"] + values["b1"][:, None])
+    P = np.exp(_log_softmax(values["W2"] @ H + values["b2"][:, None], 0))
+    hand = {"W2": (P - values["Y"]) @ H.T / 6, "b2": (P - values["Y"]).sum(axis=1) / 6}
+    for wrt, expected in hand.items():
+        general = derive(NETWORK_LOSS, wrt, NETWORK)
+        labelled = derive(NETWORK_LOSS, wrt, NETWORK, {"Y": "onehot_columns"})
+        assert "Y.sum" in general.text()
+        assert "Y.sum" not in labelled.text(), labelled.text()
+        assert len(labelled.text()) < len(general.text())
+        for d in (general, labelled):
+            got = d.evaluate(**{n: values[n] for n in d.args})
+            np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-13)
+
+
+def test_one_hot_values_are_checked() -> None:
+    derived = derive(NETWORK_LOSS, "W2", NETWORK, {"Y": "onehot_columns"})
+    rng = np.random.default_rng(12)
+    sizes = {"h": 4, "d": 3, "c": 3, "N": 6}
+    values = {n: rng.standard_normal(tuple(sizes[d] for d in s)) for n, s in NETWORK.items()}
+    with pytest.raises(MatderivError, match="onehot_columns"):
+        derived.evaluate(**{n: values[n] for n in derived.args})

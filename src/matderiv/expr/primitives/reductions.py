@@ -68,7 +68,14 @@ from matderiv.expr.reader import (
     as_row,
 )
 
-__all__ = ["axis_sum", "compact_ok", "compact_operands", "compact_printer", "full_first"]
+__all__ = [
+    "axis_sum",
+    "compact_ok",
+    "compact_operands",
+    "compact_printer",
+    "full_first",
+    "with_one_hot",
+]
 
 
 def _not_native(name: str) -> Callable[[Any, list[Any]], Any]:
@@ -127,6 +134,47 @@ def _times(a: Any, b: Any) -> Any:
 def _repeat(bar: Any, like: Any, axis: int) -> Any:
     rows, cols = like.shape
     return broadcast(bar, rows, cols, axis)
+
+
+# -- one-hot labels ---------------------------------------------------------------------------
+
+
+def with_one_hot(expr: Any, axes: dict[Any, int]) -> Any:
+    """`expr` with the sums of one-hot labels written out: ``Y.sum(axis=k)`` is ones.
+
+    `axes` maps each label matrix to the axis its one-hot vectors run along (0: each
+    column is one-hot, the ``onehot_columns`` assumption; 1: each row).  ``sum(Y)`` is
+    then the number of samples.  Repeats of ones and products with them are folded.
+    """
+    if not axes or not isinstance(expr, sp.Basic):
+        return expr
+    table: dict[Any, Any] = {}
+    for label, axis in axes.items():
+        rows, cols = label.shape
+        if cols == 1:  # a one-hot vector
+            table[SumAll(label)] = sp.Integer(1)
+            continue
+        samples = cols if axis == 0 else rows
+        table[AxisSum(label, axis)] = sp.OneMatrix(samples, 1)
+        table[SumAll(label)] = samples
+    replaced = expr.xreplace(table)
+    return expr if replaced == expr else _fold_ones(replaced)
+
+
+def _fold_ones(node: Any) -> Any:
+    if not node.args or isinstance(node, sp.MatrixSymbol):
+        return node
+    args = [_fold_ones(a) for a in node.args]
+    if isinstance(node, Broadcast):
+        return broadcast(args[0], args[1], args[2], node.axis)
+    if isinstance(node, sp.HadamardProduct):
+        out = args[0]
+        for more in args[1:]:
+            out = _times(out, more)
+        return out
+    if all(a is b for a, b in zip(args, node.args, strict=True)):
+        return node
+    return node.func(*args)
 
 
 # -- broadcasting ----------------------------------------------------------------------------
