@@ -13,7 +13,7 @@ Examples
 >>> TABLE["spd"].implies
 ('symmetric', 'invertible')
 >>> sorted(ASSUMPTIONS)  # what ``assume=`` understands
-['invertible', 'positive', 'spd', 'symmetric']
+['invertible', 'onehot_columns', 'onehot_rows', 'positive', 'spd', 'symmetric']
 >>> implied({"spd"}) == {"spd", "symmetric", "invertible"}
 True
 """

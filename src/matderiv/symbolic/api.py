@@ -155,7 +155,8 @@ def derive(
         Name -> shape: a tuple of ints or dimension names, ``()`` for a scalar.
         Every name of `expr` must be declared.
     assume
-        Name -> ``"symmetric"``, ``"spd"``, ``"invertible"`` or ``"positive"``
+        Name -> ``"symmetric"``, ``"spd"``, ``"invertible"``, ``"positive"``,
+        ``"onehot_columns"`` or ``"onehot_rows"``
         (or a list of them): used to simplify and to draw the inputs of :meth:`Derivative.check`.
     layout
         ``"mixed"`` (default: a gradient has the variable's shape),

@@ -12,7 +12,8 @@ the stable ``Z - logsumexp(Z, axis, keepdims=True)``).
 
 Examples
 --------
->>> from matderiv.expr import parse, to_text
+>>> from matderiv.expr import parse
+>>> from matderiv.expr.text import to_text
 >>> shapes = {"X": ("m", "n"), "b": ("n",), "c": ("m",)}
 >>> to_text(parse("X + b", shapes)), to_text(parse("X * c[:, None]", shapes))
 ('X + b', 'X * c[:, None]')
