@@ -6,8 +6,9 @@ The loss is written as numpy users write it (columns as samples)::
 
 Measured in this process:
 
-1. **derive time** of the gradient in each parameter (W1, b1, W2, b2): median of ``--repeat``
-   runs, SymPy's cache cleared before each;
+1. **derive time** of the gradient in each parameter (W1, b1, W2, b2), with the labels
+   declared one-hot (``assume={"Y": "onehot_columns"}``): median of ``--repeat`` runs, SymPy's
+   cache cleared before each;
 2. **printed size**: characters of ``Derivative.text()`` against the hand-written form of the same
    gradient, written out in full in the language (``(softmax(Z2, axis=0) - Y) @ tanh(Z1).T / N``
    with Z1 and Z2 spelled out) and with named intermediates;
@@ -56,6 +57,7 @@ SHAPES = {
     "Y": ("c", "N"),
 }
 NAMES = ("W1", "b1", "W2", "b2")
+ASSUME = {"Y": "onehot_columns"}  # one-hot labels, as the two-layer-network page declares
 
 #: The gradients as a person writes them, with named intermediates (P = softmax(Z2, axis=0),
 #: H = tanh(Z1), D = the gradient arriving at Z1) and spelled out in full in the language.
@@ -70,9 +72,7 @@ HAND = {
 }
 
 
-def _hand_backward(
-    W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any
-) -> tuple[Any, Any, Any, Any]:
+def _hand_backward(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any) -> tuple[Any, Any, Any, Any]:
     """Forward and backward by hand, all four gradients at once (stable softmax)."""
     N = X.shape[1]
     H = np.tanh(W1 @ X + b1[:, None])
@@ -120,7 +120,7 @@ def derive_times(repeat: int) -> dict[str, Any]:
         for _ in range(repeat):
             sp.core.cache.clear_cache()
             start = time.perf_counter()
-            d = derive(LOSS, name, SHAPES)
+            d = derive(LOSS, name, SHAPES, ASSUME)
             times.append(time.perf_counter() - start)
         out[name] = (statistics.median(times), d)
     return out
