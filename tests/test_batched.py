@@ -270,6 +270,8 @@ SHAPES = {"X": ("m", "n"), "b": ("n",), "c": ("m",), "s": ()}
         ("norm(X, axis=0)", ("n",)),
         ("b.sum(axis=0)", ()),
         ("X.sum()", ()),
+        ("(X + b).T", ("n", "m")),
+        ("tanh((X * c[:, None]).T) + c", ("n", "m")),
     ],
 )
 def test_shapes_follow_numpy(text: str, shape: tuple[Any, ...]) -> None:

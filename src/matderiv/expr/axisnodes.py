@@ -86,6 +86,11 @@ class Broadcast(sp.MatrixExpr):  # type: ignore[misc]
     def shape(self) -> tuple[Any, Any]:
         return (self.args[1], self.args[2])
 
+    def _eval_transpose(self) -> Broadcast:
+        # every row vᵀ, transposed, is every column v
+        rows, cols = self.shape
+        return Broadcast(self.arg, cols, rows, 1 - self.axis)
+
     def _sympystr(self, printer: Any) -> str:
         return f"broadcast({printer._print(self.arg)}, axis={self.axis})"
 
