@@ -29,9 +29,9 @@ import sympy as sp
 
 from matderiv.errors import ShapeError
 from matderiv.expr._guard import internal_errors
+from matderiv.expr.broadcasting import with_one_hot
 from matderiv.expr.context import Context, ShapeSpec, check_wrt, format_shape, make_context
 from matderiv.expr.parser import parse_typed
-from matderiv.expr.primitives.reductions import with_one_hot
 from matderiv.layout import Layout, as_layout
 from matderiv.symbolic import result
 from matderiv.symbolic.differential import differential as take_differential

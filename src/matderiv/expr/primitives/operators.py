@@ -14,6 +14,7 @@ import sympy as sp
 from matderiv.errors import UnsupportedError
 from matderiv.expr.algebra import contains, hadamard, is_ones, vec_of
 from matderiv.expr.axisnodes import Broadcast
+from matderiv.expr.broadcasting import compact_ok, compact_operands, compact_printer, full_first
 from matderiv.expr.nodes import Diag
 from matderiv.expr.primitive import (
     POWER,
@@ -31,14 +32,6 @@ from matderiv.expr.primitive import (
     wrap,
 )
 from matderiv.expr.pycode import BinOp, Call, Code, Const, Neg, Op, Operator, Slot
-
-# the printing of repeats inside sums and products (numpy broadcasts them)
-from matderiv.expr.primitives.reductions import (  # isort: skip
-    compact_ok,
-    compact_operands,
-    compact_printer,
-    full_first,
-)
 
 __all__ = ["add_terms", "chain", "negative", "product_rule"]
 

@@ -30,7 +30,7 @@ from typing import Any
 import sympy as sp
 
 from matderiv.errors import UnsupportedError
-from matderiv.expr.algebra import contains, hadamard, kron, vec_of
+from matderiv.expr.algebra import contains, kron, vec_of
 from matderiv.expr.axisnodes import (
     AxisLogSoftmax,
     AxisLogSumExp,
@@ -40,10 +40,10 @@ from matderiv.expr.axisnodes import (
     SoftmaxJacobian,
     broadcast,
 )
+from matderiv.expr.broadcasting import scaled_hadamard
 from matderiv.expr.nodes import Diag, Elementwise, LogSumExp, Softmax, SumAll
 from matderiv.expr.primitive import (
     POSTFIX,
-    PRIMITIVES,
     PRODUCT,
     D,
     LatexPrinting,
@@ -57,7 +57,7 @@ from matderiv.expr.primitive import (
     wrap,
 )
 from matderiv.expr.primitives.constants import dimension_text
-from matderiv.expr.pycode import Attr, BinOp, Call, Code, Const, Dim, Method, Op, Slot, Tup
+from matderiv.expr.pycode import Attr, BinOp, Call, Const, Dim, Method, Op, Slot, Tup
 from matderiv.expr.reader import (
     AXIS_FORMS,
     METHODS,
@@ -69,14 +69,7 @@ from matderiv.expr.reader import (
     as_row,
 )
 
-__all__ = [
-    "axis_sum",
-    "compact_ok",
-    "compact_operands",
-    "compact_printer",
-    "full_first",
-    "with_one_hot",
-]
+__all__ = ["axis_sum"]
 
 
 def _not_native(name: str) -> Callable[[Any, list[Any]], Any]:
@@ -87,10 +80,6 @@ def _not_native(name: str) -> Callable[[Any, list[Any]], Any]:
 
 
 # -- shared constructions ------------------------------------------------------------------
-
-
-def _length(shape: tuple[Any, Any], axis: int) -> Any:
-    return shape[axis]
 
 
 def axis_sum(m: Any, axis: int) -> Any:
@@ -118,144 +107,12 @@ def _sum_matrix(shape: tuple[Any, Any], axis: int) -> Any:
     return kron(sp.OneMatrix(1, cols), sp.Identity(rows))
 
 
-def _times(a: Any, b: Any) -> Any:
-    """``a ∘ b`` with the scalar coefficients of both factors in front."""
-    coeff: Any = sp.Integer(1)
-    bare = []
-    for m in (a, b):
-        if isinstance(m, sp.MatMul):
-            c, mats = m.as_coeff_matrices()
-            if c != 1:
-                coeff, m = coeff * c, (mats[0] if len(mats) == 1 else sp.MatMul(*mats))
-        bare.append(m)
-    product = hadamard(*bare)
-    return product if coeff == 1 else sp.MatMul(coeff, product)
-
-
 def _repeat(bar: Any, like: Any, axis: int) -> Any:
     rows, cols = like.shape
     return broadcast(bar, rows, cols, axis)
 
 
-# -- one-hot labels ---------------------------------------------------------------------------
-
-
-def with_one_hot(expr: Any, axes: dict[Any, int]) -> Any:
-    """`expr` with the sums of one-hot labels written out: ``Y.sum(axis=k)`` is ones.
-
-    `axes` maps each label matrix to the axis its one-hot vectors run along (0: each
-    column is one-hot, the ``onehot_columns`` assumption; 1: each row).  ``sum(Y)`` is
-    then the number of samples.  Repeats of ones and products with them are folded.
-    """
-    if not axes or not isinstance(expr, sp.Basic):
-        return expr
-    table: dict[Any, Any] = {}
-    for label, axis in axes.items():
-        rows, cols = label.shape
-        if cols == 1:  # a one-hot vector
-            table[SumAll(label)] = sp.Integer(1)
-            continue
-        samples = cols if axis == 0 else rows
-        table[AxisSum(label, axis)] = sp.OneMatrix(samples, 1)
-        table[SumAll(label)] = samples
-    replaced = expr.xreplace(table)
-    return expr if replaced == expr else _fold_ones(replaced)
-
-
-def _fold_ones(node: Any) -> Any:
-    if not node.args or isinstance(node, sp.MatrixSymbol):
-        return node
-    args = [_fold_ones(a) for a in node.args]
-    if isinstance(node, Broadcast):
-        return broadcast(args[0], args[1], args[2], node.axis)
-    if isinstance(node, sp.HadamardProduct):
-        out = args[0]
-        for more in args[1:]:
-            out = _times(out, more)
-        return out
-    if all(a is b for a, b in zip(args, node.args, strict=True)):
-        return node
-    return node.func(*args)
-
-
 # -- broadcasting ----------------------------------------------------------------------------
-
-
-def _spread(term: Any) -> int | None:
-    """The axis a term is repeated along (-1: a multiple of ones), None for a full term."""
-    if isinstance(term, sp.MatMul):
-        _coeff, mats = term.as_coeff_matrices()
-        if len(mats) == 1:
-            term = mats[0]
-    if isinstance(term, Broadcast):
-        return term.axis
-    if isinstance(term, sp.OneMatrix):
-        return -1
-    if isinstance(term, sp.HadamardPower):
-        return _spread(term.args[0])
-    return None
-
-
-def compact_ok(terms: Any) -> bool:
-    """Whether the terms of a sum or elementwise product may print their repeats as numpy
-    broadcasts them (``X + b``): one term has the full shape, or repeats run along both axes."""
-    kinds = {_spread(t) for t in terms}
-    return None in kinds or {0, 1} <= kinds
-
-
-def full_first(terms: Any) -> list[Any]:
-    """The terms with the repeated ones last (``X + b``, as written), otherwise in order."""
-    return sorted(terms, key=lambda t: _spread(t) is not None)
-
-
-def _compact(node: Broadcast, p: TextPrinter) -> Txt:
-    if node.axis == 0:  # a 1-D vector is added to each row
-        return p(node.arg)
-    return (f"{wrap(p(node.arg), POSTFIX)}[:, None]", POSTFIX)
-
-
-def compact_printer(p: TextPrinter) -> TextPrinter:
-    """`p`, with every repeat of a column (also scaled) printed as numpy broadcasts it."""
-
-    def compact(node: Any) -> Txt:
-        if isinstance(node, Broadcast):
-            return _compact(node, p)
-        if _spread(node) is not None and isinstance(node, sp.MatMul | sp.HadamardPower):
-            return PRIMITIVES.lookup(node).text(node, compact)
-        return p(node)
-
-    return compact
-
-
-def compact_operands(terms: Any) -> tuple[tuple[Any, ...], list[Code]]:
-    """The children and the code of each term of a sum or product that numpy broadcasts.
-
-    A repeat among terms that give the full shape is computed as its column (or row): numpy
-    broadcasts it in the operation (``W1 @ X + b1`` with ``b1`` a column inside).
-    """
-    compact = compact_ok(terms)
-    children: list[Any] = []
-    codes: list[Code] = []
-    for i, term in enumerate(terms):
-        repeat, coeff = _scaled_repeat(term) if compact else (None, None)
-        if repeat is None:
-            children.append(term)
-            codes.append(Slot(i))
-            continue
-        children.append(repeat.arg if coeff == 1 else sp.MatMul(coeff, repeat.arg))
-        codes.append(Attr(Slot(i), "T") if repeat.axis == 0 else Slot(i))
-    return tuple(children), codes
-
-
-def _scaled_repeat(term: Any) -> tuple[Broadcast | None, Any]:
-    """``(B, c)`` when `term` is ``c * B`` for a repeat ``B``."""
-    if isinstance(term, Broadcast):
-        return term, sp.Integer(1)
-    if isinstance(term, sp.MatMul):
-        coeff, mats = term.as_coeff_matrices()
-        if len(mats) == 1 and isinstance(mats[0], Broadcast):
-            return mats[0], coeff
-    return None, None
 
 
 def _broadcast_text(node: Broadcast, p: TextPrinter) -> Txt:
@@ -313,11 +170,14 @@ def _lse_differential(node: Any, d: D) -> Any:
     da = d(node.arg)
     if da is None:
         return None
-    return axis_sum(_times(AxisSoftmax(node.arg, node.axis), da), node.axis)
+    return axis_sum(scaled_hadamard(AxisSoftmax(node.arg, node.axis), da), node.axis)
 
 
 def _lse_pullback(node: Any, bar: Any, dx: Any, pull: Pull) -> None:
-    pull(node.arg, _times(AxisSoftmax(node.arg, node.axis), _repeat(bar, node.arg, node.axis)))
+    pull(
+        node.arg,
+        scaled_hadamard(AxisSoftmax(node.arg, node.axis), _repeat(bar, node.arg, node.axis)),
+    )
 
 
 def _lse_vec(node: Any, jac: Any) -> Any:
@@ -395,15 +255,17 @@ register(
 def _jacobian_applied(s: Any, v: Any, log: bool) -> Any:
     """``V - repeat(sum(S ∘ V))`` (log-softmax) or ``S ∘ (V - repeat(sum(S ∘ V)))`` (softmax)."""
     axis = s.axis
-    centred = sp.MatAdd(v, sp.MatMul(-1, _repeat(axis_sum(_times(s, v), axis), v, axis)))
-    return centred if log else _times(s, centred)
+    centred = sp.MatAdd(v, sp.MatMul(-1, _repeat(axis_sum(scaled_hadamard(s, v), axis), v, axis)))
+    return centred if log else scaled_hadamard(s, centred)
 
 
 def _jacobian_adjoint(s: Any, bar: Any, log: bool) -> Any:
     """The adjoint: ``Ḡ - S ∘ repeat(sum(Ḡ))`` (log-softmax); the softmax's is itself."""
     if not log:
         return _jacobian_applied(s, bar, log)
-    return sp.MatAdd(bar, sp.MatMul(-1, _times(s, _repeat(axis_sum(bar, s.axis), bar, s.axis))))
+    return sp.MatAdd(
+        bar, sp.MatMul(-1, scaled_hadamard(s, _repeat(axis_sum(bar, s.axis), bar, s.axis)))
+    )
 
 
 def _expanded(node: SoftmaxJacobian) -> Any:
