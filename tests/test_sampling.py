@@ -28,6 +28,8 @@ HOLDS: dict[str, Callable[[np.ndarray], bool]] = {
         bool(np.array_equal(A, np.diag(np.diag(A)))) and bool(np.abs(np.diag(A)).min() > 0)
     ),
     "orthogonal": lambda A: bool(np.allclose(A.T @ A, np.eye(len(A)), atol=1e-12)),
+    "onehot_columns": lambda A: bool(np.isin(A, (0.0, 1.0)).all()) and bool((A.sum(0) == 1).all()),
+    "onehot_rows": lambda A: bool(np.isin(A, (0.0, 1.0)).all()) and bool((A.sum(-1) == 1).all()),
 }
 
 
@@ -49,7 +51,8 @@ def test_drawn_arrays_satisfy_the_assumption_and_what_it_implies(name: str, n: i
         assert A.shape == shape
         assert A.dtype == np.float64
         for fact in implied([name]):
-            assert HOLDS[fact](A) if A.ndim == 2 else (A > 0).all(), (name, fact, seed)
+            holds = HOLDS[fact](A) if A.ndim == 2 or fact.startswith("onehot") else (A > 0).all()
+            assert holds, (name, fact, seed)
 
 
 def test_scalars_are_small_or_positive() -> None:

@@ -13,7 +13,7 @@ Examples
 >>> TABLE["spd"].implies
 ('symmetric', 'invertible')
 >>> sorted(ASSUMPTIONS)  # what ``assume=`` understands
-['invertible', 'positive', 'spd', 'symmetric']
+['invertible', 'onehot_columns', 'onehot_rows', 'positive', 'spd', 'symmetric']
 >>> implied({"spd"}) == {"spd", "symmetric", "invertible"}
 True
 """
@@ -37,7 +37,16 @@ __all__ = [
 ]
 
 #: The names of the assumptions.
-AssumptionName = Literal["symmetric", "spd", "invertible", "positive", "diagonal", "orthogonal"]
+AssumptionName = Literal[
+    "symmetric",
+    "spd",
+    "invertible",
+    "positive",
+    "diagonal",
+    "orthogonal",
+    "onehot_columns",
+    "onehot_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,18 @@ TABLE: Mapping[str, Assumption] = {
             "dominant, so positive definite when symmetric and det > 0 otherwise)",
         ),
         Assumption(
+            "onehot_columns",
+            "each column is one-hot (entries 0 or 1, one 1 per column: the labels of a batch "
+            "with samples as columns), so Y.sum(axis=0) is a row of ones",
+            "for each column, the column of the identity of a random class",
+        ),
+        Assumption(
+            "onehot_rows",
+            "each row is one-hot (entries 0 or 1, one 1 per row: the labels of a batch with "
+            "samples as rows), so Y.sum(axis=1) is a column of ones",
+            "for each row, the row of the identity of a random class",
+        ),
+        Assumption(
             "diagonal",
             "zero off the diagonal",
             "a diagonal uniform in [0.5, 2]",
@@ -160,6 +181,21 @@ CONFLICTS: Mapping[frozenset[str], str] = {
     frozenset({"orthogonal", "symmetric"}): "random symmetric orthogonal matrices (reflections) "
     "are not drawn",
     frozenset({"orthogonal", "diagonal"}): "a diagonal orthogonal matrix has entries ±1 only",
+    **{
+        frozenset({label, other}): "one-hot labels are drawn with no other structure"
+        for label in ("onehot_columns", "onehot_rows")
+        for other in (
+            "symmetric",
+            "spd",
+            "invertible",
+            "positive",
+            "diagonal",
+            "orthogonal",
+            "onehot_columns",
+            "onehot_rows",
+        )
+        if other != label
+    },
 }
 
 

@@ -101,7 +101,8 @@ def _derive_arguments(parser: argparse.ArgumentParser) -> None:
         type=_assume_item,
         default=[],
         metavar="NAME=FACT",
-        help="assumption: symmetric, spd, invertible or positive (e.g. A=symmetric)",
+        help="assumption: symmetric, spd, invertible, positive, onehot_columns or onehot_rows "
+        "(e.g. A=symmetric)",
     )
     parser.add_argument(
         "--layout",

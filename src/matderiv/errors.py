@@ -27,6 +27,7 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentError",
+    "BroadcastError",
     "BudgetError",
     "CatalogError",
     "DeclarationError",
@@ -173,4 +174,20 @@ class DeclarationError(ShapeError):
     Traceback (most recent call last):
     ...
     matderiv.errors.DeclarationError: shapes['x'] has the dimension 0; ...
+    """
+
+
+class BroadcastError(ShapeError, ParseError):
+    """Operands that numpy cannot broadcast together: numpy's message, with a caret.
+
+    A :class:`ShapeError` (and a :class:`ParseError`, for the caret under the operator).
+
+    Examples
+    --------
+    >>> from matderiv.expr import parse
+    >>> parse("X + y", {"X": ("m", "n"), "y": ("m",)})
+    Traceback (most recent call last):
+    ...
+    matderiv.errors.BroadcastError: operands could not be broadcast together with shapes (m,n) (m,)
+    ...
     """

@@ -125,6 +125,20 @@ def _invertible(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatAr
     return _well_conditioned(lambda: rng.standard_normal(shape) / np.sqrt(n) + 2.0 * np.eye(n))
 
 
+def _onehot_columns(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
+    classes = shape[0]
+    count = shape[1] if len(shape) == 2 else 1
+    value: FloatArray = np.eye(classes)[:, rng.integers(0, classes, count)]
+    return value.reshape(shape)
+
+
+def _onehot_rows(shape: Shape, rng: np.random.Generator, facts: Facts) -> FloatArray:
+    classes = shape[-1]
+    count = shape[0] if len(shape) == 2 else 1
+    value: FloatArray = np.eye(classes)[rng.integers(0, classes, count)]
+    return value.reshape(shape)
+
+
 #: How an array satisfying each assumption is drawn, in order of precedence (the first
 #: assumption of the array, with those it implies, in this order draws it).
 DRAWS: dict[str, Draw] = {
@@ -134,6 +148,8 @@ DRAWS: dict[str, Draw] = {
     "orthogonal": _orthogonal,
     "symmetric": _symmetric,
     "invertible": _invertible,
+    "onehot_columns": _onehot_columns,
+    "onehot_rows": _onehot_rows,
 }
 
 
@@ -186,7 +202,7 @@ def sample(
     for name, draw in DRAWS.items():
         if name not in facts:
             continue
-        if name != "positive" and (len(shape) != 2 or shape[0] != shape[1]):
+        if TABLE[name].square and (len(shape) != 2 or shape[0] != shape[1]):
             raise ValueError(f"{name!r} needs a square matrix, not shape {shape}")
         return np.asarray(draw(shape, rng, facts), dtype=np.float64)
     return rng.standard_normal(shape)
@@ -258,6 +274,15 @@ def _check_orthogonal(V: FloatArray) -> str | None:
     return None if gap <= VALUE_RTOL * V.shape[0] else f"‖QᵀQ − I‖ = {gap:.3g}"
 
 
+def _check_onehot(V: FloatArray, axis: int) -> str | None:
+    if V.ndim == 1:
+        axis = 0
+    if not np.all((V == 0) | (V == 1)):
+        return "an entry is neither 0 nor 1"
+    bad = int(np.sum(V.sum(axis=axis) != 1))
+    return None if not bad else f"{bad} {('columns', 'rows')[axis]} do not hold exactly one 1"
+
+
 #: How a value is checked against each assumption (``Derivative.evaluate``); each returns
 #: ``None`` when the value satisfies it, else what is wrong.
 VALUE_CHECKS: dict[str, Callable[[FloatArray], str | None]] = {
@@ -267,6 +292,8 @@ VALUE_CHECKS: dict[str, Callable[[FloatArray], str | None]] = {
     "positive": _check_positive,
     "diagonal": _check_diagonal,
     "orthogonal": _check_orthogonal,
+    "onehot_columns": lambda V: _check_onehot(V, 0),
+    "onehot_rows": lambda V: _check_onehot(V, 1),
 }
 
 

@@ -21,7 +21,14 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["_commutation", "_logsumexp", "_softmax", "_weighted_gram"]
+__all__ = [
+    "_commutation",
+    "_logsumexp",
+    "_logsumexp_along",
+    "_softmax",
+    "_softmax_along",
+    "_weighted_gram",
+]
 
 
 def _softmax(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -32,6 +39,18 @@ def _softmax(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def _logsumexp(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     m = np.max(z.real)
     return m + np.log(np.sum(np.exp(z - m)))  # type: ignore[no-any-return]
+
+
+def _logsumexp_along(z: npt.NDArray[np.float64], axis: int) -> npt.NDArray[np.float64]:
+    # log sum exp along an axis, as a column; each column (or row) shifted by its maximum
+    m = np.max(z.real, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+    return np.reshape(out, (-1, 1))
+
+
+def _softmax_along(z: npt.NDArray[np.float64], axis: int) -> npt.NDArray[np.float64]:
+    e = np.exp(z - np.max(z.real, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)  # type: ignore[no-any-return]
 
 
 def _commutation(m: int, n: int) -> npt.NDArray[np.float64]:

@@ -19,35 +19,84 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sympy as sp
 
-from matderiv.errors import ShapeError, UnsupportedError
+from matderiv.errors import BroadcastError, ShapeError, UnsupportedError
+from matderiv.expr.axisnodes import broadcast
 from matderiv.expr.bounds import MAX_EXPONENT, power_plan
+from matderiv.expr.context import format_shape
 from matderiv.expr.nodes import ScalarOf
 from matderiv.expr.values import Val, ones_like
 
 if TYPE_CHECKING:
     from matderiv.expr.reader import Reader
 
-__all__ = ["BINOPS", "is_identically_zero", "matmul_vals"]
+__all__ = ["BINOPS", "broadcast_shape", "broadcast_vals", "is_identically_zero", "matmul_vals"]
 
 
-def _check_same(reader: Reader, a: Val, b: Val, op: str, node: ast.BinOp) -> None:
-    if a.shape != b.shape:
-        raise ShapeError(
-            f"cannot compute {a.text} {op} {b.text}: {a.describe()} and {b.describe()} "
-            f"differ; elementwise '{op}' needs equal shapes or a scalar operand"
-        )
+def _numpy_shape(shape: tuple[Any, ...]) -> str:
+    """A shape as numpy prints it in its broadcasting error: ``(m,n)``, ``(m,)``."""
+    return format_shape(shape).replace(" ", "")
+
+
+def broadcast_shape(reader: Reader, a: Val, b: Val, node: ast.AST) -> tuple[Any, ...]:
+    """The shape numpy broadcasts `a` and `b` to, by numpy's rule on the declared names.
+
+    The shapes are aligned on their last axis; two sizes agree when they are the same
+    dimension (the same name, or equal numbers) or one of them is 1.  Dimension names
+    that differ are different sizes (a name never stands for 1).
+    """
+    out: list[Any] = []
+    for i in range(1, max(len(a.shape), len(b.shape)) + 1):
+        x = a.shape[-i] if i <= len(a.shape) else sp.Integer(1)
+        y = b.shape[-i] if i <= len(b.shape) else sp.Integer(1)
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            raise BroadcastError(
+                "operands could not be broadcast together with shapes "
+                f"{_numpy_shape(a.shape)} {_numpy_shape(b.shape)}",
+                source=reader.source,
+                offset=reader.operator_offset(node),
+                hint=f"{a.describe()}, {b.describe()}: sizes must be equal or 1, aligned on "
+                "the last axis (numpy's rule; different dimension names are different "
+                "sizes); write v[:, None] to add a vector v to each column",
+            )
+    return tuple(reversed(out))
+
+
+def _to_shape(val: Val, shape: tuple[Any, ...]) -> Any:
+    """The internal expression of `val` broadcast to the numpy `shape` (of 1 or 2 axes)."""
+    if val.shape == shape:
+        return val.expr
+    if val.is_scalar:
+        return val.expr * ones_like(shape)
+    if len(shape) == 1 or tuple(val.shape) in ((1,), (1, 1)):  # one entry: a scalar
+        return ScalarOf(val.expr) * ones_like(shape)
+    rows, cols = shape
+    if len(val.shape) == 1:  # (n,) is (1, n): each row
+        return broadcast(val.expr, rows, cols, 0)
+    if val.shape[0] == 1:  # (1, n): a row, internally (1, n)
+        return broadcast(val.expr.T, rows, cols, 0)
+    return broadcast(val.expr, rows, cols, 1)  # (m, 1): each column
+
+
+def broadcast_vals(
+    reader: Reader, a: Val, b: Val, node: ast.AST
+) -> tuple[Any, Any, tuple[Any, ...]]:
+    """Both operands' expressions at their common (broadcast) shape, and that shape."""
+    if a.shape == b.shape:
+        return a.expr, b.expr, a.shape
+    shape = broadcast_shape(reader, a, b, node)
+    return _to_shape(a, shape), _to_shape(b, shape), shape
 
 
 def _add(reader: Reader, a: Val, b: Val, node: ast.BinOp, sign: int = 1) -> Val:
     text = reader.text(node)
     if a.is_scalar and b.is_scalar:
         return Val(a.expr + sign * b.expr, (), text)
-    if a.is_scalar:
-        return Val(a.expr * ones_like(b.shape) + sign * b.expr, b.shape, text)
-    if b.is_scalar:
-        return Val(a.expr + sign * b.expr * ones_like(a.shape), a.shape, text)
-    _check_same(reader, a, b, "+" if sign == 1 else "-", node)
-    return Val(a.expr + sign * b.expr, a.shape, text)
+    x, y, shape = broadcast_vals(reader, a, b, node)
+    return Val(x + sign * y, shape, text)
 
 
 def _sub(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
@@ -59,8 +108,8 @@ def _mul(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
     if a.is_scalar or b.is_scalar:
         shape = b.shape if a.is_scalar else a.shape
         return Val(a.expr * b.expr, shape, text)
-    _check_same(reader, a, b, "*", node)
-    return Val(sp.hadamard_product(a.expr, b.expr), a.shape, text)
+    x, y, shape = broadcast_vals(reader, a, b, node)
+    return Val(sp.hadamard_product(x, y), shape, text)
 
 
 def _reciprocal(val: Val) -> Any:
@@ -86,8 +135,8 @@ def _div(reader: Reader, a: Val, b: Val, node: ast.BinOp) -> Val:
         return Val(a.expr / b.expr, a.shape, text)
     if a.is_scalar:
         return Val(a.expr * _reciprocal(b), b.shape, text)
-    _check_same(reader, a, b, "/", node)
-    return Val(sp.hadamard_product(a.expr, _reciprocal(b)), a.shape, text)
+    x, y, shape = broadcast_vals(reader, a, Val(_reciprocal(b), b.shape, b.text), node)
+    return Val(sp.hadamard_product(x, y), shape, text)
 
 
 def _coefficient(expr: Any) -> Any:

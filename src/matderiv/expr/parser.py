@@ -156,7 +156,8 @@ def parse_typed(
     shapes
         Name -> shape, or a prepared :class:`~matderiv.expr.context.Context`.
     assume
-        Name -> assumption (``"symmetric"``, ``"spd"``, ``"invertible"``, ``"positive"``).
+        Name -> assumption (``"symmetric"``, ``"spd"``, ``"invertible"``, ``"positive"``,
+        ``"onehot_columns"``, ``"onehot_rows"``).
 
     Returns
     -------

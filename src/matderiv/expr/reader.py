@@ -31,11 +31,17 @@ from matderiv.expr.nodes import LogDet
 from matderiv.expr.values import Val, ones_like
 
 __all__ = [
+    "AXIS_FORMS",
     "FUNCTIONS",
+    "KEYWORDS",
     "MAX_LENGTH",
+    "METHODS",
     "Handler",
     "Reader",
     "Val",
+    "accepts",
+    "as_column",
+    "as_row",
     "dotted",
     "matmul_vals",
     "ones_like",
@@ -141,12 +147,8 @@ class Reader:
             return Val(sp.pi, (), name)
         if name in FUNCTIONS:
             raise self.error(f"{name!r} is a function; call it, for example {name}(X)", node)
-        if name in self.ctx.dims:
-            raise self.error(
-                f"{name!r} is a dimension name; it can appear only in the dimensions of "
-                f"eye({name}), zeros({name}), ones({name}) or commutation({name}, …)",
-                node,
-            )
+        if name in self.ctx.dims:  # a size used as a number (the batch size N in sum(L) / N)
+            return Val(self.ctx.dims[name], (), name)
         raise self.error(f"unknown name {name!r}", node, hint=self.allowed_names())
 
     def allowed_names(self) -> str:
@@ -192,14 +194,28 @@ class Reader:
         return op(self, left, right, node)
 
     def _read_Call(self, node: ast.Call) -> Val:
+        if isinstance(node.func, ast.Attribute) and node.func.attr in METHODS:
+            path = dotted(node.func)
+            if path is None or path[:-1] not in _PREFIXES:  # X.sum(axis=0): sum(X, axis=0)
+                call = ast.Call(
+                    func=ast.Name(id=node.func.attr, ctx=ast.Load()),
+                    args=[node.func.value, *node.args],
+                    keywords=node.keywords,
+                )
+                return self._read_Call(ast.copy_location(call, node))
         path = dotted(node.func)
         if path is None or path[:-1] not in _PREFIXES:
             if isinstance(node.func, ast.Attribute) and node.func.attr == "T":
                 raise self.error("'.T' is an attribute, not a method; write X.T", node)
+            hint = (
+                f"methods: {', '.join(sorted(METHODS))}; "
+                if isinstance(node.func, ast.Attribute)
+                else ""
+            )
             raise self.error(
                 f"{self.text(node.func)!r} is not a function of the language",
                 node,
-                hint=f"functions: {', '.join(sorted(FUNCTIONS))} "
+                hint=f"{hint}functions: {', '.join(sorted(FUNCTIONS))} "
                 "(optionally with an 'np.' or 'np.linalg.' prefix)",
             )
         name = path[-1]
@@ -211,17 +227,29 @@ class Reader:
                 node,
             )
         handler = FUNCTIONS.get(name)
+        form = AXIS_FORMS.get(name)
+        if form is not None and (
+            any(k.arg == "axis" for k in node.keywords) or len(node.args) > form[1]
+        ):
+            handler = form[0]
         if handler is None:
             raise self.error(
                 f"unknown function {name!r}",
                 node,
                 hint=f"functions: {', '.join(sorted(FUNCTIONS))}",
             )
-        if node.keywords:
-            raise self.error(
-                f"{name}() takes no keyword arguments here",
-                node.keywords[0].value,
-            )
+        accepted = KEYWORDS.get(handler, frozenset())
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise self.error("**kwargs is not part of the language", keyword)
+            if keyword.arg not in accepted:
+                raise self.error(
+                    f"{name}() got an unexpected keyword argument {keyword.arg!r}",
+                    keyword,
+                    hint=f"{name}() accepts the keywords {', '.join(sorted(accepted))}"
+                    if accepted
+                    else f"{name}() takes no keyword arguments",
+                )
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.error("*args is not part of the language", arg)
@@ -250,13 +278,99 @@ class Reader:
                 index,
                 hint="write np.linalg.slogdet(X)[1] (not 1.0, not True), or logdet(X)",
             )
-        raise self.error(
-            "subscripts are not part of the language",
-            node,
-            hint="the only subscript is np.linalg.slogdet(X)[1]",
-        )
+        axes = self._new_axis(index)
+        if axes is None:
+            raise self.error(
+                "subscripts are not part of the language",
+                node,
+                hint="the subscripts are v[:, None] and v[None, :] (a 1-D vector as a column "
+                "or a row; np.newaxis for None) and np.linalg.slogdet(X)[1]",
+            )
+        val = self.read(value)
+        if len(val.shape) != 1:
+            raise self.error(
+                f"{self.text(node)}: only a 1-D vector takes a new axis here, got {val.describe()}",
+                index,
+                hint="v[:, None] is the column (n, 1), v[None, :] the row (1, n)",
+            )
+        return as_column(val, self.text(node)) if axes == 1 else as_row(val, self.text(node))
+
+    def _new_axis(self, index: ast.AST) -> int | None:
+        """1 for ``[:, None]``, 0 for ``[None, :]`` (the position of the new axis), else None."""
+        if not (isinstance(index, ast.Tuple) and len(index.elts) == 2):
+            return None
+        kinds = [self._index_kind(e) for e in index.elts]
+        if kinds == ["all", "new"]:
+            return 1
+        if kinds == ["new", "all"]:
+            return 0
+        return None
+
+    @staticmethod
+    def _index_kind(node: ast.AST) -> str:
+        if isinstance(node, ast.Slice) and node.lower is node.upper is node.step is None:
+            return "all"
+        if isinstance(node, ast.Constant) and node.value is None:
+            return "new"
+        path = dotted(node)
+        if path is not None and path[-1] == "newaxis" and path[:-1] in _PREFIXES:
+            return "new"
+        return "other"
 
     # -- helpers for the function table ---------------------------------------
+    def operator_offset(self, node: ast.AST) -> int:
+        """The offset of a binary operator (after its left operand), else of the node."""
+        if not isinstance(node, ast.BinOp) or getattr(node.left, "end_lineno", None) is None:
+            return self.offset(node)
+        start = self._line_starts[min(node.left.end_lineno or 1, len(self._line_starts)) - 1]
+        line = self.source[start:].split("\n", 1)[0]
+        end = start + len(
+            line.encode("utf-8")[: node.left.end_col_offset].decode("utf-8", "ignore")
+        )
+        while end < len(self.source) and self.source[end] in " )\n":
+            end += 1
+        return end
+
+    def keyword(self, node: ast.Call, name: str) -> ast.expr | None:
+        """The value of the keyword argument `name` of the call, if given."""
+        for keyword in node.keywords:
+            if keyword.arg == name:
+                return keyword.value
+        return None
+
+    def flag(self, node: ast.AST, name: str) -> bool:
+        """A ``True``/``False`` literal (the value of a keyword such as ``keepdims``)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            return node.value
+        raise self.error(f"{name} needs True or False, got {self.text(node)!r}", node)
+
+    def axis(self, node: ast.AST, ndim: int, name: str) -> int:
+        """An axis of a value with `ndim` axes: an int literal, negative counting from the end."""
+        value: int | None = None
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            value = node.value
+        elif (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant)
+            and type(node.operand.value) is int
+        ):
+            value = -node.operand.value
+        if value is None:
+            raise self.error(
+                f"{name}: the axis must be an int literal, got {self.text(node)!r}",
+                node,
+                hint="axis=0 runs down the columns, axis=1 (or -1) along the rows; "
+                "a tuple of axes is the whole array: leave axis out",
+            )
+        if not -ndim <= value < ndim:
+            raise self.error(
+                f"{name}: axis {value} is out of bounds for array of dimension {ndim}",
+                node,
+                hint=f"the axes of a {ndim}-D value are {', '.join(map(str, range(-ndim, ndim)))}",
+            )
+        return value % ndim
+
     def args(self, node: ast.Call, count: int, name: str) -> list[Val]:
         if len(node.args) != count:
             raise self.error(
@@ -385,3 +499,43 @@ Handler = Callable[[Reader, ast.Call], Val]
 #: The functions of the language by name (with or without ``np.`` / ``np.linalg.``);
 #: each primitive's module registers its handlers here (:func:`matderiv.expr.primitive.register`).
 FUNCTIONS: dict[str, Handler] = {}
+
+#: The keyword arguments each handler reads (declared with :func:`accepts`); the reader
+#: refuses any other keyword before the handler runs.
+KEYWORDS: dict[Handler, frozenset[str]] = {}
+
+#: Functions that are also methods of an array (``X.sum(axis=0)`` is ``sum(X, axis=0)``).
+METHODS: set[str] = set()
+
+#: The form of a function along an axis: its handler and the number of positional arguments
+#: of the plain form; a call with ``axis=`` or more positional arguments is read by it
+#: (``logsumexp(Z, axis=0)`` beside the whole-array ``logsumexp(Z)``).
+AXIS_FORMS: dict[str, tuple[Handler, int]] = {}
+
+
+def accepts(*names: str) -> Callable[[Handler], Handler]:
+    """Declare the keyword arguments a function handler reads (the reader refuses others).
+
+    Examples
+    --------
+    >>> @accepts("axis", "keepdims")
+    ... def handler(reader, node): ...
+    >>> sorted(KEYWORDS[handler])
+    ['axis', 'keepdims']
+    """
+
+    def declare(handler: Handler) -> Handler:
+        KEYWORDS[handler] = frozenset(names)
+        return handler
+
+    return declare
+
+
+def as_column(val: Val, text: str) -> Val:
+    """A 1-D vector as numpy's column ``v[:, None]`` (the same ``(n, 1)`` expression inside)."""
+    return Val(val.expr, (val.shape[0], sp.Integer(1)), text)
+
+
+def as_row(val: Val, text: str) -> Val:
+    """A 1-D vector as numpy's row ``v[None, :]`` (``(1, n)`` inside)."""
+    return Val(val.expr.T, (sp.Integer(1), val.shape[0]), text)

@@ -68,10 +68,6 @@ def _printer(matrices: Collection[str]) -> Callable[[Any], Txt]:
     def _print_node(node: Any) -> Txt:
         if isinstance(node, sp.MatrixSymbol) and node.name in matrices:
             return (f"vec({node.name})", POSTFIX)
-        if isinstance(node, sp.Symbol) and node.is_integer:
-            # a dimension used as a number (the trace of an identity): the language has no
-            # dimension names among its values, so it is written as that trace
-            return (f"trace(eye({node.name}))", POSTFIX)
         if isinstance(node, sp.MatrixSymbol | sp.Symbol):
             return (str(node.name), ATOM)
         if isinstance(node, sp.Number):

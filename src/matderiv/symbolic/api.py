@@ -29,6 +29,7 @@ import sympy as sp
 
 from matderiv.errors import ShapeError
 from matderiv.expr._guard import internal_errors
+from matderiv.expr.broadcasting import with_one_hot
 from matderiv.expr.context import Context, ShapeSpec, check_wrt, format_shape, make_context
 from matderiv.expr.parser import parse_typed
 from matderiv.layout import Layout, as_layout
@@ -88,6 +89,11 @@ def _derive_internal(
     raw = take_differential(function, {var: dvar})
     df = raw.doit() if raw is not None else None
     symmetric = [ctx.symbols[n] for n, facts in ctx.assume.items() if "symmetric" in facts]
+    labels = {  # one-hot labels: their sums along the one-hot axis are ones
+        ctx.symbols[n]: int("onehot_rows" in facts)
+        for n, facts in ctx.assume.items()
+        if facts & {"onehot_columns", "onehot_rows"} and isinstance(ctx.symbols[n], sp.MatrixExpr)
+    }
     form: Form
     if not in_shape:
         form = "derivative" if not out_shape else "tangent"
@@ -103,8 +109,10 @@ def _derive_internal(
             mixed = sp.ZeroMatrix(_size(out_shape), _size(in_shape))
         else:
             mixed = vec_identify(df, dvar)
-    mixed = readable(mixed, symmetric)
-    differential = readable(df, symmetric) if df is not None else _zero(out_shape)
+    mixed = readable(with_one_hot(mixed, labels), symmetric)
+    differential = (
+        readable(with_one_hot(df, labels), symmetric) if df is not None else _zero(out_shape)
+    )
     d = Derivative(
         expr=mixed,
         layout=Layout.MIXED,
@@ -147,7 +155,8 @@ def derive(
         Name -> shape: a tuple of ints or dimension names, ``()`` for a scalar.
         Every name of `expr` must be declared.
     assume
-        Name -> ``"symmetric"``, ``"spd"``, ``"invertible"`` or ``"positive"``
+        Name -> ``"symmetric"``, ``"spd"``, ``"invertible"``, ``"positive"``,
+        ``"onehot_columns"`` or ``"onehot_rows"``
         (or a list of them): used to simplify and to draw the inputs of :meth:`Derivative.check`.
     layout
         ``"mixed"`` (default: a gradient has the variable's shape),

@@ -2,13 +2,15 @@
 
 * ``matderiv.expr.primitives.operators`` — ``+ - * / **`` (sums, products, powers);
 * ``matderiv.expr.primitives.products`` — ``@``, ``outer``, ``dot``, ``kron``;
-* ``matderiv.expr.primitives.linear`` — ``.T``, ``trace``, ``sum``, ``diag``, ``vec``;
+* ``matderiv.expr.primitives.linear`` — ``.T``, ``trace``, ``sum(X)``, ``diag``, ``vec``;
 * ``matderiv.expr.primitives.matrix`` — ``inv``, ``matrix_power``, ``det``, ``logdet``,
   ``norm``, ``logsumexp``, ``softmax``;
 * ``matderiv.expr.primitives.elementwise`` — ``exp``, ``log``, ``tanh``… and ``maximum``;
 * ``matderiv.expr.primitives.maximum`` — ``maximum(A, B)`` of two arrays;
 * ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``;
-* ``matderiv.expr.primitives.solve`` — ``solve(A, B)`` (``np.linalg.solve``).
+* ``matderiv.expr.primitives.solve`` — ``solve(A, B)`` (``np.linalg.solve``);
+* ``matderiv.expr.primitives.reductions`` — broadcasting, ``sum`` and ``mean`` (also along an
+  axis), ``reshape``, and ``logsumexp``, ``softmax``, ``log_softmax``, ``norm`` along an axis.
 
 Examples
 --------
@@ -27,6 +29,7 @@ from matderiv.expr.primitives import (
     maximum,
     operators,
     products,
+    reductions,
     solve,
 )
 
@@ -38,5 +41,6 @@ __all__ = [
     "maximum",
     "operators",
     "products",
+    "reductions",
     "solve",
 ]

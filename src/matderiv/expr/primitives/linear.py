@@ -126,13 +126,6 @@ register(
 # -- sum of all entries ------------------------------------------------------------------------
 
 
-def _sum_call(reader: Reader, node: ast.Call) -> Val:
-    (arg,) = reader.args(node, 1, "sum")
-    if arg.is_scalar:
-        return Val(arg.expr, (), reader.text(node))
-    return Val(SumAll(arg.expr), (), reader.text(node))
-
-
 def _sum_native(node: Any, args: list[Any]) -> Any:
     m, n = args[0].shape
     return sp.OneMatrix(1, m) * args[0] * sp.OneMatrix(n, 1)
@@ -148,8 +141,7 @@ register(
             adjoint=lambda n, bar: bar * sp.OneMatrix(*n.arg.shape),
             vec=lambda n: sp.OneMatrix(1, size(n.arg.shape)),
         ),
-        functions={"sum": _sum_call},
-        native=_sum_native,
+        native=_sum_native,  # the function sum (also along an axis): primitives/reductions.py
     )
 )
 

@@ -13,6 +13,8 @@ import sympy as sp
 
 from matderiv.errors import UnsupportedError
 from matderiv.expr.algebra import contains, hadamard, is_ones, vec_of
+from matderiv.expr.axisnodes import Broadcast
+from matderiv.expr.broadcasting import compact_ok, compact_operands, compact_printer, full_first
 from matderiv.expr.nodes import Diag
 from matderiv.expr.primitive import (
     POWER,
@@ -95,6 +97,9 @@ def _neg(term: Any) -> Any:
 
 def _add_text(node: Any, p: TextPrinter) -> Txt:
     args = list(node.args)
+    if isinstance(node, sp.MatAdd) and compact_ok(args):  # X + b: numpy broadcasts b
+        p = compact_printer(p)
+        args = full_first(args)
     if isinstance(node, sp.MatAdd) and any(_ones_coeff(a) is None for a in args):
         args = [(_ones_coeff(a) if _ones_coeff(a) is not None else a) for a in args]
     args = [a for a in args if not negative(a)] + [a for a in args if negative(a)]
@@ -131,7 +136,18 @@ def _add_latex(node: Any, printer: LatexPrinting) -> str:
 def _add_op(node: Any) -> Op:
     # positive terms first: y - X @ w rather than -X @ w + y
     args = [a for a in node.args if not negative(a)] + [a for a in node.args if negative(a)]
+    if isinstance(node, sp.MatAdd):
+        return _broadcasting_op("+", args)
     return Op(tuple(args), chain("+", len(args)))
+
+
+def _broadcasting_op(op: Operator, args: list[Any]) -> Op:
+    """``a op b op ...`` with each repeated operand left to numpy's broadcasting."""
+    children, codes = compact_operands(args)
+    code = codes[0]
+    for more in codes[1:]:
+        code = BinOp(op, code, more)
+    return Op(children, code)
 
 
 def _add_differential(node: Any, d: D) -> Any:
@@ -228,10 +244,24 @@ def _unsigned(factors: Any) -> tuple[bool, list[Any]]:
     return minus, out
 
 
+def _reciprocal_of(factor: Any) -> Any:
+    """The denominator a factor stands for (``1 / b`` and its repeat), else ``None``."""
+    if isinstance(factor, sp.HadamardPower) and factor.args[1] == -1:
+        return factor.args[0]
+    if isinstance(factor, Broadcast):
+        inner = _reciprocal_of(factor.arg)
+        if inner is not None:
+            return Broadcast(inner, *factor.args[1:])
+    return None
+
+
 def _hadamard_text(node: Any, p: TextPrinter) -> Txt:
     minus, factors = _unsigned(node.args)
-    num = [a for a in factors if not (isinstance(a, sp.HadamardPower) and a.args[1] == -1)]
-    den = [a.args[0] for a in factors if a not in num]
+    if compact_ok(factors):  # X * b: numpy broadcasts b
+        p = compact_printer(p)
+        factors = full_first(factors)
+    num = [a for a in factors if _reciprocal_of(a) is None]
+    den = [_reciprocal_of(a) for a in factors if a not in num]
     top = " * ".join(wrap(p(a), PRODUCT + 1) for a in num) if num else "1"
     if den:
         top = f"{top} / " + " / ".join(wrap(p(a), PRODUCT + 1) for a in den)
@@ -272,7 +302,7 @@ register(
     Primitive(
         sp.HadamardProduct,
         text=_hadamard_text,
-        numpy=lambda n: Op(tuple(n.args), chain("*", len(n.args))),
+        numpy=lambda n: _broadcasting_op("*", list(n.args)),
         latex=_hadamard_latex,
         differential=product_rule,
         pullback=_hadamard_pullback,
