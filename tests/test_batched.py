@@ -235,7 +235,7 @@ def test_gradient_matches_central_differences(problem: Problem) -> None:
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7, err_msg=wrt)
 
         # the printed gradient is an expression of the language that computes the same array
-        printed = to_function(derived.text(), problem.shapes)
+        printed = to_function(derived.text(inline=True), problem.shapes)
         dims = {d: SIZES[d] for shape in problem.shapes.values() for d in shape}
         again = printed(**{name: values[name] for name in printed.arg_names}, **dims)
         np.testing.assert_allclose(
