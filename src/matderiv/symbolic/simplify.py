@@ -1,12 +1,16 @@
 """Make a derivative readable: canonical form, assumptions, common factors.
 
-Three passes, each cheap (no call to SymPy's general ``simplify``):
+Four passes, each cheap (no call to SymPy's general ``simplify``):
 
 1. ``doit()`` — SymPy's canonical form (flattened products, collected terms,
    ``(AB)ᵀ = BᵀAᵀ``);
 2. assumptions — ``Aᵀ -> A`` for a symmetric ``A`` (so ``Ax + Aᵀx`` becomes
    ``2Ax``);
-3. factoring — terms sharing their last (or first) factor are grouped:
+3. elementwise algebra — the ``"algebra"`` rewrites of
+   :mod:`matderiv.symbolic.rewrite`, then :func:`~matderiv.symbolic.hadamard.simplify_elementwise`
+   (``σ ∘ (1/σ) = 1``, like terms merged), then the ``"stable"`` rewrites
+   (``1 - σ(z) -> σ(-z)``, ``log(σ(z)) -> log_sigmoid(z)``);
+4. factoring — terms sharing their last (or first) factor are grouped:
    ``Ax + Aᵀx -> (A + Aᵀ)x``.
 
 Examples
@@ -26,9 +30,11 @@ from typing import Any
 
 import sympy as sp
 
-from matderiv.expr.nodes import Diag, Vec
+from matderiv.expr.nodes import Diag, Elementwise, LogSoftmax, Softmax, Vec
+from matderiv.symbolic.hadamard import simplify_elementwise
+from matderiv.symbolic.rewrite import rewrite
 
-__all__ = ["PAIR_RULES", "factor", "merge_pairs", "readable", "symmetrize"]
+__all__ = ["PAIR_RULES", "elementwise_forms", "factor", "merge_pairs", "readable", "symmetrize"]
 
 
 def _split(term: Any) -> tuple[Any, list[Any]]:
@@ -216,10 +222,31 @@ def readable(expr: Any, symmetric: Iterable[Any] = ()) -> Any:
         out = _assume(out, symmetric).doit()
         out = _assume(out, symmetric)
     if isinstance(out, sp.MatrixExpr):
+        # terms grouped first: X.T @ a + X.T @ b is X.T @ (a + b), one cluster for the algebra
+        out = elementwise_forms(factor(out))
         if out.has(Diag, Vec):
             out = merge_pairs(out)
         out = factor(out)
     return out
+
+
+_ELEMENTWISE = (sp.HadamardProduct, sp.HadamardPower, Elementwise, Softmax, LogSoftmax)
+
+
+def elementwise_forms(expr: Any) -> Any:
+    """The elementwise algebra between the ``"algebra"`` and ``"stable"`` rewrites.
+
+    >>> import sympy as sp
+    >>> x = sp.MatrixSymbol("x", 3, 1)
+    >>> s = Elementwise("sigmoid", x)
+    >>> print(elementwise_forms(sp.HadamardProduct(s, sp.OneMatrix(3, 1) - s)))
+    HadamardProduct(sigmoid(-x), sigmoid(x))
+    """
+    if not expr.has(*_ELEMENTWISE):
+        return simplify_elementwise(expr)
+    out = rewrite(expr, "algebra")
+    out = simplify_elementwise(out)
+    return rewrite(out, "stable")
 
 
 def symmetrize(gradient: Any) -> Any:

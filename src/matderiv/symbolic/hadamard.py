@@ -1,0 +1,249 @@
+"""The elementwise algebra of results: Hadamard sums, products, powers and quotients.
+
+Arrays of one shape under ``+``, ``∘`` (``*``) and entrywise powers form a commutative
+algebra with unit ``ones``. A maximal subexpression built with these operations (a
+*cluster*) is mapped to a scalar SymPy expression: each other subexpression (an *atom*:
+``sigmoid(X @ w)``, ``X @ w``, ``y``) becomes a commuting scalar symbol, ``ones`` becomes
+1 and a scalar coefficient stays itself. SymPy's polynomial algebra then cancels and
+merges (``σ·(1/σ) = 1``, ``-y(1 - s) + (1 - y)s = s - y``), the shortest of a few
+equal forms is kept, and the symbols are mapped back.
+
+A product with a row times a column inside, ``aᵀb``, is the scalar ``sum(a ∘ b)``; when
+the algebra shortens ``a ∘ b`` the product becomes that scalar times the other factors
+(``s sᵀ (y / s) = sum(y) s``).
+
+Examples
+--------
+>>> import sympy as sp
+>>> from matderiv.expr.nodes import Elementwise
+>>> n = sp.Symbol("n", integer=True, positive=True)
+>>> y = sp.MatrixSymbol("y", n, 1)
+>>> s = Elementwise("sigmoid", sp.MatrixSymbol("z", n, 1))
+>>> one = sp.OneMatrix(n, 1)
+>>> e = sp.MatAdd(-sp.HadamardProduct(y, one - s), sp.HadamardProduct(one - y, s))
+>>> print(simplify_elementwise(e))
+sigmoid(z) - y
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from matderiv.expr.nodes import ScalarOf, SumAll
+
+__all__ = ["simplify_elementwise"]
+
+#: Above this many operations a cluster keeps its form (SymPy's cancel grows fast).
+MAX_OPS = 400
+
+_CLUSTER = (sp.MatAdd, sp.HadamardProduct, sp.HadamardPower, sp.OneMatrix, sp.ZeroMatrix)
+
+
+class _Atoms:
+    """The atoms of one cluster and their scalar symbols, both ways."""
+
+    def __init__(self) -> None:
+        self.symbol: dict[Any, sp.Symbol] = {}
+        self.matrix: dict[sp.Symbol, Any] = {}
+
+    def __call__(self, m: Any) -> sp.Symbol:
+        if m not in self.symbol:
+            s = sp.Symbol(f"_a{len(self.symbol)}", real=True)
+            self.symbol[m] = s
+            self.matrix[s] = m
+        return self.symbol[m]
+
+
+def _is_cluster(e: Any) -> bool:
+    if isinstance(e, _CLUSTER):
+        return True
+    if isinstance(e, sp.MatMul):
+        _, mats = e.as_coeff_matrices()
+        return len(mats) == 1
+    return False
+
+
+def _to_scalar(e: Any, atoms: _Atoms, walk: Any) -> Any:
+    if isinstance(e, sp.MatAdd):
+        return sp.Add(*(_to_scalar(a, atoms, walk) for a in e.args))
+    if isinstance(e, sp.HadamardProduct):
+        return sp.Mul(*(_to_scalar(a, atoms, walk) for a in e.args))
+    if isinstance(e, sp.HadamardPower):
+        return sp.Pow(_to_scalar(e.args[0], atoms, walk), e.args[1])
+    if isinstance(e, sp.OneMatrix):
+        return sp.Integer(1)
+    if isinstance(e, sp.ZeroMatrix):
+        return sp.Integer(0)
+    if isinstance(e, sp.MatMul):
+        coeff, mats = e.as_coeff_matrices()
+        if len(mats) == 1:
+            return walk(coeff) * _to_scalar(mats[0], atoms, walk)
+    return atoms(walk(e))
+
+
+def _from_scalar(x: Any, shape: tuple[Any, Any], atoms: _Atoms) -> Any:
+    if isinstance(x, sp.Symbol) and x in atoms.matrix:
+        return atoms.matrix[x]
+    if not (x.free_symbols & set(atoms.matrix)):
+        return x * sp.OneMatrix(*shape) if x != 0 else sp.ZeroMatrix(*shape)
+    if isinstance(x, sp.Add):
+        return sp.MatAdd(*(_from_scalar(t, shape, atoms) for t in x.args))
+    if isinstance(x, sp.Pow):
+        return sp.HadamardPower(_from_scalar(x.base, shape, atoms), x.exp)
+    if isinstance(x, sp.Mul):
+        symbols = set(atoms.matrix)
+        coeff = [f for f in x.args if not (f.free_symbols & symbols)]
+        parts = [_from_scalar(f, shape, atoms) for f in x.args if f.free_symbols & symbols]
+        body = parts[0] if len(parts) == 1 else sp.HadamardProduct(*parts)
+        c = sp.Mul(*coeff)
+        return body if c == 1 else sp.MatMul(c, body)
+    raise TypeError(f"no elementwise form for {x}")  # pragma: no cover - SymPy's scalar forms
+
+
+def _best(x: Any) -> Any:
+    """The shortest of a few equal forms of the scalar expression `x`."""
+    ops = sp.count_ops(x)
+    if ops > MAX_OPS:
+        return x
+    forms = [x]
+    expanded = sp.expand(x)
+    forms.append(expanded)
+    forms.append(sp.factor_terms(expanded))
+    if any(isinstance(p, sp.Pow) and p.exp.is_negative for p in sp.preorder_traversal(x)):
+        forms.append(sp.factor_terms(sp.cancel(x)))
+    return min(forms, key=lambda f: (sp.count_ops(f), len(str(f))))
+
+
+def _collapse_inner(e: Any, walk: Any) -> Any:
+    """``… aᵀ b …`` (a row times a column) as ``sum(a ∘ b) …`` when the algebra shortens it."""
+    coeff, mats = e.as_coeff_matrices()
+    for i in range(len(mats) - 1):
+        row, col = mats[i], mats[i + 1]
+        if row.shape[0] != 1 or col.shape[1] != 1:
+            continue
+        if isinstance(row, sp.Transpose):
+            a = row.arg
+        elif isinstance(row, sp.OneMatrix):
+            a = sp.OneMatrix(row.shape[1], 1)
+        else:
+            continue
+        product = sp.HadamardProduct(a, col)
+        simpler = walk(product.doit())
+        if _size(simpler) >= _size(product):
+            continue
+        c, inner = simpler.as_coeff_mmul() if isinstance(simpler, sp.MatMul) else (1, simpler)
+        if isinstance(inner, sp.MatMul):
+            inner = inner.doit()
+        ones = isinstance(inner, sp.OneMatrix)
+        total = c * (inner.shape[0] * inner.shape[1] if ones else SumAll(inner))
+        rest = mats[:i] + mats[i + 2 :]
+        if not rest:  # the whole product is 1 x 1: the scalar itself
+            return coeff * total
+        return sp.MatMul(coeff * total, *rest).doit()
+    return None
+
+
+def _size(e: Any) -> int:
+    return sum(1 for _ in sp.preorder_traversal(e))
+
+
+def simplify_elementwise(expr: Any) -> Any:
+    """Simplify every elementwise cluster of `expr` in its commutative algebra.
+
+    Parameters
+    ----------
+    expr
+        A SymPy expression (matrix or scalar) of the language.
+
+    Returns
+    -------
+    sympy.Basic
+        An equal expression: clusters cancelled, like terms merged.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from matderiv.expr.nodes import Softmax
+    >>> n = sp.Symbol("n", integer=True, positive=True)
+    >>> y, z = sp.MatrixSymbol("y", n, 1), sp.MatrixSymbol("z", n, 1)
+    >>> s = Softmax(z)
+    >>> print(simplify_elementwise(sp.HadamardProduct(-y, s, sp.HadamardPower(s, -1))))
+    -y
+    """
+    memo: dict[Any, Any] = {}
+
+    def walk(e: Any) -> Any:
+        if e in memo:
+            return memo[e]
+        out = _walk(e)
+        memo[e] = out
+        return out
+
+    def _walk(e: Any) -> Any:
+        if not e.args or isinstance(e, sp.MatrixSymbol | sp.Symbol | sp.Number):
+            return e
+        if isinstance(e, sp.MatrixExpr) and _is_cluster(e):
+            atoms = _Atoms()
+            x = _to_scalar(e, atoms, walk)
+            best = _best(x)
+            return _from_scalar(best, e.shape, atoms)
+        if isinstance(e, sp.MatMul):
+            collapsed = _collapse_inner(e, walk)
+            if collapsed is not None:
+                if not isinstance(collapsed, sp.MatrixExpr):  # 1 x 1: stays a matrix here
+                    return collapsed * sp.Identity(1)
+                return walk(collapsed)
+        if isinstance(e, ScalarOf) and isinstance(e.arg, sp.MatMul):
+            collapsed = _collapse_inner(e.arg, walk)
+            if collapsed is not None and not isinstance(collapsed, sp.MatrixExpr):
+                return walk(collapsed)
+        args = [walk(a) for a in e.args]
+        if all(a is b for a, b in zip(args, e.args, strict=True)):
+            return e
+        out = e.func(*args)
+        return _same_signs(out) if isinstance(out, sp.MatMul) else out
+
+    return walk(expr)
+
+
+def _negated(m: Any) -> Any:
+    return sp.MatMul(-1, m).doit()
+
+
+def _same_signs(e: Any) -> Any:
+    """A product whose factors are ``a`` and ``-a`` (or ``-aᵀ``) writes both as ``a``."""
+    coeff: Any = sp.Integer(1)
+    mats: list[Any] = []
+    for a in e.args:
+        if isinstance(a, sp.MatMul):
+            c, ms = a.as_coeff_matrices()
+            coeff, mats = coeff * c, mats + list(ms)
+        elif isinstance(a, sp.MatrixExpr):
+            mats.append(a)
+        else:
+            coeff = coeff * a
+    columns = [_column(m) for m in mats]
+    changed = False
+    for i, col in enumerate(columns):
+        if col is None:
+            continue
+        neg = _negated(col)
+        if any(other == neg for other in columns[:i]):
+            mats[i] = neg.T.doit() if mats[i].shape[0] == 1 else neg
+            columns[i] = neg
+            coeff = -coeff
+            changed = True
+    if not changed:
+        return e
+    return sp.MatMul(coeff, *mats) if coeff != 1 else sp.MatMul(*mats)
+
+
+def _column(m: Any) -> Any:
+    """A sum, as a column when it is a row (``-μᵀ + xᵀ`` is ``x - μ``); else ``None``."""
+    if isinstance(m, sp.Transpose):
+        m = m.arg
+    elif m.shape[0] == 1 and m.shape[1] != 1:
+        m = m.T.doit()
+    return m if isinstance(m, sp.MatAdd) else None
