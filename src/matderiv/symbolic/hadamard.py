@@ -113,7 +113,7 @@ def _best(x: Any) -> Any:
     forms.append(sp.factor_terms(expanded))
     if any(isinstance(p, sp.Pow) and p.exp.is_negative for p in sp.preorder_traversal(x)):
         forms.append(sp.factor_terms(sp.cancel(x)))
-    return min(forms, key=lambda f: (sp.count_ops(f), len(str(f))))
+    return min(forms, key=sp.count_ops)  # the first of equals: the form as derived
 
 
 def _collapse_inner(e: Any, walk: Any) -> Any:

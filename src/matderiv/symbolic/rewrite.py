@@ -46,6 +46,8 @@ from typing import Any, Literal
 
 import sympy as sp
 
+from matderiv.expr.parser import parse
+
 __all__ = ["REWRITES", "Phase", "Rewrite", "rewrite"]
 
 #: When a rule applies (see the module's docstring).
@@ -166,6 +168,13 @@ REWRITES: tuple[Rewrite, ...] = (
         ("stable",),
         "full relative precision where sigmoid(z) - 1 is tiny",
     ),
+    Rewrite(
+        "tanh-derivative",
+        "1 - tanh(z) ** 2",
+        "4 * sigmoid(2 * z) * sigmoid(-2 * z)",
+        ("stable",),
+        "sech(z)² without cancellation: 1 - tanh(z)² rounds to 0 for |z| > 19",
+    ),
 )
 
 
@@ -179,8 +188,6 @@ class _Compiled:
 
 @cache
 def _compiled(phase: Phase) -> tuple[_Compiled, ...]:
-    from matderiv.expr import parse  # the reader imports the engine's nodes, not this module
-
     out = []
     for rule in REWRITES:
         if phase not in rule.phases:
