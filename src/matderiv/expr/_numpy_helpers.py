@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["_commutation", "_logsumexp", "_softmax", "_weighted_gram"]
+__all__ = ["_commutation", "_log_sigmoid", "_logsumexp", "_softmax", "_weighted_gram"]
 
 
 def _softmax(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -32,6 +32,14 @@ def _softmax(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def _logsumexp(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     m = np.max(z.real)
     return m + np.log(np.sum(np.exp(z - m)))  # type: ignore[no-any-return]
+
+
+def _log_sigmoid(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # log σ(z) = -log(1 + exp(-z)): logaddexp for real z (no overflow, full relative
+    # precision in both tails); numpy's logaddexp has no complex loop, log1p does
+    if np.iscomplexobj(z):
+        return -np.log1p(np.exp(-z))
+    return -np.logaddexp(0.0, -z)
 
 
 def _commutation(m: int, n: int) -> npt.NDArray[np.float64]:

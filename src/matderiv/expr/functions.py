@@ -17,7 +17,7 @@ Examples
 >>> from matderiv.expr.pycode import Slot, compile_code, source
 >>> f = ELEMENTWISE["sigmoid"]
 >>> source(f.numpy(Slot(0)), [("z", 100)])[0]
-'np.exp(-np.logaddexp(0.0, -z))'
+'np.exp(_log_sigmoid(z))'
 >>> float(compile_code(f.numpy(Slot(0)))([0.0], int))
 0.5
 """
@@ -31,7 +31,7 @@ from typing import Any, Literal
 import sympy as sp
 
 from matderiv.expr.nodes import Elementwise
-from matderiv.expr.pycode import Call, Code, Const, Neg
+from matderiv.expr.pycode import Call, Code, Const
 
 __all__ = ["ELEMENTWISE", "Domain", "ElementwiseFunction"]
 
@@ -81,8 +81,7 @@ def _np(name: str) -> Callable[[Code], Code]:
 
 def _log_sigmoid_np(z: Code) -> Code:
     # log σ(z) = -log(1 + exp(-z)) = -logaddexp(0, -z): no overflow, no log of an underflow
-    minus_z = z.arg if isinstance(z, Neg) else Neg(z)
-    return Neg(Call("np.logaddexp", (Const(0.0), minus_z)))
+    return Call("_log_sigmoid", (z,))
 
 
 def _sigmoid_np(z: Code) -> Code:

@@ -50,7 +50,12 @@ class _Atoms:
 
     def __call__(self, m: Any) -> sp.Symbol:
         if m not in self.symbol:
-            s = sp.Symbol(f"_a{len(self.symbol)}", real=True)
+            # named by the atom's text: SymPy's canonical order (and sign) is then the same
+            # in every cluster; a second atom with the same text gets a suffix
+            name = f"⟨{m}⟩"
+            while sp.Symbol(name, real=True) in self.matrix:
+                name += "'"
+            s = sp.Symbol(name, real=True)
             self.symbol[m] = s
             self.matrix[s] = m
         return self.symbol[m]
@@ -187,8 +192,13 @@ def simplify_elementwise(expr: Any) -> Any:
         if isinstance(e, sp.MatrixExpr) and _is_cluster(e):
             atoms = _Atoms()
             x = _to_scalar(e, atoms, walk)
-            best = _best(x)
-            return _from_scalar(best, e.shape, atoms)
+            out = _from_scalar(_best(x), e.shape, atoms)
+            if isinstance(e, sp.MatAdd | sp.HadamardProduct) and type(out) is type(e):
+                args = [walk(a) for a in e.args]
+                if set(args) == set(out.args):  # nothing simplified: keep the terms' order
+                    same = all(a is b for a, b in zip(args, e.args, strict=True))
+                    return e if same else e.func(*args)
+            return out
         if isinstance(e, sp.MatMul):
             collapsed = _collapse_inner(e, walk)
             if collapsed is not None:
@@ -203,17 +213,17 @@ def simplify_elementwise(expr: Any) -> Any:
         if all(a is b for a, b in zip(args, e.args, strict=True)):
             return e
         out = e.func(*args)
-        return _same_signs(out) if isinstance(out, sp.MatMul) else out
+        return _canonical_signs(out) if isinstance(out, sp.MatMul) else out
 
     return walk(expr)
 
 
-def _negated(m: Any) -> Any:
-    return sp.MatMul(-1, m).doit()
+def _canonical_signs(e: Any) -> Any:
+    """A product's sums in SymPy's canonical sign, the minus signs in the coefficient.
 
-
-def _same_signs(e: Any) -> Any:
-    """A product whose factors are ``a`` and ``-a`` (or ``-aᵀ``) writes both as ``a``."""
+    ``outer(mu - x, x - mu)`` is ``-outer(mu - x, mu - x)``, so that equal factors look equal
+    (and ``X.T @ (x - mu) + Y @ (mu - x)`` can be factored).
+    """
     coeff: Any = sp.Integer(1)
     mats: list[Any] = []
     for a in e.args:
@@ -224,18 +234,18 @@ def _same_signs(e: Any) -> Any:
             mats.append(a)
         else:
             coeff = coeff * a
-    columns = [_column(m) for m in mats]
     changed = False
-    for i, col in enumerate(columns):
+    for i, m in enumerate(mats):
+        col = _column(m)
         if col is None:
             continue
-        neg = _negated(col)
-        if any(other == neg for other in columns[:i]):
-            mats[i] = neg.T.doit() if mats[i].shape[0] == 1 else neg
-            columns[i] = neg
+        atoms = _Atoms()
+        if _to_scalar(col, atoms, lambda t: t).could_extract_minus_sign():
+            neg = sp.MatMul(-1, col).doit()
+            mats[i] = neg if col is m else neg.T.doit()
             coeff = -coeff
             changed = True
-    if not changed:
+    if not changed and not any(isinstance(a, sp.MatMul) for a in e.args):
         return e
     return sp.MatMul(coeff, *mats) if coeff != 1 else sp.MatMul(*mats)
 

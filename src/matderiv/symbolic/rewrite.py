@@ -253,7 +253,12 @@ def _match(p: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None
 
 
 def _match_scaled(c: Any, z: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None:
-    """``c * z`` (c a number) against a product with a coefficient of the same sign."""
+    """``c * z`` (c a number) against a product with a coefficient of the same sign.
+
+    A sum whose every term is negative (``-b - X @ w``) is ``-1 * (b + X @ w)``.
+    """
+    if isinstance(e, sp.MatAdd) and c.is_negative and all(_negative(t) for t in e.args):
+        return _match(z, sp.MatMul(c, e).doit(), wild, b)
     if not isinstance(e, sp.MatMul):
         return None
     coeff, mats = e.as_coeff_matrices()
@@ -262,6 +267,10 @@ def _match_scaled(c: Any, z: Any, e: Any, wild: frozenset[Any], b: Bindings) -> 
         return None
     rest = sp.MatMul(*mats) if len(mats) > 1 else mats[0]
     return _match(z, rest if ratio == 1 else sp.MatMul(ratio, *mats), wild, b)
+
+
+def _negative(t: Any) -> bool:
+    return isinstance(t, sp.MatMul) and bool(t.as_coeff_matrices()[0].is_negative)
 
 
 def _match_all(ps: Any, es: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None:

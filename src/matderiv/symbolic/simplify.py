@@ -68,10 +68,26 @@ def _factor_side(terms: list[Any], right: bool) -> list[Any] | None:
         coeff, mats = split[i]
         rest = mats[:-1] if right else mats[1:]
         rests.append(_product(coeff, rest, (rest[0].rows, rest[-1].cols)))
-    inner = factor(sp.MatAdd(*rests).doit())
-    grouped = sp.MatMul(inner, key) if right else sp.MatMul(key, inner)
+    inner = _common_coefficient(factor(sp.MatAdd(*rests).doit()))
+    parts = list(inner.args) if isinstance(inner, sp.MatMul) else [inner]
+    grouped = sp.MatMul(*parts, key) if right else sp.MatMul(key, *parts)
     others = [t for i, t in enumerate(terms) if i not in members]
     return [grouped, *others]
+
+
+def _common_coefficient(expr: Any) -> Any:
+    """``c A + c B -> c (A + B)`` for a sum whose terms share their numeric coefficient."""
+    if not isinstance(expr, sp.MatAdd):
+        return expr
+    split = [_split(t) for t in expr.args]
+    c = split[0][0]
+    if c == 1 or not c.is_number or any(ci != c for ci, _ in split):
+        return expr
+    terms = [
+        _product(sp.Integer(1), mats, t.shape)
+        for (_, mats), t in zip(split, expr.args, strict=True)
+    ]
+    return sp.MatMul(c, sp.MatAdd(*terms))
 
 
 def factor(expr: Any) -> Any:
