@@ -27,6 +27,7 @@ sigmoid(z) - y
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -42,22 +43,23 @@ _CLUSTER = (sp.MatAdd, sp.HadamardProduct, sp.HadamardPower, sp.OneMatrix, sp.Ze
 
 
 class _Atoms:
-    """The atoms of one cluster and their scalar symbols, both ways."""
+    """The atoms of one expression and their scalar symbols, both ways.
+
+    One table serves every cluster of the expression, so an atom is the same symbol (and
+    SymPy's canonical order and sign of a sum are the same) wherever it occurs.
+    """
 
     def __init__(self) -> None:
         self.symbol: dict[Any, sp.Symbol] = {}
         self.matrix: dict[sp.Symbol, Any] = {}
+        self.symbols: set[sp.Symbol] = set()
 
     def __call__(self, m: Any) -> sp.Symbol:
         if m not in self.symbol:
-            # named by the atom's text: SymPy's canonical order (and sign) is then the same
-            # in every cluster; a second atom with the same text gets a suffix
-            name = f"⟨{m}⟩"
-            while sp.Symbol(name, real=True) in self.matrix:
-                name += "'"
-            s = sp.Symbol(name, real=True)
+            s = sp.Symbol(f"_a{len(self.symbol)}", real=True)
             self.symbol[m] = s
             self.matrix[s] = m
+            self.symbols.add(s)
         return self.symbol[m]
 
 
@@ -91,14 +93,14 @@ def _to_scalar(e: Any, atoms: _Atoms, walk: Any) -> Any:
 def _from_scalar(x: Any, shape: tuple[Any, Any], atoms: _Atoms) -> Any:
     if isinstance(x, sp.Symbol) and x in atoms.matrix:
         return atoms.matrix[x]
-    if not (x.free_symbols & set(atoms.matrix)):
+    if not (x.free_symbols & atoms.symbols):
         return x * sp.OneMatrix(*shape) if x != 0 else sp.ZeroMatrix(*shape)
     if isinstance(x, sp.Add):
         return sp.MatAdd(*(_from_scalar(t, shape, atoms) for t in x.args))
     if isinstance(x, sp.Pow):
         return sp.HadamardPower(_from_scalar(x.base, shape, atoms), x.exp)
     if isinstance(x, sp.Mul):
-        symbols = set(atoms.matrix)
+        symbols = atoms.symbols
         coeff = [f for f in x.args if not (f.free_symbols & symbols)]
         parts = [_from_scalar(f, shape, atoms) for f in x.args if f.free_symbols & symbols]
         body = parts[0] if len(parts) == 1 else sp.HadamardProduct(*parts)
@@ -107,10 +109,12 @@ def _from_scalar(x: Any, shape: tuple[Any, Any], atoms: _Atoms) -> Any:
     raise TypeError(f"no elementwise form for {x}")  # pragma: no cover - SymPy's scalar forms
 
 
+@lru_cache(maxsize=4096)
 def _best(x: Any) -> Any:
     """The shortest of a few equal forms of the scalar expression `x`."""
-    ops = sp.count_ops(x)
-    if ops > MAX_OPS:
+    if not _needs_algebra(x):  # SymPy's own canonical form has merged and cancelled already
+        return sp.factor_terms(x) if _common_number(x) else x
+    if sp.count_ops(x) > MAX_OPS:
         return x
     forms = [x]
     expanded = sp.expand(x)
@@ -119,6 +123,22 @@ def _best(x: Any) -> Any:
     if any(isinstance(p, sp.Pow) and p.exp.is_negative for p in sp.preorder_traversal(x)):
         forms.append(sp.factor_terms(sp.cancel(x)))
     return min(forms, key=sp.count_ops)  # the first of equals: the form as derived
+
+
+def _common_number(x: Any) -> bool:
+    """A sum whose terms share a numeric coefficient other than ±1 (``x/2 - y/2``)."""
+    if not isinstance(x, sp.Add):
+        return False
+    numbers = {abs(t.as_coeff_Mul()[0]) for t in x.args}
+    return len(numbers) == 1 and numbers != {1}
+
+
+def _needs_algebra(x: Any) -> bool:
+    """A sum inside a product or power: terms to expand, merge or cancel."""
+    return any(
+        isinstance(n, sp.Mul | sp.Pow) and any(isinstance(a, sp.Add) for a in n.args)
+        for n in sp.preorder_traversal(x)
+    )
 
 
 def _collapse_inner(e: Any, walk: Any) -> Any:
@@ -154,6 +174,7 @@ def _size(e: Any) -> int:
     return sum(1 for _ in sp.preorder_traversal(e))
 
 
+@lru_cache(maxsize=1024)
 def simplify_elementwise(expr: Any) -> Any:
     """Simplify every elementwise cluster of `expr` in its commutative algebra.
 
@@ -178,6 +199,7 @@ def simplify_elementwise(expr: Any) -> Any:
     -y
     """
     memo: dict[Any, Any] = {}
+    atoms = _Atoms()
 
     def walk(e: Any) -> Any:
         if e in memo:
@@ -190,7 +212,6 @@ def simplify_elementwise(expr: Any) -> Any:
         if not e.args or isinstance(e, sp.MatrixSymbol | sp.Symbol | sp.Number):
             return e
         if isinstance(e, sp.MatrixExpr) and _is_cluster(e):
-            atoms = _Atoms()
             x = _to_scalar(e, atoms, walk)
             out = _from_scalar(_best(x), e.shape, atoms)
             if isinstance(e, sp.MatAdd | sp.HadamardProduct) and type(out) is type(e):
@@ -213,16 +234,16 @@ def simplify_elementwise(expr: Any) -> Any:
         if all(a is b for a, b in zip(args, e.args, strict=True)):
             return e
         out = e.func(*args)
-        return _canonical_signs(out) if isinstance(out, sp.MatMul) else out
+        return _canonical_signs(out, atoms) if isinstance(out, sp.MatMul) else out
 
     return walk(expr)
 
 
-def _canonical_signs(e: Any) -> Any:
-    """A product's sums in SymPy's canonical sign, the minus signs in the coefficient.
+def _canonical_signs(e: Any, atoms: _Atoms) -> Any:
+    """A product's sums with the fewer minus signs, the signs moved to the coefficient.
 
-    ``outer(mu - x, x - mu)`` is ``-outer(mu - x, mu - x)``, so that equal factors look equal
-    (and ``X.T @ (x - mu) + Y @ (mu - x)`` can be factored).
+    ``outer(mu - x, x - mu)`` is ``-outer(x - mu, x - mu)`` (equal factors look equal), and
+    ``(-a - b) c`` is ``-(a + b) c``.
     """
     coeff: Any = sp.Integer(1)
     mats: list[Any] = []
@@ -235,19 +256,29 @@ def _canonical_signs(e: Any) -> Any:
         else:
             coeff = coeff * a
     changed = False
-    for i, m in enumerate(mats):
-        col = _column(m)
+    columns = [_column(m) for m in mats]
+    for i, (m, col) in enumerate(zip(mats, columns, strict=True)):
         if col is None:
             continue
-        atoms = _Atoms()
-        if _to_scalar(col, atoms, lambda t: t).could_extract_minus_sign():
-            neg = sp.MatMul(-1, col).doit()
+        neg = sp.MatMul(-1, col).doit()
+        paired = any(other == neg for other in columns[:i])  # a and -a: both written a
+        if paired or _negatives(neg) < _negatives(col):
             mats[i] = neg if col is m else neg.T.doit()
+            columns[i] = neg
             coeff = -coeff
             changed = True
     if not changed and not any(isinstance(a, sp.MatMul) for a in e.args):
         return e
     return sp.MatMul(coeff, *mats) if coeff != 1 else sp.MatMul(*mats)
+
+
+def _negatives(m: Any) -> int:
+    """How many terms of the sum `m` carry a minus sign."""
+    return sum(
+        1
+        for t in m.args
+        if isinstance(t, sp.MatMul) and t.as_coeff_matrices()[0].could_extract_minus_sign()
+    )
 
 
 def _column(m: Any) -> Any:

@@ -38,10 +38,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from itertools import combinations, permutations
+from functools import cache, lru_cache
+from itertools import permutations
 from typing import Any, Literal
 
 import sympy as sp
@@ -175,6 +174,13 @@ REWRITES: tuple[Rewrite, ...] = (
         ("stable",),
         "sech(z)² without cancellation: 1 - tanh(z)² rounds to 0 for |z| > 19",
     ),
+    Rewrite(
+        "tanh-derivative-negated",
+        "tanh(z) ** 2 - 1",
+        "-4 * sigmoid(2 * z) * sigmoid(-2 * z)",
+        ("stable",),
+        "the same, with the sign outside",
+    ),
 )
 
 
@@ -282,31 +288,36 @@ def _match_all(ps: Any, es: Any, wild: frozenset[Any], b: Bindings) -> Bindings 
     return out
 
 
-def _candidates(rule: _Compiled, e: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
-    """``(part, rest)``: `e` itself, or a sub-sum/sub-product of it, with the other terms."""
-    yield e, ()
+def _match_part(rule: _Compiled, e: Any) -> tuple[Bindings, tuple[Any, ...]] | None:
+    """Bindings of `rule` on `e` itself, or on some terms of a longer sum (or product) `e`;
+    with the other terms."""
+    b = _match(rule.pattern, e, rule.wild, {})
+    if b is not None:
+        return b, ()
     p = rule.pattern
     if isinstance(p, _COMMUTATIVE) and p.func == e.func and len(e.args) > len(p.args):
-        for chosen in combinations(range(len(e.args)), len(p.args)):
-            part = e.func(*(e.args[i] for i in chosen))
-            rest = tuple(a for i, a in enumerate(e.args) if i not in chosen)
-            yield part, rest
+        for chosen in permutations(range(len(e.args)), len(p.args)):
+            b = _match_all(p.args, [e.args[i] for i in chosen], rule.wild, {})
+            if b is not None:
+                return b, tuple(a for i, a in enumerate(e.args) if i not in chosen)
+    return None
 
 
 def _apply_rules(e: Any, rules: tuple[_Compiled, ...]) -> Any:
     for rule in rules:
         head = rule.pattern
-        if head.func != e.func and not isinstance(head, sp.OneMatrix | sp.ZeroMatrix):
+        if head.func != e.func:
             continue
-        for part, rest in _candidates(rule, e):
-            b = _match(rule.pattern, part, rule.wild, {})
-            if b is None:
-                continue
-            new = rule.replacement.xreplace(b).doit()
-            return e.func(new, *rest).doit() if rest else new
+        found = _match_part(rule, e)
+        if found is None:
+            continue
+        b, rest = found
+        new = rule.replacement.xreplace(b).doit()
+        return e.func(new, *rest) if rest else new
     return None
 
 
+@lru_cache(maxsize=1024)
 def rewrite(expr: Any, phase: Phase) -> Any:
     """Apply the rules of :data:`REWRITES` of one phase, bottom-up, until none applies.
 
@@ -347,5 +358,4 @@ def rewrite(expr: Any, phase: Phase) -> Any:
         memo[e] = out
         return out
 
-    out = walk(expr)
-    return out if out is expr else out.doit()
+    return walk(expr)

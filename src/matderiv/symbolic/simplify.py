@@ -55,9 +55,15 @@ def _product(coeff: Any, mats: list[Any], shape: tuple[Any, Any]) -> Any:
 def _factor_side(terms: list[Any], right: bool) -> list[Any] | None:
     groups: dict[Any, list[int]] = {}
     split = [_split(t) for t in terms]
-    for i, (_, mats) in enumerate(split):
+    for i, (coeff, mats) in enumerate(split):
         if len(mats) >= 2:
             key = mats[-1] if right else mats[0]
+            if key not in groups and isinstance(key, sp.MatAdd):
+                neg = sp.MatMul(-1, key).doit()  # A (x - mu) + B (mu - x) = (A - B)(x - mu)
+                if neg in groups:
+                    mats = [*mats[:-1], neg] if right else [neg, *mats[1:]]
+                    split[i] = (-coeff, mats)
+                    key = neg
             groups.setdefault(key, []).append(i)
     best = max(groups.items(), key=lambda kv: len(kv[1]), default=None)
     if best is None or len(best[1]) < 2:
@@ -256,7 +262,7 @@ def elementwise_forms(expr: Any) -> Any:
     >>> x = sp.MatrixSymbol("x", 3, 1)
     >>> s = Elementwise("sigmoid", x)
     >>> print(elementwise_forms(sp.HadamardProduct(s, sp.OneMatrix(3, 1) - s)))
-    HadamardProduct(sigmoid(-x), sigmoid(x))
+    HadamardProduct(sigmoid(x), sigmoid(-x))
     """
     if not expr.has(*_ELEMENTWISE):
         return simplify_elementwise(expr)
