@@ -112,6 +112,15 @@ def _from_scalar(x: Any, shape: tuple[Any, Any], atoms: _Atoms) -> Any:
 @lru_cache(maxsize=4096)
 def _best(x: Any) -> Any:
     """The shortest of a few equal forms of the scalar expression `x`."""
+    # scalars of matrices (norm(x - a), sum(y)) are opaque to the algebra: symbols meanwhile
+    opaque = {
+        n: sp.Dummy("s", real=True)
+        for n in sp.preorder_traversal(x)
+        if isinstance(n, sp.Expr) and any(isinstance(a, sp.MatrixExpr) for a in n.args)
+    }
+    if opaque:
+        back = {d: n for n, d in opaque.items()}
+        return _best(x.xreplace(opaque)).xreplace(back)
     if not _needs_algebra(x):  # SymPy's own canonical form has merged and cancelled already
         return sp.factor_terms(x) if _common_number(x) else x
     if sp.count_ops(x) > MAX_OPS:
@@ -122,6 +131,9 @@ def _best(x: Any) -> Any:
     forms.append(sp.factor_terms(expanded))
     if any(isinstance(p, sp.Pow) and p.exp.is_negative for p in sp.preorder_traversal(x)):
         forms.append(sp.factor_terms(sp.cancel(x)))
+    # a product of factors before an expanded polynomial: s (1 - s)(1 - 2 s) has no
+    # cancellation near s = 1, s - 3 s² + 2 s³ has
+    forms.append(sp.factor(x))
     return min(forms, key=sp.count_ops)  # the first of equals: the form as derived
 
 
