@@ -57,6 +57,7 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "norm": [("norm(x)", "x"), ("norm(X)", "X"), ("norm(A @ X, axis=0) @ y", "X")],
     "logsumexp": [("logsumexp(x)", "x"), ("logsumexp(X, axis=0) @ y", "X")],
     "softmax": [("softmax(x)", "x"), ("y @ softmax(A @ x)", "x"), ("softmax(X, axis=1)", "X")],
+    "log_softmax": [("log_softmax(x)", "x"), ("y @ log_softmax(A @ x)", "x")],
     "maximum": [
         ("sum(maximum(A @ x, 0))", "x"),
         ("maximum(A @ x, y)", "x"),
@@ -83,6 +84,7 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "sqrt": [("sum(sqrt(x))", "x")],
     "sigmoid": [("sum(log(sigmoid(A @ x)))", "x")],
     "softplus": [("sum(softplus(X))", "X")],
+    "log_sigmoid": [("sum(log_sigmoid(X))", "X"), ("log_sigmoid(x)", "x")],
     "relu": [("relu(A @ x)", "x")],
     "abs": [("sum(abs(A @ x))", "x"), ("abs(c) * x", "c")],
     "sign": [("sign(x) * (A @ x)", "x"), ("sign(c) * c * x", "c")],

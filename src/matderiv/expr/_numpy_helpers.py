@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 __all__ = [
     "_commutation",
+    "_log_sigmoid",
     "_logsumexp",
     "_logsumexp_along",
     "_softmax",
@@ -51,6 +52,14 @@ def _logsumexp_along(z: npt.NDArray[np.float64], axis: int) -> npt.NDArray[np.fl
 def _softmax_along(z: npt.NDArray[np.float64], axis: int) -> npt.NDArray[np.float64]:
     e = np.exp(z - np.max(z.real, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)  # type: ignore[no-any-return]
+
+
+def _log_sigmoid(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # log σ(z) = -log(1 + exp(-z)): logaddexp for real z (no overflow, full relative
+    # precision in both tails); numpy's logaddexp has no complex loop, log1p does
+    if np.iscomplexobj(z):
+        return -np.log1p(np.exp(-z))
+    return -np.logaddexp(0.0, -z)
 
 
 def _commutation(m: int, n: int) -> npt.NDArray[np.float64]:

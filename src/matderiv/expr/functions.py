@@ -17,7 +17,7 @@ Examples
 >>> from matderiv.expr.pycode import Slot, compile_code, source
 >>> f = ELEMENTWISE["sigmoid"]
 >>> source(f.numpy(Slot(0)), [("z", 100)])[0]
-'0.5 * (1.0 + np.tanh(0.5 * z))'
+'np.exp(_log_sigmoid(z))'
 >>> float(compile_code(f.numpy(Slot(0)))([0.0], int))
 0.5
 """
@@ -31,7 +31,7 @@ from typing import Any, Literal
 import sympy as sp
 
 from matderiv.expr.nodes import Elementwise
-from matderiv.expr.pycode import BinOp, Call, Code, Const
+from matderiv.expr.pycode import Call, Code, Const
 
 __all__ = ["ELEMENTWISE", "Domain", "ElementwiseFunction"]
 
@@ -79,10 +79,15 @@ def _np(name: str) -> Callable[[Code], Code]:
     return lambda z: Call(f"np.{name}", (z,))
 
 
+def _log_sigmoid_np(z: Code) -> Code:
+    # log σ(z) = -log(1 + exp(-z)) = -logaddexp(0, -z): no overflow, no log of an underflow
+    return Call("_log_sigmoid", (z,))
+
+
 def _sigmoid_np(z: Code) -> Code:
-    # 0.5 (1 + tanh(z / 2)): no overflow for large |z|, unlike 1 / (1 + exp(-z))
-    half = Const(0.5)
-    return BinOp("*", half, BinOp("+", Const(1.0), Call("np.tanh", (BinOp("*", half, z),))))
+    # σ(z) = exp(log σ(z)): no overflow for large |z| (unlike 1 / (1 + exp(-z))) and full
+    # relative precision in the tails (unlike 0.5 (1 + tanh(z / 2)), which gives 0 for z < -38)
+    return Call("np.exp", (_log_sigmoid_np(z),))
 
 
 _TABLE = [
@@ -127,6 +132,15 @@ _TABLE = [
         lambda z: Elementwise("sigmoid", z),
         lambda z: Call("np.logaddexp", (Const(0.0), z)),
         r"\operatorname{softplus}",
+    ),
+    # log σ(z) = -softplus(-z), the log-likelihood of a logistic model, computed without
+    # forming σ(z) (which underflows to 0 for z < -745)
+    ElementwiseFunction(
+        "log_sigmoid",
+        lambda t: -sp.log(1 + sp.exp(-t)),
+        lambda z: Elementwise("sigmoid", -z),
+        _log_sigmoid_np,
+        r"\log\sigma",
     ),
     ElementwiseFunction(
         "relu",

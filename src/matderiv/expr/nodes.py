@@ -41,6 +41,7 @@ __all__ = [
     "Diagonal",
     "Elementwise",
     "LogDet",
+    "LogSoftmax",
     "LogSumExp",
     "Maximum",
     "Norm",
@@ -202,6 +203,25 @@ class Softmax(sp.MatrixExpr):  # type: ignore[misc]
 
     def _sympystr(self, printer: Any) -> str:
         return f"softmax({printer._print(self.arg)})"
+
+
+class LogSoftmax(sp.MatrixExpr):  # type: ignore[misc]
+    """``x - logsumexp(x)`` of a vector: the logarithm of :class:`Softmax`, computed stably."""
+
+    def __new__(cls, arg: Any) -> LogSoftmax:
+        return super().__new__(cls, _matrix(arg, "log_softmax"))  # type: ignore[no-any-return]
+
+    @property
+    def arg(self) -> sp.MatrixExpr:
+        """The vector argument."""
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape  # type: ignore[no-any-return]
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"log_softmax({printer._print(self.arg)})"
 
 
 class Diag(DiagMatrix):  # type: ignore[misc]

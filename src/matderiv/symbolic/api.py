@@ -37,6 +37,7 @@ from matderiv.symbolic import result
 from matderiv.symbolic.differential import differential as take_differential
 from matderiv.symbolic.identify import gradient, tangent, vec_identify
 from matderiv.symbolic.result import Derivative, Form
+from matderiv.symbolic.rewrite import rewrite
 from matderiv.symbolic.simplify import readable, symmetrize
 
 __all__ = ["FORMS", "Derivative", "Form", "derive", "derive_hessian"]
@@ -86,7 +87,8 @@ def _derive_internal(
     var = ctx.symbols[wrt]
     in_shape = ctx.shapes[wrt]
     dvar = _differential_symbol(ctx, wrt)
-    raw = take_differential(function, {var: dvar})
+    # stable primitives first (log(1 + exp z) is softplus z): their derivatives are stable too
+    raw = take_differential(rewrite(function, "input"), {var: dvar})
     df = raw.doit() if raw is not None else None
     symmetric = [ctx.symbols[n] for n, facts in ctx.assume.items() if "symmetric" in facts]
     labels = {  # one-hot labels: their sums along the one-hot axis are ones

@@ -1,12 +1,16 @@
 """Make a derivative readable: canonical form, assumptions, common factors.
 
-Three passes, each cheap (no call to SymPy's general ``simplify``):
+Four passes, each cheap (no call to SymPy's general ``simplify``):
 
 1. ``doit()`` — SymPy's canonical form (flattened products, collected terms,
    ``(AB)ᵀ = BᵀAᵀ``);
 2. assumptions — ``Aᵀ -> A`` for a symmetric ``A`` (so ``Ax + Aᵀx`` becomes
    ``2Ax``);
-3. factoring — terms sharing their last (or first) factor are grouped:
+3. elementwise algebra — the ``"algebra"`` rewrites of
+   :mod:`matderiv.symbolic.rewrite`, then :func:`~matderiv.symbolic.hadamard.simplify_elementwise`
+   (``σ ∘ (1/σ) = 1``, like terms merged), then the ``"stable"`` rewrites
+   (``1 - σ(z) -> σ(-z)``, ``log(σ(z)) -> log_sigmoid(z)``);
+4. factoring — terms sharing their last (or first) factor are grouped:
    ``Ax + Aᵀx -> (A + Aᵀ)x``.
 
 Examples
@@ -26,9 +30,11 @@ from typing import Any
 
 import sympy as sp
 
-from matderiv.expr.nodes import Diag, Vec
+from matderiv.expr.nodes import Diag, Elementwise, LogSoftmax, Softmax, Vec
+from matderiv.symbolic.hadamard import simplify_elementwise
+from matderiv.symbolic.rewrite import rewrite
 
-__all__ = ["PAIR_RULES", "factor", "merge_pairs", "readable", "symmetrize"]
+__all__ = ["PAIR_RULES", "elementwise_forms", "factor", "merge_pairs", "readable", "symmetrize"]
 
 
 def _split(term: Any) -> tuple[Any, list[Any]]:
@@ -49,9 +55,15 @@ def _product(coeff: Any, mats: list[Any], shape: tuple[Any, Any]) -> Any:
 def _factor_side(terms: list[Any], right: bool) -> list[Any] | None:
     groups: dict[Any, list[int]] = {}
     split = [_split(t) for t in terms]
-    for i, (_, mats) in enumerate(split):
+    for i, (coeff, mats) in enumerate(split):
         if len(mats) >= 2:
             key = mats[-1] if right else mats[0]
+            if key not in groups and isinstance(key, sp.MatAdd):
+                neg = sp.MatMul(-1, key).doit()  # A (x - mu) + B (mu - x) = (A - B)(x - mu)
+                if neg in groups:
+                    mats = [*mats[:-1], neg] if right else [neg, *mats[1:]]
+                    split[i] = (-coeff, mats)
+                    key = neg
             groups.setdefault(key, []).append(i)
     best = max(groups.items(), key=lambda kv: len(kv[1]), default=None)
     if best is None or len(best[1]) < 2:
@@ -62,10 +74,26 @@ def _factor_side(terms: list[Any], right: bool) -> list[Any] | None:
         coeff, mats = split[i]
         rest = mats[:-1] if right else mats[1:]
         rests.append(_product(coeff, rest, (rest[0].rows, rest[-1].cols)))
-    inner = factor(sp.MatAdd(*rests).doit())
-    grouped = sp.MatMul(inner, key) if right else sp.MatMul(key, inner)
+    inner = _common_coefficient(factor(sp.MatAdd(*rests).doit()))
+    parts = list(inner.args) if isinstance(inner, sp.MatMul) else [inner]
+    grouped = sp.MatMul(*parts, key) if right else sp.MatMul(key, *parts)
     others = [t for i, t in enumerate(terms) if i not in members]
     return [grouped, *others]
+
+
+def _common_coefficient(expr: Any) -> Any:
+    """``c A + c B -> c (A + B)`` for a sum whose terms share their numeric coefficient."""
+    if not isinstance(expr, sp.MatAdd):
+        return expr
+    split = [_split(t) for t in expr.args]
+    c = split[0][0]
+    if c == 1 or not c.is_number or any(ci != c for ci, _ in split):
+        return expr
+    terms = [
+        _product(sp.Integer(1), mats, t.shape)
+        for (_, mats), t in zip(split, expr.args, strict=True)
+    ]
+    return sp.MatMul(c, sp.MatAdd(*terms))
 
 
 def factor(expr: Any) -> Any:
@@ -216,10 +244,31 @@ def readable(expr: Any, symmetric: Iterable[Any] = ()) -> Any:
         out = _assume(out, symmetric).doit()
         out = _assume(out, symmetric)
     if isinstance(out, sp.MatrixExpr):
+        # terms grouped first: X.T @ a + X.T @ b is X.T @ (a + b), one cluster for the algebra
+        out = elementwise_forms(factor(out))
         if out.has(Diag, Vec):
             out = merge_pairs(out)
         out = factor(out)
     return out
+
+
+_ELEMENTWISE = (sp.HadamardProduct, sp.HadamardPower, Elementwise, Softmax, LogSoftmax)
+
+
+def elementwise_forms(expr: Any) -> Any:
+    """The elementwise algebra between the ``"algebra"`` and ``"stable"`` rewrites.
+
+    >>> import sympy as sp
+    >>> x = sp.MatrixSymbol("x", 3, 1)
+    >>> s = Elementwise("sigmoid", x)
+    >>> print(elementwise_forms(sp.HadamardProduct(s, sp.OneMatrix(3, 1) - s)))
+    HadamardProduct(sigmoid(x), sigmoid(-x))
+    """
+    if not expr.has(*_ELEMENTWISE):
+        return simplify_elementwise(expr)
+    out = rewrite(expr, "algebra")
+    out = simplify_elementwise(out)
+    return rewrite(out, "stable")
 
 
 def symmetrize(gradient: Any) -> Any:

@@ -1,5 +1,5 @@
 """Matrix functions: ``inv``, ``matrix_power``, ``det``, ``logdet``, ``norm``, ``logsumexp``,
-``softmax``."""
+``softmax``, ``log_softmax``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sympy as sp
 
 from matderiv.errors import UnsupportedError
 from matderiv.expr.algebra import inner
-from matderiv.expr.nodes import LogDet, LogSumExp, Norm, Softmax
+from matderiv.expr.nodes import LogDet, LogSoftmax, LogSumExp, Norm, Softmax
 from matderiv.expr.primitive import (
     POSTFIX,
     PRODUCT,
@@ -25,7 +25,7 @@ from matderiv.expr.primitive import (
     register,
 )
 from matderiv.expr.primitives.operators import add_terms
-from matderiv.expr.pycode import Call, Const, Index, Op, Slot
+from matderiv.expr.pycode import BinOp, Call, Const, Index, Op, Slot
 from matderiv.expr.reader import Handler, Reader, Val
 
 __all__: list[str] = []
@@ -261,5 +261,36 @@ register(
         differential=_softmax_differential,
         functions={"softmax": _softmax_call},
         native=_not_native("softmax"),
+    )
+)
+
+
+def _log_softmax_differential(node: Any, d: D) -> Any:
+    # log_softmax(z) = z - logsumexp(z) 1: d = dz - 1 softmax(z)ᵀ dz = (I - 1 sᵀ) dz
+    da = d(node.arg)
+    if da is None:
+        return None
+    ones = sp.OneMatrix(node.shape[0], 1)
+    return sp.MatAdd(da, sp.MatMul(-1, ones, Softmax(node.arg).T, da))
+
+
+def _log_softmax_call(reader: Reader, node: ast.Call) -> Val:
+    (arg,) = reader.args(node, 1, "log_softmax")
+    reader.require_vector(arg, "log_softmax", node)
+    return Val(LogSoftmax(arg.expr), arg.shape, reader.text(node))
+
+
+register(
+    Primitive(
+        LogSoftmax,
+        text=lambda n, p: call_text(p, "log_softmax", n.arg),
+        # z - logsumexp(z): no exp of a large argument, no log of an underflowed probability
+        numpy=lambda n: Op((n.arg,), BinOp("-", Slot(0), Call("_logsumexp", (Slot(0),)))),
+        latex=lambda n, printer: (
+            rf"\log\operatorname{{softmax}}\left({printer._print(n.arg)}\right)"
+        ),
+        differential=_log_softmax_differential,
+        functions={"log_softmax": _log_softmax_call},
+        native=_not_native("log_softmax"),
     )
 )
