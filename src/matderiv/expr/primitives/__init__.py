@@ -6,7 +6,9 @@
 * ``matderiv.expr.primitives.matrix`` — ``inv``, ``matrix_power``, ``det``, ``logdet``,
   ``norm``, ``logsumexp``, ``softmax``;
 * ``matderiv.expr.primitives.elementwise`` — ``exp``, ``log``, ``tanh``… and ``maximum``;
-* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``.
+* ``matderiv.expr.primitives.constants`` — ``eye``, ``zeros``, ``ones``, ``commutation``;
+* ``matderiv.expr.primitives.spectral`` — ``expm``, ``logm``, ``sqrtm``, ``eigvalsh``,
+  ``svdvals``, ``norm(X, "nuc")``, ``norm(X, 2)``, ``cholesky``, ``pinv``.
 
 Examples
 --------
@@ -24,6 +26,7 @@ from matderiv.expr.primitives import (
     matrix,
     operators,
     products,
+    spectral,
 )
 
-__all__ = ["constants", "elementwise", "linear", "matrix", "operators", "products"]
+__all__ = ["constants", "elementwise", "linear", "matrix", "operators", "products", "spectral"]
