@@ -77,15 +77,27 @@ def _weighted_gram(
 
 
 def _matrix_function(name: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    # expm / logm / sqrtm of a square matrix by SciPy's kernels; logm and sqrtm need a matrix
-    # with no eigenvalue on the closed negative real axis (the principal branch, real result)
+    # expm / logm / sqrtm of a square matrix: V f(w) V^T by eigh for a symmetric X, else SciPy's
+    # kernels; logm and sqrtm need a matrix with no eigenvalue on the closed negative real axis
+    # (the principal branch, real result)
     import scipy.linalg
 
+    if not np.iscomplexobj(x) and np.array_equal(x, x.T):
+        w, v = np.linalg.eigh(x)
+        if name == "expm" or w[0] > 0:
+            fw = {"expm": np.exp, "logm": np.log, "sqrtm": np.sqrt}[name](w)
+            return (v * fw) @ v.T  # type: ignore[no-any-return]
     kernel = {"expm": scipy.linalg.expm, "logm": scipy.linalg.logm, "sqrtm": scipy.linalg.sqrtm}
     value = np.asarray(kernel[name](x))
     if np.iscomplexobj(value) and not np.iscomplexobj(x):
         if np.max(np.abs(value.imag), initial=0.0) > 1e-8 * max(1.0, np.max(np.abs(value))):
-            raise ValueError(
+            try:  # generated code runs without matderiv: then a ValueError with the same text
+                from matderiv.errors import ArgumentError
+
+                error: type[ValueError] = ArgumentError
+            except ImportError:  # pragma: no cover
+                error = ValueError
+            raise error(
                 f"{name}: the matrix has an eigenvalue on the closed negative real axis, so "
                 "its principal real matrix function does not exist; use an spd or positive "
                 "stable matrix"
@@ -108,7 +120,16 @@ def _matrix_function_frechet(
     if not np.iscomplexobj(x) and np.array_equal(x, x.T):
         w, v = np.linalg.eigh(x)
         if name != "expm" and w[0] <= 0:
-            raise ValueError(f"{name}: the symmetric matrix has the eigenvalue {w[0]:.3g} <= 0")
+            try:
+                from matderiv.errors import ArgumentError
+
+                failure: type[ValueError] = ArgumentError
+            except ImportError:  # pragma: no cover
+                failure = ValueError
+            raise failure(
+                f"{name}: the symmetric matrix has the eigenvalue {w[0]:.3g} <= 0, outside the "
+                "domain of the principal branch; use an spd matrix"
+            )
         a, b = w[:, None], w[None, :]
         d = a - b
         same = d == 0
