@@ -27,7 +27,6 @@ __all__ = [
     "_logsumexp",
     "_matrix_function",
     "_matrix_function_frechet",
-    "_matrix_function_frechet_matrix",
     "_pinv",
     "_softmax",
     "_spectral_basis",
@@ -86,7 +85,8 @@ def _matrix_function(name: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.fl
         w, v = np.linalg.eigh(x)
         if name == "expm" or w[0] > 0:
             fw = {"expm": np.exp, "logm": np.log, "sqrtm": np.sqrt}[name](w)
-            return (v * fw) @ v.T  # type: ignore[no-any-return]
+            value = (v * fw) @ v.T
+            return (value + value.T) / 2  # type: ignore[no-any-return]
     kernel = {"expm": scipy.linalg.expm, "logm": scipy.linalg.logm, "sqrtm": scipy.linalg.sqrtm}
     value = np.asarray(kernel[name](x))
     if np.iscomplexobj(value) and not np.iscomplexobj(x):
@@ -107,13 +107,16 @@ def _matrix_function(name: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.fl
 
 
 def _matrix_function_frechet(
-    name: str, x: npt.NDArray[np.float64], e: npt.NDArray[np.float64]
+    name: str, x: npt.NDArray[np.float64], e: npt.NDArray[np.float64] | str
 ) -> npt.NDArray[np.float64]:
-    # L_f(X)[E], the Frechet derivative of f = expm / logm / sqrtm at X in the direction E:
-    # X symmetric: Daleckii-Krein, V (F o (V^T E V)) V^T with the divided differences
-    # F_ij = f[w_i, w_j] written without cancellation; otherwise expm by scipy's expm_frechet,
-    # sqrtm by the Sylvester equation S L + L S = E, logm by the upper-right block of
-    # f([[X, E], [0, X]])
+    # L_f(X)[E], the Frechet derivative of f = expm / logm / sqrtm at X in the direction E, or
+    # (e = "vec") the matrix K with vec(L_f(X)[E]) = K vec(E), vec stacking columns.
+    # X symmetric: Daleckii-Krein, V (F o (V^T E V)) V^T, K = (V (x) V) diag(vec F) (V (x) V)^T,
+    # with the divided differences F_ij = f[w_i, w_j] written without cancellation.
+    # Otherwise: expm by scipy's expm_frechet, sqrtm by the Sylvester equation S L + L S = E,
+    # logm by the upper-right block of f([[X, E], [0, X]]); K by the upper-right block of
+    # f([[I (x) X, I], [0, X^T (x) I]]) (the divided difference at the two commuting Kronecker
+    # factors, left and right multiplication by X)
     import scipy.linalg
 
     n = x.shape[0]
@@ -140,30 +143,23 @@ def _matrix_function_frechet(
             f = np.where(same, 1.0 / b, np.log1p(d / b) / safe)
         else:
             f = 1.0 / (np.sqrt(a) + np.sqrt(b))
+        if isinstance(e, str):
+            vv = np.kron(v, v)
+            return (vv * f.reshape(-1, order="F")) @ vv.T  # type: ignore[no-any-return]
         return v @ (f * (v.T @ e @ v)) @ v.T  # type: ignore[no-any-return]
+    kernel = {"expm": scipy.linalg.expm, "logm": scipy.linalg.logm, "sqrtm": scipy.linalg.sqrtm}
+    if isinstance(e, str):
+        eye = np.eye(n)
+        left, right = np.kron(eye, x), np.kron(x.T, eye)
+        block = np.block([[left, np.eye(n * n)], [np.zeros_like(left), right]])
+        return np.real_if_close(kernel[name](block))[: n * n, n * n :]
     if name == "expm":
         return scipy.linalg.expm_frechet(x, e, compute_expm=False)  # type: ignore[no-any-return]
     if name == "sqrtm":
         s = np.real_if_close(scipy.linalg.sqrtm(x))
         return scipy.linalg.solve_sylvester(s, s, e)  # type: ignore[no-any-return]
     block = np.block([[x, e], [np.zeros_like(x), x]])
-    return np.real_if_close(scipy.linalg.logm(block))[:n, n:]
-
-
-def _matrix_function_frechet_matrix(
-    name: str, x: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    # K with vec(L_f(X)[E]) = K vec(E) (vec stacking columns): the upper-right block of
-    # f([[I (x) X, I], [0, X^T (x) I]]), the divided difference of f at the two commuting
-    # Kronecker factors (left and right multiplication by X)
-    import scipy.linalg
-
-    kernel = {"expm": scipy.linalg.expm, "logm": scipy.linalg.logm, "sqrtm": scipy.linalg.sqrtm}
-    n = x.shape[0]
-    eye = np.eye(n)
-    left, right = np.kron(eye, x), np.kron(x.T, eye)
-    block = np.block([[left, np.eye(n * n)], [np.zeros_like(left), right]])
-    return np.real_if_close(kernel[name](block))[: n * n, n * n :]
+    return np.real_if_close(kernel[name](block))[:n, n:]
 
 
 def _spectrum(name: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -413,7 +413,9 @@ register(
     Primitive(
         FrechetMatrix,
         text=lambda n, p: call_text(p, f"{n.name}_frechet_matrix", n.arg),
-        numpy=_named_op("_matrix_function_frechet_matrix"),
+        numpy=lambda n: Op(
+            (n.arg,), Call("_matrix_function_frechet", (Const(n.name), Slot(0), Const("vec")))
+        ),
         latex=lambda n, printer: (
             rf"K_{{\operatorname{{{n.name}}}}}\left({printer._print(n.arg)}\right)"
         ),
