@@ -304,3 +304,17 @@ def test_daleckii_krein_handles_equal_and_close_eigenvalues() -> None:
         for name in MP:
             exact = _mp(name, np.block([[X, E], [np.zeros((N, N)), X]]))[:N, N:]
             assert _rel(_matrix_function_frechet(name, X, E), exact) < 1e-11, (name, gap)
+
+
+def test_symmetric_functions_read_the_symmetric_part() -> None:
+    # eigvalsh, eigvecsh and cholesky are functions of every square matrix: of (X + Xᵀ)/2
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((N, N))
+    S = _sym(X) + 2 * N * np.eye(N)
+    np.testing.assert_allclose(
+        to_function("eigvalsh(X)", SHAPES)(X=X), np.linalg.eigvalsh(_sym(X)), rtol=1e-12
+    )
+    Y = S + (X - X.T)  # an spd symmetric part plus a skew part
+    np.testing.assert_allclose(
+        to_function("cholesky(X)", SHAPES)(X=Y), np.linalg.cholesky(S), rtol=1e-12
+    )
