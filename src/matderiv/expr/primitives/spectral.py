@@ -81,7 +81,7 @@ MATRIX_FUNCTIONS: dict[str, tuple[Callable[[str], str], Callable[[Any], Any]]] =
     "expm": (lambda x: f"e^{{{x}}}", lambda x: MatrixFunction("expm", x)),
     "logm": (lambda x: rf"\log\left({x}\right)", sp.Inverse),
     "sqrtm": (
-        lambda x: rf"\left({x}\right)^{{1/2}}",
+        lambda x: rf"{x}^{{1/2}}",
         lambda x: sp.MatMul(sp.Rational(1, 2), sp.Inverse(MatrixFunction("sqrtm", x))),
     ),
 }
@@ -379,7 +379,12 @@ def _frechet_matrix_call(name: str) -> Handler:
 
 
 def _function_latex(node: Any, printer: LatexPrinting) -> str:
-    return MATRIX_FUNCTIONS[node.name][0](printer._print(node.arg))
+    arg = printer._wrapped(node.arg) if node.name == "sqrtm" else printer._print(node.arg)
+    return MATRIX_FUNCTIONS[node.name][0](arg)
+
+
+#: The subscript naming f in L_f(X)[E] and K_f(X).
+_SUBSCRIPT = {"expm": r"\exp", "logm": r"\log", "sqrtm": r"\sqrt{\cdot}"}
 
 
 register(
@@ -399,7 +404,7 @@ register(
         text=lambda n, p: call_text(p, f"{n.name}_frechet", n.arg, n.direction),
         numpy=_named_op("_matrix_function_frechet"),
         latex=lambda n, printer: (
-            rf"L_{{\operatorname{{{n.name}}}}}\left({printer._print(n.arg)}\right)"
+            rf"L_{{{_SUBSCRIPT[n.name]}}}\left({printer._print(n.arg)}\right)"
             rf"\left[{printer._print(n.direction)}\right]"
         ),
         differential=_frechet_differential,
@@ -416,9 +421,7 @@ register(
         numpy=lambda n: Op(
             (n.arg,), Call("_matrix_function_frechet", (Const(n.name), Slot(0), Const("vec")))
         ),
-        latex=lambda n, printer: (
-            rf"K_{{\operatorname{{{n.name}}}}}\left({printer._print(n.arg)}\right)"
-        ),
+        latex=lambda n, printer: rf"K_{{{_SUBSCRIPT[n.name]}}}\left({printer._print(n.arg)}\right)",
         differential=_constant_only("the Fréchet matrix"),
         functions={
             f"{name}_frechet_matrix": _frechet_matrix_call(name) for name in MATRIX_FUNCTIONS
