@@ -27,6 +27,10 @@ PACKAGE = SRC / "matderiv"
 
 #: Function-level imports of matderiv modules that are allowed: (importer, imported) -> why.
 LAZY_IMPORTS: dict[tuple[str, str], str] = {
+    ("matderiv.expr._numpy_helpers", "matderiv.errors"): (
+        "a helper's text is copied into generated code, which runs without matderiv: the "
+        "spectral helpers raise SpectralGapError when matderiv is there, else ValueError"
+    ),
     ("matderiv.symbolic.checking", "matderiv.numeric"): (
         "Derivative.check needs numpy; the symbolic path (parse, derive, print) imports "
         "matderiv.symbolic.result, and with it matderiv.symbolic.checking, where numpy "

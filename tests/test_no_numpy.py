@@ -24,8 +24,8 @@ SCRIPT = textwrap.dedent(
 
     class BlockNumpy(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
-            if name == "numpy" or name.startswith("numpy."):
-                raise ImportError(f"numpy is blocked in this test ({name})")
+            if name.split(".")[0] in ("numpy", "scipy"):
+                raise ImportError(f"numpy is blocked in this test, and scipy ({name})")
             return None
 
     sys.meta_path.insert(0, BlockNumpy())
@@ -47,6 +47,13 @@ SCRIPT = textwrap.dedent(
         derive("x @ A @ x", "x", shapes),
         derive("sum(log(sigmoid(X @ w)))", "w", shapes),
         derive("X @ X", "X", shapes),
+        derive("trace(A @ expm(X))", "X", shapes),
+        derive("logm(X)", "X", shapes, assume={"X": "spd"}),
+        derive("trace(sqrtm(X))", "X", shapes, assume={"X": "spd"}),
+        derive("w @ eigvalsh(X)", "X", shapes),
+        derive('norm(X, "nuc") + norm(X, 2) + sum(svdvals(X))', "X", shapes),
+        derive("sum(log(diag(cholesky(X))))", "X", shapes, assume={"X": "spd"}),
+        derive("pinv(X)", "X", shapes),
         derive_hessian("logsumexp(x) + x @ A @ x", "x", shapes),
     ]
     for d in cases:
@@ -56,6 +63,8 @@ SCRIPT = textwrap.dedent(
         assert d.in_layout("denominator").text() if d.form != "vec" else True
     assert "_softmax" in cases[-1].numpy_source()  # helper text copied without numpy
     assert "np.linalg.slogdet" in numpy_source("logdet(X)", shapes)
+    assert "scipy.linalg" in cases[5].numpy_source()  # imported inside the copied helper
+    assert "_spectral_basis" in cases[8].numpy_source()
     parse("trace(inv(X) @ A)", shapes)
 
     for call in (lambda: cases[0].evaluate(X=[[2.0, 0.0], [0.0, 2.0]]), lambda: cases[1].check()):
@@ -66,7 +75,7 @@ SCRIPT = textwrap.dedent(
             assert "pip install numpy" in str(err), str(err)
         else:
             raise AssertionError("numbers without numpy did not raise NumpyMissingError")
-    assert not any(m == "numpy" or m.startswith("numpy.") for m in sys.modules)
+    assert not any(m.split(".")[0] in ("numpy", "scipy") for m in sys.modules)
     print("symbolic path ok")
     """
 )
@@ -98,3 +107,17 @@ def test_the_blocker_blocks() -> None:
     )
     assert result.returncode != 0
     assert "numpy is blocked" in result.stderr
+
+
+def test_the_blocker_blocks_scipy() -> None:
+    script = SCRIPT.split("# The package's")[0] + "import scipy.linalg\n"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "and scipy (scipy)" in result.stderr

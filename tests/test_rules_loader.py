@@ -115,7 +115,7 @@ def test_stated_derivative_that_fails_verification(tmp_path: Path) -> None:
 
 
 def test_requires_names_only_language_functions(tmp_path: Path) -> None:
-    text = GOOD.replace('wrt = "X"', 'wrt = "X"\nrequires = ["expm"]')
+    text = GOOD.replace('wrt = "X"', 'wrt = "X"\nrequires = ["sinm"]')
     _expect(_write(tmp_path, text), "tr-ax", "requires", "not a function of the expression")
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "NumpyMissingError",
     "ParseError",
     "ShapeError",
+    "SpectralGapError",
     "UnsupportedError",
 ]
 
@@ -111,6 +112,12 @@ class NumericError(MatderivError, ValueError):
     NaN or inf in the point or in the function's value, a value that is not an
     array of real numbers, or a function that is not complex-step safe.
     """
+
+
+class SpectralGapError(MatderivError, ValueError):
+    """Eigenvalues or singular values too close (or a singular value too near zero) for their
+    derivative: the eigenvectors or singular vectors it needs are not determined by the input.
+    The message gives the gap and the tolerance it was measured against."""
 
 
 class CatalogError(MatderivError, ValueError):

@@ -22,12 +22,19 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "_cholesky",
     "_commutation",
     "_log_sigmoid",
     "_logsumexp",
     "_logsumexp_along",
+    "_matrix_function",
+    "_matrix_function_frechet",
+    "_pinv",
     "_softmax",
     "_softmax_along",
+    "_spectral_basis",
+    "_spectrum",
+    "_tril_half",
     "_weighted_gram",
 ]
 
@@ -86,3 +93,159 @@ def _weighted_gram(
     pos, neg = w >= 0, w < 0
     b, c = a[pos] * np.sqrt(w[pos])[:, None], a[neg] * np.sqrt(-w[neg])[:, None]
     return b.T @ b - c.T @ c
+
+
+# -- spectral functions (matderiv.expr.primitives.spectral); SciPy is imported on first use ------
+
+
+def _matrix_function(name: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # expm / logm / sqrtm of a square matrix: V f(w) V^T by eigh for a symmetric X, else SciPy's
+    # kernels; logm and sqrtm need a matrix with no eigenvalue on the closed negative real axis
+    # (the principal branch, real result)
+    import scipy.linalg
+
+    if not np.iscomplexobj(x) and np.array_equal(x, x.T):
+        w, v = np.linalg.eigh(x)
+        if name == "expm" or w[0] > 0:
+            fw = {"expm": np.exp, "logm": np.log, "sqrtm": np.sqrt}[name](w)
+            value = (v * fw) @ v.T
+            return (value + value.T) / 2  # type: ignore[no-any-return]
+    kernel = {"expm": scipy.linalg.expm, "logm": scipy.linalg.logm, "sqrtm": scipy.linalg.sqrtm}
+    value = np.asarray(kernel[name](x))
+    if np.iscomplexobj(value) and not np.iscomplexobj(x):
+        if np.max(np.abs(value.imag), initial=0.0) > 1e-8 * max(1.0, np.max(np.abs(value))):
+            try:  # generated code runs without matderiv: then a ValueError with the same text
+                from matderiv.errors import ArgumentError
+
+                error: type[ValueError] = ArgumentError
+            except ImportError:  # pragma: no cover
+                error = ValueError
+            raise error(
+                f"{name}: the matrix has an eigenvalue on the closed negative real axis, so "
+                "its principal real matrix function does not exist; use an spd or positive "
+                "stable matrix"
+            )
+        value = value.real
+    return value
+
+
+def _matrix_function_frechet(
+    name: str, x: npt.NDArray[np.float64], e: npt.NDArray[np.float64] | str
+) -> npt.NDArray[np.float64]:
+    # L_f(X)[E], the Frechet derivative of f = expm / logm / sqrtm at X in the direction E, or
+    # (e = "vec") the matrix K with vec(L_f(X)[E]) = K vec(E), vec stacking columns.
+    # X symmetric: Daleckii-Krein, V (F o (V^T E V)) V^T, K = (V (x) V) diag(vec F) (V (x) V)^T,
+    # with the divided differences F_ij = f[w_i, w_j] written without cancellation.
+    # Otherwise: expm by scipy's expm_frechet, sqrtm by the Sylvester equation S L + L S = E,
+    # logm by the upper-right block of f([[X, E], [0, X]]); K by the upper-right block of
+    # f([[I (x) X, I], [0, X^T (x) I]]) (the divided difference at the two commuting Kronecker
+    # factors, left and right multiplication by X)
+    import scipy.linalg
+
+    n = x.shape[0]
+    if not np.iscomplexobj(x) and np.array_equal(x, x.T):
+        w, v = np.linalg.eigh(x)
+        if name != "expm" and w[0] <= 0:
+            try:
+                from matderiv.errors import ArgumentError
+
+                failure: type[ValueError] = ArgumentError
+            except ImportError:  # pragma: no cover
+                failure = ValueError
+            raise failure(
+                f"{name}: the symmetric matrix has the eigenvalue {w[0]:.3g} <= 0, outside the "
+                "domain of the principal branch; use an spd matrix"
+            )
+        a, b = w[:, None], w[None, :]
+        d = a - b
+        same = d == 0
+        safe = np.where(same, 1.0, d)
+        if name == "expm":
+            f = np.exp(b) * np.where(same, 1.0, np.expm1(d) / safe)
+        elif name == "logm":
+            f = np.where(same, 1.0 / b, np.log1p(d / b) / safe)
+        else:
+            f = 1.0 / (np.sqrt(a) + np.sqrt(b))
+        if isinstance(e, str):
+            vv = np.kron(v, v)
+            return (vv * f.reshape(-1, order="F")) @ vv.T  # type: ignore[no-any-return]
+        return v @ (f * (v.T @ e @ v)) @ v.T  # type: ignore[no-any-return]
+    kernel = {"expm": scipy.linalg.expm, "logm": scipy.linalg.logm, "sqrtm": scipy.linalg.sqrtm}
+    if isinstance(e, str):
+        eye = np.eye(n)
+        left, right = np.kron(eye, x), np.kron(x.T, eye)
+        block = np.block([[left, np.eye(n * n)], [np.zeros_like(left), right]])
+        return np.real_if_close(kernel[name](block))[: n * n, n * n :]
+    if name == "expm":
+        return scipy.linalg.expm_frechet(x, e, compute_expm=False)  # type: ignore[no-any-return]
+    if name == "sqrtm":
+        s = np.real_if_close(scipy.linalg.sqrtm(x))
+        return scipy.linalg.solve_sylvester(s, s, e)  # type: ignore[no-any-return]
+    block = np.block([[x, e], [np.zeros_like(x), x]])
+    return np.real_if_close(kernel[name](block))[:n, n:]
+
+
+def _spectrum(name: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # eigvalsh: the ascending eigenvalues of the symmetric part of X; svdvals: the descending
+    # singular values; both as a column
+    if name == "eigvalsh":
+        return np.linalg.eigvalsh((x + x.T) / 2).reshape(-1, 1)  # type: ignore[return-value]
+    return np.linalg.svd(x, compute_uv=False).reshape(-1, 1)  # type: ignore[return-value]
+
+
+def _spectral_basis(name: str, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # the eigenvectors (eigvecsh) or singular vectors (svd_u, svd_v; the leading pair svd_u1,
+    # svd_v1) that the derivatives of eigenvalues and singular values need; refused when the
+    # values they belong to are not separated by 1e-8 of the largest (the vectors are then not
+    # determined by X and the derivative does not exist or is ill-conditioned)
+    if name == "eigvecsh":
+        values, basis = np.linalg.eigh((x + x.T) / 2)
+        gaps, what = np.diff(values), "eigenvalues"
+    else:
+        u, values, vt = np.linalg.svd(x, full_matrices=False)
+        lead = name in ("svd_u1", "svd_v1")
+        gaps, what = -np.diff(values[:2] if lead else values), "singular values"
+        if not lead:
+            gaps = np.append(gaps, values[-1:])  # a singular value at zero: |s| has a kink
+        basis = {"svd_u": u, "svd_v": vt.T, "svd_u1": u[:, :1], "svd_v1": vt[:1].T}[name]
+    scale = max(float(np.max(np.abs(values), initial=0.0)), np.finfo(float).tiny)
+    if gaps.size and np.min(gaps) <= 1e-8 * scale:
+        try:  # generated code runs without matderiv: then a ValueError with the same text
+            from matderiv.errors import SpectralGapError
+
+            error: type[ValueError] = SpectralGapError
+        except ImportError:  # pragma: no cover
+            error = ValueError
+        raise error(
+            f"{name}: two {what} (or a singular value and zero) are {np.min(gaps):.3g} apart, "
+            f"at most 1e-8 of the largest ({scale:.3g}); the derivative needs distinct "
+            f"{what} and does not exist or is ill-conditioned here"
+        )
+    return basis
+
+
+def _cholesky(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # the lower Cholesky factor of the symmetric part of X (X itself when symmetric)
+    return np.linalg.cholesky((x + x.T) / 2)  # type: ignore[return-value]
+
+
+def _tril_half(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # Phi(Z): the strictly lower triangle of Z and half its diagonal
+    return np.tril(z, -1) + np.diag(np.diagonal(z)) / 2
+
+
+def _pinv(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # the pseudo-inverse of a full-rank matrix; refused when X is numerically rank deficient
+    s = np.linalg.svd(x, compute_uv=False)
+    if s[-1] <= 1e-10 * s[0]:
+        try:  # generated code runs without matderiv: then a ValueError with the same text
+            from matderiv.errors import SpectralGapError
+
+            error: type[ValueError] = SpectralGapError
+        except ImportError:  # pragma: no cover
+            error = ValueError
+        raise error(
+            f"pinv: the smallest singular value {s[-1]:.3g} is at most 1e-10 of the largest "
+            f"({s[0]:.3g}); the pseudo-inverse is differentiable only at full rank"
+        )
+    return np.linalg.pinv(x)  # type: ignore[return-value]

@@ -47,6 +47,7 @@ Family = Literal[
     "matrix-by-matrix",
     "second-order",
     "differential",
+    "matrix-functions",
 ]
 FAMILIES: tuple[Family, ...] = get_args(Family)
 

@@ -11,6 +11,8 @@
 * ``matderiv.expr.primitives.solve`` — ``solve(A, B)`` (``np.linalg.solve``);
 * ``matderiv.expr.primitives.reductions`` — broadcasting, ``sum`` and ``mean`` (also along an
   axis), ``reshape``, and ``logsumexp``, ``softmax``, ``log_softmax``, ``norm`` along an axis.
+* ``matderiv.expr.primitives.spectral`` — ``expm``, ``logm``, ``sqrtm``, ``eigvalsh``,
+  ``svdvals``, ``norm(X, "nuc")``, ``norm(X, 2)``, ``cholesky``, ``pinv``.
 
 Examples
 --------
@@ -31,6 +33,7 @@ from matderiv.expr.primitives import (
     products,
     reductions,
     solve,
+    spectral,
 )
 
 __all__ = [
@@ -43,4 +46,5 @@ __all__ = [
     "products",
     "reductions",
     "solve",
+    "spectral",
 ]

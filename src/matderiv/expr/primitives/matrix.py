@@ -28,7 +28,11 @@ from matderiv.expr.primitives.operators import add_terms
 from matderiv.expr.pycode import BinOp, Call, Const, Index, Op, Slot
 from matderiv.expr.reader import Handler, Reader, Val
 
-__all__: list[str] = []
+__all__ = ["NORM_ORDERS"]
+
+#: ``norm(X, ord)``: the reading of each ``ord`` beyond the default (Frobenius / Euclidean),
+#: ``(reader, X, call) -> Val``; other families add theirs (``primitives.spectral``).
+NORM_ORDERS: dict[object, Callable[[Reader, Val, ast.Call], Val]] = {}
 
 
 def _call(func: str) -> Callable[[Any], Op]:
@@ -198,6 +202,21 @@ def _norm_differential(node: Any, d: D) -> Any:
     return None if da is None else inner(node.arg, da) / node
 
 
+def _norm_call(reader: Reader, node: ast.Call) -> Val:
+    if len(node.args) != 2:
+        return _scalar_reduction("norm", Norm, sp.Abs)(reader, node)
+    order = node.args[1]
+    key = order.value if isinstance(order, ast.Constant) else None
+    if type(key) not in (str, int) or key not in NORM_ORDERS:
+        known = ", ".join(repr(k) for k in NORM_ORDERS)
+        raise reader.error(
+            f"norm(X, ord) with ord {reader.text(order)}",
+            order,
+            hint=f"ord is one of: {known} (or leave it out: Frobenius)",
+        )
+    return NORM_ORDERS[key](reader, reader.read(node.args[0]), node)
+
+
 register(
     Primitive(
         Norm,
@@ -205,7 +224,7 @@ register(
         numpy=_call("np.linalg.norm"),
         latex=lambda n, printer: rf"\left\|{printer._print(n.arg)}\right\|",
         differential=_norm_differential,
-        functions={"norm": _scalar_reduction("norm", Norm, sp.Abs)},
+        functions={"norm": _norm_call},
         native=lambda n, args: sp.sqrt(sp.Trace(args[0].T * args[0])),
     )
 )
