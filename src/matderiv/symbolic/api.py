@@ -36,6 +36,13 @@ from matderiv.symbolic import result
 from matderiv.symbolic.differential import differential as take_differential
 from matderiv.symbolic.identify import gradient, tangent, vec_identify
 from matderiv.symbolic.result import Derivative, Form
+from matderiv.symbolic.shared import (
+    chain_gradient,
+    chain_tangent,
+    chain_vec,
+    linearise,
+    share,
+)
 from matderiv.symbolic.simplify import readable, symmetrize
 
 __all__ = ["FORMS", "Derivative", "Form", "derive", "derive_hessian"]
@@ -85,16 +92,20 @@ def _derive_internal(
     var = ctx.symbols[wrt]
     in_shape = ctx.shapes[wrt]
     dvar = _differential_symbol(ctx, wrt)
-    raw = take_differential(function, {var: dvar})
-    df = raw.doit() if raw is not None else None
+    shared = share(function)  # deep nesting: one level at a time (see matderiv.symbolic.shared)
+    lin = linearise(shared, var, dvar, take_differential)
+    df = lin.root
     symmetric = [ctx.symbols[n] for n, facts in ctx.assume.items() if "symmetric" in facts]
     form: Form
+    defs: list[tuple[Any, Any]] = []
     if not in_shape:
         form = "derivative" if not out_shape else "tangent"
-        mixed = tangent(df, dvar) if df is not None else _zero(out_shape)
+        mixed, defs = chain_tangent(lin, dvar, tangent)
+        if df is None:
+            mixed = _zero(out_shape)
     elif not out_shape:
         form = "gradient"
-        mixed = gradient(df, dvar)
+        mixed, defs = chain_gradient(lin, dvar, gradient)
         if wrt in ctx.assume and "symmetric" in ctx.assume[wrt]:
             mixed = symmetrize(mixed)
     else:
@@ -102,9 +113,13 @@ def _derive_internal(
         if df is None:
             mixed = sp.ZeroMatrix(_size(out_shape), _size(in_shape))
         else:
-            mixed = vec_identify(df, dvar)
-    mixed = readable(mixed, symmetric)
-    differential = readable(df, symmetric) if df is not None else _zero(out_shape)
+            mixed, defs = chain_vec(lin, dvar, vec_identify)
+    mixed = shared.expand(readable(mixed, symmetric), defs)
+    differential = (
+        shared.expand(readable(df, symmetric), lin.definitions())
+        if df is not None
+        else _zero(out_shape)
+    )
     d = Derivative(
         expr=mixed,
         layout=Layout.MIXED,

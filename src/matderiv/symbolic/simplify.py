@@ -27,6 +27,7 @@ from typing import Any
 import sympy as sp
 
 from matderiv.expr.nodes import Diag, Vec
+from matderiv.symbolic.shared import doit
 
 __all__ = ["PAIR_RULES", "factor", "merge_pairs", "readable", "symmetrize"]
 
@@ -211,9 +212,9 @@ def readable(expr: Any, symmetric: Iterable[Any] = ()) -> Any:
     (A + A.T)*x
     """
     symmetric = list(symmetric)
-    out = expr.doit()
+    out = doit(expr)
     if symmetric:
-        out = _assume(out, symmetric).doit()
+        out = doit(_assume(out, symmetric))
         out = _assume(out, symmetric)
     if isinstance(out, sp.MatrixExpr):
         if out.has(Diag, Vec):
