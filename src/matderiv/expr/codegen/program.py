@@ -68,6 +68,15 @@ class Program:
         return self.nodes.index(root)
 
     @functools.cached_property
+    def last_use(self) -> list[int]:
+        """For each instruction, the last instruction that reads its value (itself if none)."""
+        last = list(range(len(self.nodes)))
+        for i, kids in enumerate(self.children):
+            for k in kids:
+                last[k] = i
+        return last
+
+    @functools.cached_property
     def compiled(self) -> list[Compiled | None]:
         """The callable of each instruction (``None`` for an argument); imports numpy."""
         return [
@@ -177,11 +186,18 @@ class NumpyFunction:
             return _dim_value(d, dims)
 
         computed: list[Any] = []
-        for node, call, kids in zip(prog.nodes, prog.compiled, prog.children, strict=True):
+        last_use = prog.last_use
+        keep = {prog.root_index(root) for root in self.roots}
+        for i, (node, call, kids) in enumerate(
+            zip(prog.nodes, prog.compiled, prog.children, strict=True)
+        ):
             if call is None:
                 computed.append(values[str(node.name)])
             else:
                 computed.append(call([computed[k] for k in kids], size))
+                for k in kids:  # an intermediate no later step reads is released at once
+                    if last_use[k] == i and k not in keep:
+                        computed[k] = None
         results = [
             _to_user(computed[prog.root_index(root)], shape, dims)
             for root, shape in zip(self.roots, self.out_shapes, strict=True)
