@@ -37,11 +37,13 @@ from matderiv.symbolic.differential import differential as take_differential
 from matderiv.symbolic.identify import gradient, tangent, vec_identify
 from matderiv.symbolic.result import Derivative, Form
 from matderiv.symbolic.shared import (
+    READABLE_WHOLE,
     chain_gradient,
     chain_tangent,
     chain_vec,
     linearise,
     share,
+    tree_size,
 )
 from matderiv.symbolic.simplify import readable, symmetrize
 
@@ -114,12 +116,17 @@ def _derive_internal(
             mixed = sp.ZeroMatrix(_size(out_shape), _size(in_shape))
         else:
             mixed, defs = chain_vec(lin, dvar, vec_identify)
-    mixed = shared.expand(readable(mixed, symmetric), defs)
-    differential = (
-        shared.expand(readable(df, symmetric), lin.definitions())
-        if df is not None
-        else _zero(out_shape)
-    )
+
+    def finish(expr: Any, definitions: list[tuple[Any, Any]]) -> Any:
+        if not shared.defs:
+            return readable(expr, symmetric)
+        whole = shared.expand(expr, definitions)
+        if tree_size(whole, READABLE_WHOLE + 1) <= READABLE_WHOLE:
+            return readable(whole, symmetric)  # small: the rewrites see across the levels
+        return shared.expand(readable(expr, symmetric), definitions)
+
+    mixed = finish(mixed, defs)
+    differential = finish(df, [*lin.definitions()]) if df is not None else _zero(out_shape)
     d = Derivative(
         expr=mixed,
         layout=Layout.MIXED,

@@ -32,6 +32,8 @@ from matderiv.expr.algebra import inner
 
 __all__ = [
     "CHUNK",
+    "NEST_ABOVE",
+    "READABLE_WHOLE",
     "SHARE_ABOVE",
     "Linearised",
     "Shared",
@@ -41,6 +43,7 @@ __all__ = [
     "doit",
     "linearise",
     "share",
+    "tree_size",
 ]
 
 
@@ -104,8 +107,14 @@ def doit(expr: Any, memo: dict[Any, Any] | None = None) -> Any:
     return walk(sp.sympify(expr))
 
 
-#: A function whose unfolded tree has fewer nodes than this is differentiated as it stands.
-SHARE_ABOVE = 24
+#: A function whose unfolded tree has fewer nodes than this, and is less deeply nested than
+#: ``NEST_ABOVE``, is differentiated as it stands (the everyday problems: nothing changes).
+SHARE_ABOVE = 48
+#: A function nested this deep (levels of operations) is differentiated level by level.
+NEST_ABOVE = 10
+#: A result that expands to at most this many tree nodes is simplified as a whole (the
+#: rewrites see across the levels); a larger one level by level.
+READABLE_WHOLE = 200
 #: Each shared intermediate stands for at most about this many nodes of its own level.
 CHUNK = 6
 
@@ -137,6 +146,26 @@ class Shared:
         for placeholder, body in defs:
             memo[placeholder] = _rebuild(body, memo)
         return _rebuild(expr, memo)
+
+
+def tree_size(expr: Any, cap: int) -> int:
+    """Nodes of `expr` as a tree (each reference counted), or `cap` when there are more.
+
+    >>> import sympy as sp
+    >>> x = sp.MatrixSymbol("x", 2, 1)
+    >>> tree_size(x.T * x, 100), tree_size(x.T * x, 2)
+    (4, 2)
+    """
+    sizes: dict[Any, int] = {}
+
+    def walk(node: Any) -> int:
+        found = sizes.get(node)
+        if found is None:
+            found = 1 if _leaf(node) else min(cap, 1 + sum(walk(a) for a in node.args))
+            sizes[node] = found
+        return found
+
+    return min(cap, walk(expr))
 
 
 def _rebuild(expr: Any, memo: dict[Any, Any]) -> Any:
@@ -176,7 +205,9 @@ def _placeholder(node: Any, index: int, prefix: str = "") -> Any:
     return sp.Dummy(f"shared{prefix}{index}", real=True)
 
 
-def share(expr: Any, above: int = SHARE_ABOVE, chunk: int = CHUNK) -> Shared:
+def share(
+    expr: Any, above: int = SHARE_ABOVE, nest: int = NEST_ABOVE, chunk: int = CHUNK
+) -> Shared:
     """Cut a large expression into shared intermediates, bottom-up.
 
     SymPy's canonicalisation walks an expression as a tree; a derivative of a
@@ -189,8 +220,9 @@ def share(expr: Any, above: int = SHARE_ABOVE, chunk: int = CHUNK) -> Shared:
     ----------
     expr
         A SymPy expression.
-    above
-        Expressions whose unfolded tree has fewer nodes are returned whole.
+    above, nest
+        Expressions whose unfolded tree has fewer nodes than `above` and fewer
+        levels than `nest` are returned whole.
     chunk
         A node is cut off once its tree, counting the placeholders below it as
         one node each, reaches this many nodes.
@@ -214,15 +246,24 @@ def share(expr: Any, above: int = SHARE_ABOVE, chunk: int = CHUNK) -> Shared:
     expr = sp.sympify(expr)
     unfolded: dict[Any, int] = {}
 
+    height: dict[Any, int] = {}
+
     def count(node: Any) -> int:
         found = unfolded.get(node)
         if found is None:
-            found = 1 if _leaf(node) else 1 + sum(count(a) for a in node.args)
+            leaf = _leaf(node)
+            found = 1 if leaf else 1 + sum(count(a) for a in node.args)
             unfolded[node] = found
+            height[node] = 0 if leaf else 1 + max(height[a] for a in node.args)
         return found
 
-    if count(expr) < above:
+    if count(expr) < above and height[expr] < nest:
         return Shared(expr, ())
+    refs: dict[Any, int] = {}  # how many parents refer to each distinct node
+    for node in unfolded:
+        if not _leaf(node):
+            for a in set(node.args):
+                refs[a] = refs.get(a, 0) + 1
     defs: list[tuple[Any, Any]] = []
     cut: dict[Any, tuple[Any, int]] = {}  # node -> (replacement, size counted at its level)
 
@@ -237,7 +278,8 @@ def share(expr: Any, above: int = SHARE_ABOVE, chunk: int = CHUNK) -> Shared:
             same = all(p[0] is a for p, a in zip(parts, node.args, strict=True))
             body = node if same else node.func(*(p[0] for p in parts))
             size = 1 + sum(p[1] for p in parts)
-            if size >= chunk and _shareable(node) and node is not expr:
+            shared_here = refs.get(node, 0) > 1 and size > 2  # a DAG node: one level
+            if (size >= chunk or shared_here) and _shareable(node) and node is not expr:
                 placeholder = _placeholder(node, len(defs))
                 defs.append((placeholder, body))
                 out = (placeholder, 1)
@@ -322,7 +364,8 @@ def chain_vec(
         terms += [
             sp.MatMul(vec_identify(e, dp), jacobians[dp]) for dp in _placeholders_in(e, lin.local)
         ]
-        return doit(sp.MatAdd(*terms)) if len(terms) > 1 else terms[0]
+        # a plain sum: each term is canonical already, and the levels are expanded unevaluated
+        return sp.MatAdd(*terms) if len(terms) > 1 else terms[0]
 
     for index, (dp, e) in enumerate(lin.local):
         value = total(e)
