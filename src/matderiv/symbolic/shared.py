@@ -1,16 +1,30 @@
-"""Walks that visit each distinct subexpression once (a DAG, not a tree).
+"""Derivatives of deeply nested expressions, one level at a time (a DAG, not a tree).
 
 A derivative shares its subexpressions: the differential of ``inv(M)`` is
 ``-inv(M) dM inv(M)``, so in ``trace(inv(X + inv(X + … A)))`` every level
 refers to the levels below it several times.  SymPy stores such an expression
-as a tree of shared Python objects, but its own recursive walks (``doit``)
-visit a shared subtree once per reference, so their cost follows the size of
-the *unfolded* tree, which grows exponentially with the nesting depth.
+as a tree of shared Python objects, but its recursive walks (``doit``, and the
+``doit`` inside every ``*`` of matrix expressions) visit a shared subtree once
+per reference, so their cost follows the size of the *unfolded* tree, which
+grows exponentially with the nesting depth.
 
-:func:`doit` is SymPy's canonicalisation (``expr.doit()``) done bottom-up with
-a memo keyed by the node: each distinct subexpression is canonicalised once,
-and the node above it is rebuilt from the canonical children and
-canonicalised shallowly (``doit(deep=False)``).
+Two remedies, both used by :func:`matderiv.symbolic.api.derive`:
+
+* :func:`doit` is SymPy's canonicalisation done bottom-up with a memo keyed by
+  the node: each distinct subexpression is canonicalised once, the node above
+  it rebuilt from the canonical children and canonicalised shallowly;
+* a large or deeply nested function is cut into levels (:func:`share`): each
+  level a placeholder symbol (an atom to SymPy) standing for a small body.
+  :func:`linearise` differentiates each body once, with the lower levels'
+  differentials as symbols; :func:`chain_gradient` (backward, a cotangent per
+  level), :func:`chain_vec` (forward, a Jacobian per level) and
+  :func:`chain_tangent` identify the derivative through the levels; every
+  expression SymPy canonicalises stays the size of one level.
+  :meth:`Shared.expand` puts the levels back at the end, without
+  canonicalising, so shared subexpressions stay shared objects (the code
+  generator computes each once).
+
+Everyday problems (small, shallow) are not cut: they take the direct path.
 
 Examples
 --------

@@ -150,6 +150,12 @@ def dims_needed(roots: Iterable[Any]) -> set[Any]:
     return dims
 
 
+@functools.lru_cache(maxsize=256)
+def _dims_needed_once(roots: tuple[Any, ...]) -> frozenset[Any]:
+    # a function's roots never change: walk them once, not at every call
+    return frozenset(dims_needed(roots))
+
+
 @dataclass(frozen=True)
 class NumpyFunction:
     """A numpy function compiled from an expression (no ``exec`` involved).
@@ -247,7 +253,7 @@ def _bind(
         if name in ctx.shapes and name not in values:
             for size, dim in zip(np.shape(value), ctx.shapes[name], strict=False):
                 dims.setdefault(dim, int(size))
-    for dim in dims_needed(roots):
+    for dim in _dims_needed_once(tuple(roots)):
         if dim not in dims:
             if str(dim) in arrays:
                 dims[dim] = int(arrays[str(dim)])
