@@ -11,9 +11,14 @@ Measured in this process (median of ``--repeat`` runs each, same arrays for ever
    central finite differences (``matderiv.numeric.jacobian``);
 4. the Hessian of the logistic loss (500 features, 2 000 samples) against central differences
    of the hand-written gradient;
-5. autograd / JAX for 3 and 4 when importable (never a dependency of matderiv).
+5. autograd / JAX for 3 and 4 when importable (never a dependency of matderiv);
+6. ``jax.jit`` (CPU, float64) of jax's own derivative on problems 1 to 4, when jax is installed
+   (the ``bench`` dependency group): generated-code time / jax.jit time per problem, and the
+   rate the dominant product of each problem reaches as a fraction of the machine's matmul
+   rate (GFLOP/s of ``A @ B``, 1 000 x 1 000, measured in the same run).
 
 Targets (issue 4): 1 and 2 within 1.2x of hand-written; 3 and 4 >= 10x faster than autodiff.
+Target (issue 11): generated code at least as fast as jax.jit on every problem (ratio <= 1).
 
 Usage::
 
@@ -27,9 +32,14 @@ import os
 # one BLAS thread: the comparison is between code shapes, not thread schedules
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
 
 import argparse
+import functools
 import importlib.util
+import re
 import statistics
 import sys
 import tempfile
@@ -117,6 +127,102 @@ def _autodiff() -> tuple[str, Any] | None:
     return None
 
 
+def _matmul_rate(repeat: int) -> float:
+    """GFLOP/s of ``A @ B`` for 1 000 x 1 000 float64 matrices on this machine, now."""
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((1000, 1000)), rng.standard_normal((1000, 1000))
+    return 2e-9 * 1000**3 / _median_time(lambda: a @ b, repeat)
+
+
+def _ready(jitted: Callable[[Any], Any], arg: Any) -> Any:
+    """Call a jitted function and wait for its result (jax dispatches asynchronously)."""
+    return jitted(arg).block_until_ready()
+
+
+def _jit_section(arrays: dict[str, Any], derivatives: dict[str, Any], repeat: int) -> None:
+    """6. generated code against jax.jit of jax's derivative, problem by problem."""
+    if importlib.util.find_spec("jax") is None:
+        print("6. jax.jit: jax is not installed (dependency group 'bench'); not measured")
+        return
+    jax = importlib.import_module("jax")
+    jnp = importlib.import_module("jax.numpy")
+    jax.config.update("jax_enable_x64", True)
+    X, w, y_ls, y01, A = (arrays[k] for k in ("X", "w", "y_ls", "y01", "A"))
+    m, n = X.shape
+    k = A.shape[0]
+
+    def least_squares(v: Any) -> Any:
+        r = X @ v - y_ls
+        return r @ r
+
+    def logistic(v: Any) -> Any:
+        z = X @ v
+        return jnp.sum(jnp.logaddexp(0.0, z)) - y01 @ z
+
+    # problem: (jitted jax function, its argument, matderiv arrays, flops of the dominant product)
+    problems = {
+        "least squares gradient": (
+            jax.jit(jax.grad(least_squares)),
+            w,
+            {"X": X, "w": w, "y": y_ls},
+            2.0 * m * n,
+        ),
+        "logistic gradient": (
+            jax.jit(jax.grad(logistic)),
+            w,
+            {"X": X, "w": w, "y": y01},
+            2.0 * m * n,
+        ),
+        "Jacobian of inv(X)": (jax.jit(jax.jacrev(jnp.linalg.inv)), A, {"X": A}, 1.0 * k**4),
+        "logistic Hessian": (
+            jax.jit(jax.hessian(logistic)),
+            w,
+            {"X": X, "w": w, "y": y01},
+            1.0 * m * n * n,
+        ),
+    }
+    rate = _matmul_rate(repeat)
+    print(f"6. jax {jax.__version__} jax.jit (CPU, float64) on the same problems")
+    print(f"  this machine's matmul rate (A @ B, 1000 x 1000): {rate:.2f} GFLOP/s")
+    print(
+        "  times in ms (median); eval = Derivative.evaluate, source = the generated source"
+        " imported as a module; fraction = dominant product's GFLOP/s (source) / matmul rate"
+    )
+    print(
+        f"  {'problem':24s} {'eval':>9s} {'source':>9s} {'jax.jit':>9s}"
+        f" {'eval/jit':>8s} {'src/jit':>8s} {'GFLOP':>8s} {'fraction':>9s}"
+    )
+    for name, (jitted, arg, inputs, flops) in problems.items():
+        d = derivatives[name]
+        expected = d.evaluate(**inputs)
+        got = np.asarray(jitted(arg))
+        assert np.allclose(got.reshape(expected.shape), expected, rtol=1e-7, atol=1e-8), name
+        reps = repeat if name != "Jacobian of inv(X)" else max(3, repeat // 5)
+        source = d.numpy_source()
+        loaded = _load_source(source, re.findall(r"^def (\w+)", source, re.MULTILINE)[-1])
+        used = {key: v for key, v in inputs.items() if key in d.args}
+        t_eval, t_src, t_jit = _interleaved(
+            [
+                functools.partial(d.evaluate, **inputs),
+                functools.partial(loaded, **used),
+                functools.partial(_ready, jitted, arg),
+            ],
+            reps,
+            inner=1 if name == "Jacobian of inv(X)" else 5,
+        )
+        fraction = flops * 1e-9 / t_src[0] / rate
+        print(
+            f"  {name:24s} {1e3 * t_eval[0]:9.3f} {1e3 * t_src[0]:9.3f} {1e3 * t_jit[0]:9.3f}"
+            f" {t_eval[0] / t_jit[0]:8.2f} {t_src[0] / t_jit[0]:8.2f}"
+            f" {flops * 1e-9:8.4f} {fraction:9.3f}"
+        )
+    print(
+        "  (dominant product: X.T @ r for the gradients, m n multiply-adds; the n^4 entries of"
+        " kron(inv X, inv X) for the inv Jacobian; X.T diag(s) X by a symmetric rank-k update,"
+        " m n^2 flops, for the Hessian)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
@@ -165,7 +271,8 @@ def main() -> None:
         )
 
     # 4. the Hessian of the logistic loss, 500 features x 2 000 samples
-    h = derive_hessian(logistic, "w", {"X": ("m", "n"), "w": ("n",), "y": ("m",)})
+    shapes = {"X": ("m", "n"), "w": ("n",), "y": ("m",)}
+    h = derive_hessian(logistic, "w", shapes)
     t_h = _median_time(lambda: h.evaluate(X=X, w=w, y=y01), args.repeat)
     start = time.perf_counter()
     numeric_h = jacobian(lambda v: logistic_hand(X, v, y01), w, method="central")
@@ -178,6 +285,18 @@ def main() -> None:
         f"   ratio {t_fdh / t_h:6.1f}x"
     )
 
+    _jit_section(
+        # the inv Jacobian at n = 50 here: at n = 100 jax's and ours are 800 MB arrays each
+        {"X": X, "w": w, "y_ls": y_ls, "y01": y01, "A": A[:50, :50]},
+        {
+            "least squares gradient": derive("norm(X @ w - y) ** 2", "w", shapes),
+            "logistic gradient": derive(logistic, "w", shapes),
+            "Jacobian of inv(X)": d_inv,
+            "logistic Hessian": h,
+        },
+        args.repeat,
+    )
+
     found = _autodiff()
     if found is None:
         print("5. autograd / JAX: neither is installed here; no autodiff comparison measured")
@@ -185,16 +304,11 @@ def main() -> None:
     name, module = found
     print(f"5. {name} {getattr(module, '__version__', '')} on the same problems")
     if name == "jax":
-        import jax
-        import jax.numpy as xnp
-
-        jax.config.update("jax_enable_x64", True)
-        ad_jacobian, ad_hessian = jax.jacrev, jax.hessian
+        module.config.update("jax_enable_x64", True)
+        ad_jacobian, ad_hessian = module.jacrev, module.hessian
     else:
-        import autograd
-        import autograd.numpy as xnp
-
-        ad_jacobian, ad_hessian = autograd.jacobian, autograd.hessian
+        ad_jacobian, ad_hessian = module.jacobian, module.hessian
+    xnp = importlib.import_module(f"{name}.numpy")
 
     def loss(v: Any) -> Any:
         return xnp.sum(xnp.logaddexp(0.0, X @ v)) - y01 @ (X @ v)

@@ -24,6 +24,8 @@ import numpy.typing as npt
 __all__ = [
     "_cholesky",
     "_commutation",
+    "_commutation_matmul",
+    "_kron_matmul",
     "_log_sigmoid",
     "_logsumexp",
     "_logsumexp_along",
@@ -76,6 +78,42 @@ def _commutation(m: int, n: int) -> npt.NDArray[np.float64]:
     i, j = rows % n, rows // n  # row r of vec(X.T) is X.T[i, j] = X[j, i]
     k[rows, i * m + j] = 1.0
     return k
+
+
+def _commutation_matmul(a: npt.NDArray[np.float64], m: int, n: int) -> npt.NDArray[np.float64]:
+    # commutation(m, n) @ a as a transpose of axes: the permutation is never built
+    k = a.shape[1]
+    return np.reshape(np.transpose(np.reshape(a, (n, m, k)), (1, 0, 2)), (m * n, k))
+
+
+def _kron_matmul(
+    a: npt.NDArray[np.float64], *factors: npt.NDArray[np.float64] | int | tuple[int, int]
+) -> npt.NDArray[np.float64]:
+    # kron(F1, ..., Fr) @ a, one factor at a time on an axis of a reshaped a: an int factor
+    # is an identity of that size (nothing to do), a pair (m, n) is commutation(m, n) (a
+    # transpose of two axes); each step's output is already in order, so memory stays of the
+    # order of a and the result, never of the kron
+    k = a.shape[1]
+    sizes = [
+        f if isinstance(f, int) else f[0] * f[1] if isinstance(f, tuple) else f.shape[1]
+        for f in factors
+    ]
+    t = a
+    for axis, f in enumerate(factors):
+        if isinstance(f, int):
+            continue
+        before = int(np.prod(sizes[:axis], dtype=np.int64))
+        after = int(np.prod(sizes[axis + 1 :], dtype=np.int64)) * k
+        if isinstance(f, tuple):
+            m, n = f
+            t = np.transpose(np.reshape(t, (before, n, m, after)), (0, 2, 1, 3))
+        elif before == 1:
+            t = f @ np.reshape(t, (sizes[axis], after))
+            sizes[axis] = f.shape[0]
+        else:
+            t = np.matmul(f, np.reshape(t, (before, sizes[axis], after)))
+            sizes[axis] = f.shape[0]
+    return np.reshape(t, (-1, k))
 
 
 def _weighted_gram(

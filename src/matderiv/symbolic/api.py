@@ -38,6 +38,15 @@ from matderiv.symbolic.differential import differential as take_differential
 from matderiv.symbolic.identify import gradient, tangent, vec_identify
 from matderiv.symbolic.result import Derivative, Form
 from matderiv.symbolic.rewrite import rewrite
+from matderiv.symbolic.shared import (
+    READABLE_WHOLE,
+    chain_gradient,
+    chain_tangent,
+    chain_vec,
+    linearise,
+    share,
+    tree_size,
+)
 from matderiv.symbolic.simplify import readable, symmetrize
 
 __all__ = ["FORMS", "Derivative", "Form", "derive", "derive_hessian"]
@@ -87,9 +96,11 @@ def _derive_internal(
     var = ctx.symbols[wrt]
     in_shape = ctx.shapes[wrt]
     dvar = _differential_symbol(ctx, wrt)
-    # stable primitives first (log(1 + exp z) is softplus z): their derivatives are stable too
-    raw = take_differential(rewrite(function, "input"), {var: dvar})
-    df = raw.doit() if raw is not None else None
+    # stable primitives first (log(1 + exp z) is softplus z): their derivatives are stable too;
+    # deep nesting is then taken one level at a time (see matderiv.symbolic.shared)
+    shared = share(rewrite(function, "input"))
+    lin = linearise(shared, var, dvar, take_differential)
+    df = lin.root
     symmetric = [ctx.symbols[n] for n, facts in ctx.assume.items() if "symmetric" in facts]
     labels = {  # one-hot labels: their sums along the one-hot axis are ones
         ctx.symbols[n]: int("onehot_rows" in facts)
@@ -97,12 +108,15 @@ def _derive_internal(
         if facts & {"onehot_columns", "onehot_rows"} and isinstance(ctx.symbols[n], sp.MatrixExpr)
     }
     form: Form
+    defs: list[tuple[Any, Any]] = []
     if not in_shape:
         form = "derivative" if not out_shape else "tangent"
-        mixed = tangent(df, dvar) if df is not None else _zero(out_shape)
+        mixed, defs = chain_tangent(lin, dvar, tangent)
+        if df is None:
+            mixed = _zero(out_shape)
     elif not out_shape:
         form = "gradient"
-        mixed = gradient(df, dvar)
+        mixed, defs = chain_gradient(lin, dvar, gradient)
         if wrt in ctx.assume and "symmetric" in ctx.assume[wrt]:
             mixed = symmetrize(mixed)
     else:
@@ -110,11 +124,19 @@ def _derive_internal(
         if df is None:
             mixed = sp.ZeroMatrix(_size(out_shape), _size(in_shape))
         else:
-            mixed = vec_identify(df, dvar)
-    mixed = readable(with_one_hot(mixed, labels), symmetric)
-    differential = (
-        readable(with_one_hot(df, labels), symmetric) if df is not None else _zero(out_shape)
-    )
+            mixed, defs = chain_vec(lin, dvar, vec_identify)
+
+    def finish(expr: Any, definitions: list[tuple[Any, Any]]) -> Any:
+        if not shared.defs:
+            return readable(with_one_hot(expr, labels), symmetric)
+        whole = shared.expand(expr, definitions)
+        if tree_size(whole, READABLE_WHOLE + 1) <= READABLE_WHOLE:
+            # small: the rewrites see across the levels
+            return readable(with_one_hot(whole, labels), symmetric)
+        return shared.expand(readable(with_one_hot(expr, labels), symmetric), definitions)
+
+    mixed = finish(mixed, defs)
+    differential = finish(df, [*lin.definitions()]) if df is not None else _zero(out_shape)
     d = Derivative(
         expr=mixed,
         layout=Layout.MIXED,

@@ -34,6 +34,7 @@ import sympy as sp
 import matderiv.expr.primitives  # noqa: F401  (registers the identification stanzas)
 from matderiv.expr.algebra import as_scalar, contains, hadamard, size
 from matderiv.expr.primitive import PRIMITIVES
+from matderiv.symbolic.shared import doit
 
 __all__ = ["gradient", "hadamard", "tangent", "vec_identify"]
 
@@ -80,7 +81,7 @@ def gradient(df: Any, dx: Any) -> Any:
     if not terms:
         return sp.ZeroMatrix(*dx.shape) if isinstance(dx, sp.MatrixExpr) else sp.Integer(0)
     if isinstance(dx, sp.MatrixExpr):
-        return sp.MatAdd(*terms).doit() if len(terms) > 1 else terms[0].doit()
+        return doit(sp.MatAdd(*terms) if len(terms) > 1 else terms[0])
     return sp.Add(*terms)
 
 
@@ -95,7 +96,7 @@ def tangent(df: Any, dt: Any) -> Any:
     """
     if df is None:
         return sp.Integer(0)
-    return df.xreplace({dt: sp.Integer(1)}).doit()
+    return doit(df.xreplace({dt: sp.Integer(1)}))
 
 
 # -- vec form ----------------------------------------------------------------------------
@@ -136,4 +137,4 @@ def vec_identify(df: Any, dx: Any) -> Any:
     result = jac(df) if df is not None else None
     if result is None:
         return sp.ZeroMatrix(out_size, rows_in)
-    return result.doit()
+    return doit(result)

@@ -33,6 +33,7 @@ import sympy as sp
 from matderiv.expr.nodes import Diag, Elementwise, LogSoftmax, Softmax, Vec
 from matderiv.symbolic.hadamard import simplify_elementwise
 from matderiv.symbolic.rewrite import rewrite
+from matderiv.symbolic.shared import doit
 
 __all__ = ["PAIR_RULES", "elementwise_forms", "factor", "merge_pairs", "readable", "symmetrize"]
 
@@ -239,9 +240,9 @@ def readable(expr: Any, symmetric: Iterable[Any] = ()) -> Any:
     (A + A.T)*x
     """
     symmetric = list(symmetric)
-    out = expr.doit()
+    out = doit(expr)
     if symmetric:
-        out = _assume(out, symmetric).doit()
+        out = doit(_assume(out, symmetric))
         out = _assume(out, symmetric)
     if isinstance(out, sp.MatrixExpr):
         # terms grouped first: X.T @ a + X.T @ b is X.T @ (a + b), one cluster for the algebra

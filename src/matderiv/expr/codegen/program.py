@@ -68,6 +68,15 @@ class Program:
         return self.nodes.index(root)
 
     @functools.cached_property
+    def last_use(self) -> list[int]:
+        """For each instruction, the last instruction that reads its value (itself if none)."""
+        last = list(range(len(self.nodes)))
+        for i, kids in enumerate(self.children):
+            for k in kids:
+                last[k] = i
+        return last
+
+    @functools.cached_property
     def compiled(self) -> list[Compiled | None]:
         """The callable of each instruction (``None`` for an argument); imports numpy."""
         return [
@@ -141,6 +150,12 @@ def dims_needed(roots: Iterable[Any]) -> set[Any]:
     return dims
 
 
+@functools.lru_cache(maxsize=256)
+def _dims_needed_once(roots: tuple[Any, ...]) -> frozenset[Any]:
+    # a function's roots never change: walk them once, not at every call
+    return frozenset(dims_needed(roots))
+
+
 @dataclass(frozen=True)
 class NumpyFunction:
     """A numpy function compiled from an expression (no ``exec`` involved).
@@ -177,11 +192,18 @@ class NumpyFunction:
             return _dim_value(d, dims)
 
         computed: list[Any] = []
-        for node, call, kids in zip(prog.nodes, prog.compiled, prog.children, strict=True):
+        last_use = prog.last_use
+        keep = {prog.root_index(root) for root in self.roots}
+        for i, (node, call, kids) in enumerate(
+            zip(prog.nodes, prog.compiled, prog.children, strict=True)
+        ):
             if call is None:
                 computed.append(values[str(node.name)])
             else:
                 computed.append(call([computed[k] for k in kids], size))
+                for k in kids:  # an intermediate no later step reads is released at once
+                    if last_use[k] == i and k not in keep:
+                        computed[k] = None
         results = [
             _to_user(computed[prog.root_index(root)], shape, dims)
             for root, shape in zip(self.roots, self.out_shapes, strict=True)
@@ -231,7 +253,7 @@ def _bind(
         if name in ctx.shapes and name not in values:
             for size, dim in zip(np.shape(value), ctx.shapes[name], strict=False):
                 dims.setdefault(dim, int(size))
-    for dim in dims_needed(roots):
+    for dim in _dims_needed_once(tuple(roots)):
         if dim not in dims:
             if str(dim) in arrays:
                 dims[dim] = int(arrays[str(dim)])

@@ -31,7 +31,7 @@ from matderiv.expr.primitive import (
     wrap,
 )
 from matderiv.expr.primitives.operators import add_terms
-from matderiv.expr.pycode import Attr, BinOp, Call, Code, Neg, Op, Slot
+from matderiv.expr.pycode import Attr, BinOp, Call, Code, Dim, Neg, Op, Slot, Tup
 from matderiv.expr.reader import Reader, Val, matmul_vals
 
 __all__: list[str] = []
@@ -127,11 +127,112 @@ def _weighted_gram_op(node: Any) -> Op | None:
     return Op(children, code) if coeff == 1 else Op((coeff, *children), _scaled(coeff, code))
 
 
+def _kron_factors(m: Any) -> tuple[Any, ...]:
+    if isinstance(m, sp.KroneckerProduct):
+        return tuple(f for a in m.args for f in _kron_factors(a))
+    if isinstance(m, sp.Transpose) and isinstance(m.arg, sp.KroneckerProduct):
+        return tuple(f.T for f in _kron_factors(m.arg))
+    return (m,)
+
+
+def _structure(m: Any) -> tuple[str, tuple[Any, ...]] | None:
+    """How a factor is applied without building it: a commutation or Kronecker product."""
+    if isinstance(m, sp.Transpose):
+        inner_ = m.arg
+        if isinstance(inner_, Commutation):
+            return ("commutation", (inner_.args[1], inner_.args[0]))
+        if isinstance(inner_, sp.KroneckerProduct):
+            return ("kron", _kron_factors(m))
+        return None
+    if isinstance(m, Commutation):
+        return ("commutation", tuple(m.args))
+    if isinstance(m, sp.KroneckerProduct):
+        return ("kron", _kron_factors(m))
+    return None
+
+
+def _size_estimate(m: Any) -> float:
+    """Entries of `m` with every dimension name set to 10 (to rank factors by size)."""
+    rows, cols = (sp.sympify(d) for d in m.shape)
+    sizes = dict.fromkeys((rows * cols).free_symbols, 10)
+    return float((rows * cols).xreplace(sizes))
+
+
+def _structured_op(coeff: Any, matrices: list[Any]) -> Op | None:
+    """A product with commutation or Kronecker factors, each applied by reshapes and axis
+    products to its dense neighbour (``_kron_matmul``, ``_commutation_matmul``): memory of the
+    order of the dense operands and the result, where ``np.kron`` would build matrices of
+    size (m n)² (the Jacobian of ``kron(kron(X, X), X)``)."""
+    kinds = [_structure(m) for m in matrices]
+    dense = [
+        i
+        for i, (m, k) in enumerate(zip(matrices, kinds, strict=True))
+        if k is None and not isinstance(m, DiagMatrix | sp.Identity)
+    ]
+    if all(k is None for k in kinds):
+        return None
+    if not dense:  # build the smallest structured factor, apply the others to it
+        dense = [
+            min(
+                (i for i, m in enumerate(matrices) if not isinstance(m, DiagMatrix | sp.Identity)),
+                key=lambda i: _size_estimate(matrices[i]),
+            )
+        ]
+        kinds[dense[0]] = None
+    children: list[Any] = [coeff] if coeff != 1 else []
+
+    def slot(m: Any) -> Code:
+        children.append(m)
+        return Slot(len(children) - 1)
+
+    def factor_arg(f: Any) -> Code:
+        if isinstance(f, sp.Identity):
+            return Dim(f.rows)
+        if isinstance(f, Commutation):
+            return Tup((Dim(f.args[0]), Dim(f.args[1])))
+        if isinstance(f, sp.Transpose) and isinstance(f.arg, Commutation):
+            return Tup((Dim(f.arg.args[1]), Dim(f.arg.args[0])))
+        return slot(f)
+
+    def factor_args(factors: tuple[Any, ...]) -> tuple[Code, ...]:
+        return tuple(factor_arg(f) for f in factors)
+
+    seed = dense[-1]
+    acc: Code = slot(matrices[seed])
+    for i in range(seed + 1, len(matrices)):  # acc @ F = (Fᵀ @ accᵀ)ᵀ
+        m, kind = matrices[i], kinds[i]
+        if kind is None and isinstance(m, DiagMatrix):
+            acc = BinOp("*", acc, Attr(slot(m.args[0]), "T"))
+        elif kind is None:
+            acc = BinOp("@", acc, slot(m))
+        elif kind[0] == "commutation":
+            rows, cols = kind[1]
+            acc = Attr(Call("_commutation_matmul", (Attr(acc, "T"), Dim(cols), Dim(rows))), "T")
+        else:
+            transposed = tuple(f.T for f in kind[1])
+            acc = Attr(Call("_kron_matmul", (Attr(acc, "T"), *factor_args(transposed))), "T")
+    for i in reversed(range(seed)):
+        m, kind = matrices[i], kinds[i]
+        if kind is None and isinstance(m, DiagMatrix):
+            acc = BinOp("*", slot(m.args[0]), acc)
+        elif kind is None:
+            acc = BinOp("@", slot(m), acc)
+        elif kind[0] == "commutation":
+            rows, cols = kind[1]
+            acc = Call("_commutation_matmul", (acc, Dim(rows), Dim(cols)))
+        else:
+            acc = Call("_kron_matmul", (acc, *factor_args(kind[1])))
+    return Op(tuple(children), acc if coeff == 1 else _scaled(coeff, acc))
+
+
 def _matmul_op(node: Any) -> Op:
     """A matrix product; ``diag(v)`` factors become broadcasting products, never matrices."""
     gram = _weighted_gram_op(node)
     if gram is not None:
         return gram
+    structured = _structured_op(*node.as_coeff_matrices())
+    if structured is not None:
+        return structured
     coeff, matrices = node.as_coeff_matrices()
     start = 1 if coeff != 1 else 0
     factors = [m.args[0] if isinstance(m, DiagMatrix) else m for m in matrices]
