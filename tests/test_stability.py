@@ -334,7 +334,7 @@ def _mp_loss(problem: Problem, v: Inputs) -> Any:
 
 @pytest.mark.parametrize("rule", REWRITES, ids=lambda r: r.name)
 def test_each_rewrite_is_an_identity(rule: Any) -> None:
-    shapes = {"z": ("p", "q"), "v": ("p",)}
+    shapes = {"z": ("p", "q"), "v": ("p",), "u": ("p",)}
     used = {k: s for k, s in shapes.items() if re.search(rf"\b{k}\b", rule.pattern)}
     pattern = to_function(rule.pattern, used)
     replacement = to_function(rule.replacement, used)
@@ -345,6 +345,7 @@ def test_each_rewrite_is_an_identity(rule: Any) -> None:
         values = {
             "z": rng.uniform(low, 1.0, (3, 2)) * scale,
             "v": rng.uniform(-1.0, 1.0, 4) * scale,
+            "u": rng.uniform(-1.0, 1.0, 4),
             "p": 3,
             "q": 2,
         }
@@ -355,7 +356,13 @@ def test_each_rewrite_is_an_identity(rule: Any) -> None:
     z = np.array([[800.0, 1.0], [2.0, 800.0], [5.0, 700.0]])
     if not positive:
         z[1:] = -z[1:]  # both tails
-    big = {"z": z, "v": np.array([800.0, -800.0, 0.0, 1.0]), "p": 3, "q": 2}
+    big = {
+        "z": z,
+        "v": np.array([800.0, -800.0, 0.0, 1.0]),
+        "u": np.array([0.5, 2.0, -1.0, 3.0]),
+        "p": 3,
+        "q": 2,
+    }
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         got = replacement(**{k: big[k] for k in replacement.arg_names})
     assert np.all(np.isfinite(got)), rule.name

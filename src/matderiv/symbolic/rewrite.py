@@ -2,7 +2,7 @@
 
 Each entry of :data:`REWRITES` is a pattern and its replacement, both written in the
 expression language. The names ``z`` and ``v`` in them are *wildcards*: ``z`` stands for
-any array (vector or matrix), ``v`` for any vector. A pattern matches a subexpression
+any array (vector or matrix), ``v`` and ``u`` for any vectors (of one length). A pattern matches a subexpression
 that has the same tree once the wildcards are bound; the terms of a sum and the factors of
 a Hadamard product match in any order, and a pattern that is a sum (``1 - sigmoid(z)``)
 also matches inside a longer sum.
@@ -53,7 +53,7 @@ __all__ = ["REWRITES", "Phase", "Rewrite", "rewrite"]
 Phase = Literal["input", "algebra", "stable"]
 
 #: The wildcards of the patterns and the shapes they are read with.
-WILDCARDS: dict[str, tuple[str, ...]] = {"z": ("p", "q"), "v": ("p",)}
+WILDCARDS: dict[str, tuple[str, ...]] = {"z": ("p", "q"), "v": ("p",), "u": ("p",)}
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,14 @@ REWRITES: tuple[Rewrite, ...] = (
         "sigmoid(z)",
         ("input", "stable"),
         "exp overflows for z > 709",
+    ),
+    Rewrite(
+        "diagonal-of-outer",
+        "diag(outer(v, u))",
+        "v * u",
+        ("input", "stable"),
+        "the diagonal of v uᵀ is v ∘ u: no n × n matrix, and a derivative diag(u) instead of a"
+        " selection-matrix product",
     ),
     Rewrite("log-exp", "log(exp(z))", "z", ("input", "stable"), "shorter, and exact"),
     Rewrite(
