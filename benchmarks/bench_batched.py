@@ -140,7 +140,8 @@ def main() -> None:
     print("\n2. printed size (characters): derived  /  by hand in full  /  by hand with names")
     for name, (_, d) in derived.items():
         named, full = HAND[name]
-        print(f"  d/d{name:3s} {len(d.text(inline=True)):6d}  /  {len(full):4d}  /  {len(named):3d}   {named}")
+        size = len(d.text(inline=True))
+        print(f"  d/d{name:3s} {size:6d}  /  {len(full):4d}  /  {len(named):3d}   {named}")
         print(f"         derived: {d.text()}")
 
     rng = np.random.default_rng(0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import mpmath  # type: ignore[import-untyped]
+import mpmath
 import numpy as np
 import pytest
 import scipy.linalg as sla
