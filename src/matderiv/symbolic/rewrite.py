@@ -3,9 +3,9 @@
 Each entry of :data:`REWRITES` is a pattern and its replacement, both written in the
 expression language. The names ``z``, ``v`` and ``u`` in them are *wildcards*: ``z`` stands
 for any array (vector or matrix), ``v`` and ``u`` for any vectors (of one length). A pattern
-matches a subexpression that has the same tree once the wildcards are bound; the terms of a sum and the factors of
-a Hadamard product match in any order, and a pattern that is a sum (``1 - sigmoid(z)``)
-also matches inside a longer sum.
+matches a subexpression that has the same tree once the wildcards are bound; the terms of a
+sum and the factors of a Hadamard product match in any order, and a pattern that is a sum
+(``1 - sigmoid(z)``) also matches inside a longer sum.
 
 The phase says when a rule applies:
 
