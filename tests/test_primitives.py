@@ -92,6 +92,7 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "sqrt": [("sum(sqrt(x))", "x")],
     "sigmoid": [("sum(log(sigmoid(A @ x)))", "x")],
     "softplus": [("sum(softplus(X))", "X")],
+    "sech": [("sum(sech(X))", "X"), ("sech(A @ x)", "x")],
     "log_sigmoid": [("sum(log_sigmoid(X))", "X"), ("log_sigmoid(x)", "x")],
     "relu": [("relu(A @ x)", "x")],
     "abs": [("sum(abs(A @ x))", "x"), ("abs(c) * x", "c")],

@@ -344,7 +344,7 @@ def _where_tail(d: Any, upto: str) -> str:
 
 def test_softmax_cross_entropy_hessian_prints_softmax_once() -> None:
     h = derive_hessian("-y @ log(softmax(W @ x))", "x", S)
-    assert h.text(inline=True).count("softmax(W @ x)") >= 14
+    assert h.text(inline=True).count("softmax(W @ x)") >= 3  # 14 before the elementwise algebra
     assert h.text().count("softmax(W @ x)") == 1
     assert ("s", "softmax(W @ x)") in h.intermediates
     assert h.latex().count(r"\operatorname{softmax}") == 1

@@ -84,6 +84,11 @@ def _log_sigmoid_np(z: Code) -> Code:
     return Call("_log_sigmoid", (z,))
 
 
+def _sech_np(z: Code) -> Code:
+    # sech(z) = 2 e^{-|z|} / (1 + e^{-2|z|}): no overflow (1 / cosh(z) overflows for |z| > 710)
+    return Call("_sech", (z,))
+
+
 def _sigmoid_np(z: Code) -> Code:
     # σ(z) = exp(log σ(z)): no overflow for large |z| (unlike 1 / (1 + exp(-z))) and full
     # relative precision in the tails (unlike 0.5 (1 + tanh(z / 2)), which gives 0 for z < -38)
@@ -135,6 +140,15 @@ _TABLE = [
     ),
     # log σ(z) = -softplus(-z), the log-likelihood of a logistic model, computed without
     # forming σ(z) (which underflows to 0 for z < -745)
+    # sech(z) = 1 / cosh(z): sech(z)² is the derivative of tanh without the cancellation of
+    # 1 - tanh(z)², which rounds to 0 for |z| > 19
+    ElementwiseFunction(
+        "sech",
+        sp.sech,
+        lambda z: -sp.HadamardProduct(Elementwise("sech", z), Elementwise("tanh", z)),
+        _sech_np,
+        r"\operatorname{sech}",
+    ),
     ElementwiseFunction(
         "log_sigmoid",
         lambda t: -sp.log(1 + sp.exp(-t)),

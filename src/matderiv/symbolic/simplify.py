@@ -88,7 +88,24 @@ def _common_coefficient(expr: Any) -> Any:
         return expr
     split = [_split(t) for t in expr.args]
     c = split[0][0]
-    if c == 1 or not c.is_number or any(ci != c for ci, _ in split):
+    if any(ci != c for ci, _ in split):
+        # c/N A - c/N B: the shared non-numeric part (a dimension's power) comes out
+        c = sp.Integer(1)
+        for ci, _ in split:
+            c = sp.gcd(c, ci) if c != 1 else ci
+        c = sp.Mul(*[f for f in sp.Mul.make_args(c) if not f.is_number])
+        if c == 1 or not all((ci / c).is_number for ci, _ in split):
+            return expr
+        return sp.MatMul(
+            c,
+            sp.MatAdd(
+                *[
+                    _product(ci / c, mats, t.shape)
+                    for (ci, mats), t in zip(split, expr.args, strict=True)
+                ]
+            ),
+        )
+    if c == 1 or not c.is_number:
         return expr
     terms = [
         _product(sp.Integer(1), mats, t.shape)
@@ -119,7 +136,7 @@ def factor(expr: Any) -> Any:
             if len(grouped) == 1:
                 return grouped[0]
             return sp.MatAdd(*grouped)
-    return sp.MatAdd(*terms)
+    return _common_coefficient(sp.MatAdd(*terms))
 
 
 def _assume(expr: Any, symmetric: Iterable[Any]) -> Any:
