@@ -382,8 +382,29 @@ def test_inline_text_is_one_expression() -> None:
     assert " where " not in h.text(inline=True)
     assert inline_where(h.text()) != h.text()
     parse(h.text(inline=True), S)
+    # the where form is in the language too: it reads as the inline expression
+    rng = np.random.default_rng(3)
+    values = {"W": rng.normal(size=(3, 4)), "x": rng.normal(size=4), "y": rng.normal(size=3)}
+    sizes = {"m": 3, "n": 4}
+    where_form = to_function(h.text(), S)
+    inline_form = to_function(h.text(inline=True), S)
+    want = inline_form(**{k: values[k] for k in inline_form.arg_names}, **sizes)
+    got = where_form(**{k: values[k] for k in where_form.arg_names}, **sizes)
+    assert np.allclose(got, want, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x @ x where x = W.T @ y",  # a declared name
+        "s @ s where s = W.T @ y, n = 2",  # a dimension
+        "s @ s where s = W.T @ y, exp = 2",  # a function of the language
+        "s @ s where s = W.T @ y, 2 * s",  # not name = expression
+    ],
+)
+def test_a_where_clause_that_would_change_the_meaning_is_refused(text: str) -> None:
     with pytest.raises(ParseError):
-        parse(h.text(), S)  # the where form is read through inline_where
+        parse(text, S)
 
 
 def test_split_where_refuses_a_malformed_clause() -> None:

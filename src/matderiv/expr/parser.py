@@ -64,6 +64,37 @@ class Parsed:
 # -- entry points --------------------------------------------------------------------
 
 
+def _syntax_checked(source: object) -> str:
+    if not isinstance(source, str):
+        raise ParseError(f"an expression must be a string or a SymPy expression, got {source!r}")
+    return source
+
+
+def _inline_where(source: str, ctx: Context) -> str:
+    """``main where s = ..., t = ...`` (a printed result's named intermediates) as one expression.
+
+    A name the clause defines must not be a declared name, a dimension or a function of the
+    language: the substitution would silently change what the text means.
+    """
+    if "where" not in source or len(source) > MAX_LENGTH:
+        return source
+    from matderiv.expr.text import inline_where, split_where  # the printer's own reading
+
+    try:
+        _, definitions = split_where(source)
+    except (SyntaxError, ValueError, IndentationError):  # tokenize's own errors
+        return source  # not a where form; the parser reports the syntax
+    for name, _ in definitions:
+        if name in ctx.shapes or name in ctx.dims or name in FUNCTIONS:
+            raise ParseError(
+                f"the where clause defines {name!r}, which is already a declared name, a "
+                "dimension or a function; choose another name for the intermediate",
+                source=source,
+                offset=source.find(f"{name}", source.find("where")),
+            )
+    return inline_where(source) if definitions else source
+
+
 def _syntax_tree(source: str) -> ast.Expression:
     if not isinstance(source, str):
         raise ParseError(f"an expression must be a string or a SymPy expression, got {source!r}")
@@ -175,12 +206,19 @@ def parse_typed(
     --------
     >>> parse_typed("A @ x + 1", {"A": (3, 2), "x": (2,)}).shape
     (3,)
+
+    A printed result with named intermediates (``main where s = ..., t = ...``) reads as the
+    expression with each name replaced by its definition:
+
+    >>> parse_typed("s @ s where s = A @ x", {"A": (3, 2), "x": (2,)}).shape
+    ()
     """
     ctx = shapes if isinstance(shapes, Context) else make_context(shapes, assume)
     if isinstance(source, sp.Basic):
         with internal_errors(source):
             expr = _from_sympy(source, ctx)
             return Parsed(expr, user_shape(expr, ctx), ctx, None)
+    source = _inline_where(_syntax_checked(source), ctx)
     tree = _syntax_tree(source)
     reader = Reader(source, ctx)
     with internal_errors(source):
