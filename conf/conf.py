@@ -52,6 +52,7 @@ extensions = [
     "rules_pages",  # conf/rules_pages.py: the Rules part, generated and verified at build time
     "cookbook_pdf",  # conf/cookbook_pdf.py: build/matderiv-cookbook.pdf into the site
     "derive_page",  # conf/derive_page.py: the Derive page's in-browser Python (Pyodide)
+    "search_names",  # conf/search_names.py: search lists identities first, clean excerpts
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
 
