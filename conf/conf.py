@@ -135,6 +135,9 @@ autodoc_typehints = "description"
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 typehints_use_signature = False
+# Sphinx's autodoc (``autodoc_typehints = "description"``) already writes the return type; a
+# second one from sphinx_autodoc_typehints landed under an Examples heading (in_layout's page).
+typehints_document_rtype = False
 always_document_param_types = False
 
 # -- HTML --------------------------------------------------------------------------------
