@@ -129,10 +129,12 @@ const MatderivSearch = (() => {
     const doc = new DOMParser().parseFromString(htmlString, "text/html");
     doc.querySelectorAll(DROP).forEach((el) => el.remove());
     doc.querySelectorAll("span.math").forEach((el) => el.replaceWith(texToText(el.textContent)));
-    let root = null;
-    if (anchor) root = doc.getElementById(decodeURIComponent(anchor.slice(1)));
-    root = root || doc.querySelector("article") || doc.querySelector('[role="main"]');
-    return root ? root.textContent.replace(/\s+/g, " ") : "";
+    const main = doc.querySelector("article") || doc.querySelector('[role="main"]');
+    let root = anchor ? doc.getElementById(decodeURIComponent(anchor.slice(1))) : null;
+    // an anchor may be an empty target before its content: read the section around it
+    if (root && !root.textContent.trim()) root = root.closest("section") || root.parentElement;
+    const text = (el) => (el ? el.textContent.replace(/\s+/g, " ").trim() : "");
+    return text(root) || text(main) || " ";
   };
 
   const install = () => {
