@@ -193,7 +193,8 @@ async () => {
   if (window.MathJax?.startup?.promise) await MathJax.startup.promise;
   await document.fonts.ready;
   const de = document.documentElement;
-  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const article = document.querySelector('article.bd-article') || document.querySelector('main')
+    || document.body;
   const column = article.getBoundingClientRect();
   const escaped = [];
   for (const m of document.querySelectorAll('mjx-container[display="true"]')) {
