@@ -8,6 +8,7 @@ same in dark mode at desktop width.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sitecheck
@@ -181,3 +182,106 @@ def test_icons_render_from_the_web_font(context: BrowserContext, base_url: str) 
     assert page.evaluate("document.fonts.check('900 16px \"Font Awesome 7 Free\"')"), (
         "index.html: the Font Awesome web font did not load"
     )
+
+
+# -- Every page fits the screen; math typesets fast -----------------------------------------
+
+# Runs after MathJax: how far the page scrolls sideways, and the display formulas whose visible
+# part (clipped by their own scroll box) leaves the text column.
+_FIT_JS = r"""
+async () => {
+  if (window.MathJax?.startup?.promise) await MathJax.startup.promise;
+  await document.fonts.ready;
+  const de = document.documentElement;
+  const article = document.querySelector('article.bd-article') || document.querySelector('main')
+    || document.body;
+  const column = article.getBoundingClientRect();
+  const escaped = [];
+  for (const m of document.querySelectorAll('mjx-container[display="true"]')) {
+    const r = m.getBoundingClientRect();
+    if (!r.width) continue;
+    let right = r.right;
+    for (let e = m; e && e !== article; e = e.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX)) {
+        right = Math.min(right, e.getBoundingClientRect().right);
+        break;
+      }
+    }
+    if (right > column.right + 1) escaped.push((m.parentElement?.textContent || '').slice(0, 60));
+  }
+  return {sideways: de.scrollWidth - de.clientWidth, escaped, height: de.scrollHeight};
+}
+"""
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_page_fits_the_screen(
+    page_path: str, width: str, browser: Browser, base_url: str, blocked: list[str]
+) -> None:
+    """At 1280 and 390 px no formula leaves the text column and the page never scrolls sideways
+    (a formula MathJax cannot break scrolls inside its own box)."""
+    phone = width == "phone"
+    context = sitecheck.offline_context(
+        browser, blocked, viewport=WIDTHS[width], is_mobile=phone, has_touch=phone
+    )
+    page = context.new_page()
+    page.goto(base_url + page_path)
+    fit = page.evaluate(_FIT_JS)
+    context.close()
+    assert fit["sideways"] <= 1, f"{page_path} at {width} width scrolls sideways by {fit}"
+    assert not fit["escaped"], f"{page_path} at {width} width: formulas leave the column: {fit}"
+
+
+# MathJax's typesetting is timed in CPU seconds of the page's renderer (Chromium's own process
+# accounting), not wall-clock time: on a busy machine the wall clock measures the machine.
+_NO_STARTUP_TYPESET = """
+(() => {
+  let config;
+  Object.defineProperty(window, 'MathJax', {configurable: true, get() { return config; },
+    set(value) {
+      if (value && !value.version)
+        value.startup = Object.assign(value.startup || {}, {typeset: false});
+      config = value;
+    }});
+})();
+"""
+TYPESET_BUDGET = 1.0  # seconds per page, on this machine
+
+
+def _renderer_cpu(cdp: Any) -> float:
+    info = cdp.send("SystemInfo.getProcessInfo")
+    return float(sum(p["cpuTime"] for p in info["processInfo"] if p["type"] == "renderer"))
+
+
+def typeset_seconds(browser: Browser, base_url: str, page_path: str, blocked: list[str]) -> float:
+    """CPU seconds MathJax takes to typeset a page (fonts included), measured around typeset."""
+    context = sitecheck.offline_context(browser, blocked, viewport=sitecheck.DESKTOP)
+    context.add_init_script(_NO_STARTUP_TYPESET)
+    page = context.new_page()
+    page.goto(base_url + page_path)
+    page.evaluate("async () => { await MathJax.startup.promise; await document.fonts.ready; }")
+    page.wait_for_timeout(200)
+    cdp = browser.new_browser_cdp_session()
+    before = _renderer_cpu(cdp)
+    page.evaluate("async () => { await MathJax.typesetPromise(); await document.fonts.ready; }")
+    spent = _renderer_cpu(cdp) - before
+    cdp.detach()
+    context.close()
+    return spent
+
+
+def _math_pages() -> list[str]:
+    site = sitecheck.SITE
+    return [
+        p
+        for p in sitecheck.discover_pages(site)
+        if 'class="math' in (site / p).read_text(encoding="utf-8", errors="replace")
+    ]
+
+
+@pytest.mark.parametrize("math_page", _math_pages())
+def test_math_typesets_within_a_second(
+    math_page: str, browser: Browser, base_url: str, blocked: list[str]
+) -> None:
+    seconds = typeset_seconds(browser, base_url, math_page, blocked)
+    assert seconds <= TYPESET_BUDGET, f"{math_page}: MathJax took {seconds:.2f} s of CPU"

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,8 @@ CONF_DIR = Path(__file__).resolve().parent
 ROOT = CONF_DIR.parent
 # local extensions live beside this file (conf/notebook_download.py)
 sys.path.insert(0, str(CONF_DIR))
+
+import mathjax_assets  # noqa: E402  (conf/mathjax_assets.py, beside this file)
 
 # -- Project -----------------------------------------------------------------------------
 project = "matderiv"
@@ -51,6 +52,7 @@ extensions = [
     "rules_pages",  # conf/rules_pages.py: the Rules part, generated and verified at build time
     "cookbook_pdf",  # conf/cookbook_pdf.py: build/matderiv-cookbook.pdf into the site
     "derive_page",  # conf/derive_page.py: the Derive page's in-browser Python (Pyodide)
+    "search_names",  # conf/search_names.py: search lists identities first, clean excerpts
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
 
@@ -133,6 +135,9 @@ autodoc_typehints = "description"
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 typehints_use_signature = False
+# Sphinx's autodoc (``autodoc_typehints = "description"``) already writes the return type; a
+# second one from sphinx_autodoc_typehints landed under an Examples heading (in_layout's page).
+typehints_document_rtype = False
 always_document_param_types = False
 
 # -- HTML --------------------------------------------------------------------------------
@@ -159,40 +164,54 @@ copybutton_only_copy_prompt_lines = True
 copybutton_remove_prompts = True
 
 # -- Offline math ------------------------------------------------------------------------
-# MathJax 3.2.2 comes from the PyPI package django-static-mathjax (a docs dependency);
-# nothing third-party is committed.  The ``tex-chtml-full`` component has every TeX
-# extension built in, so the browser never autoloads one; its CommonHTML fonts are
-# copied beside it.  ``mathjax_path`` is relative, so Sphinx serves it from ``_static``.
-MATHJAX_SOURCE = Path(str(resources.files("mathjax"))) / "static" / "mathjax" / "es5"
-MATHJAX_FILES = ["tex-chtml-full.js", "output/chtml/fonts/woff-v2"]
-mathjax_path = "mathjax/tex-chtml-full.js"
-mathjax3_config = {
+# MathJax 4 from the npm registry, fetched (pinned, integrity checked, kept between builds)
+# into build/mathjax by conf/mathjax_assets.py when Sphinx starts, and copied into the site's
+# _static/mathjax: the pages never reach the network and nothing third-party is committed.
+# The loader's ``fonts`` path points at the copied font package instead of a CDN.
+MATHJAX_ASSETS = ROOT / "build" / "mathjax"
+mathjax_path = "mathjax/tex-chtml.js"
+mathjax4_config = {
+    "loader": {"paths": {"fonts": "[mathjax]/fonts"}},
     "tex": {"tags": "ams"},
-    "options": {"menuOptions": {"settings": {"assistiveMml": False}}},
+    # a display formula wider than the text column is broken across lines (MathJax 4);
+    # inline formulas break at line ends like words.  What cannot break scrolls in its own
+    # box (matderiv.css), never the page.
+    "output": {"displayOverflow": "linebreak", "linebreaks": {"inline": True, "width": "100%"}},
+    # No semantic enrichment or speech: they typeset every formula a second time in a worker
+    # (seconds on a Rules page); MathJax's menu can still switch them on for a reader.  The
+    # menu's settings override the options above, so they say the same.
+    "options": {
+        "enableEnrichment": False,
+        "enableSpeech": False,
+        "enableBraille": False,
+        "enableExplorer": False,
+        "enableComplexity": False,
+        "menuOptions": {
+            "settings": {
+                "overflow": "Linebreak",
+                "breakInline": True,
+                "enrich": False,
+                "speech": False,
+                "braille": False,
+                "assistiveMml": False,
+            }
+        },
+    },
 }
 
 
 def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
-    """Copy the MathJax files the pages load into the built site's ``_static``."""
+    """Copy MathJax (``build/mathjax``) into the built site's ``_static/mathjax``."""
     if exception is not None or app.builder.format != "html":
         return
     target = Path(app.outdir) / "_static" / "mathjax"
-    for name in MATHJAX_FILES:
-        source = MATHJAX_SOURCE / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, dirs_exist_ok=True)
-        else:
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
+    shutil.copytree(MATHJAX_ASSETS, target, dirs_exist_ok=True)
+    (target / "manifest.json").unlink(missing_ok=True)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the build hooks of this configuration."""
-    if not (MATHJAX_SOURCE / MATHJAX_FILES[0]).is_file():
-        raise RuntimeError(
-            f"MathJax not found at {MATHJAX_SOURCE}: install the docs dependencies "
-            "(nox -s docs does), which include django-static-mathjax."
-        )
+    mathjax_assets.ensure(MATHJAX_ASSETS)  # fetched once, then only checked
     app.connect("build-finished", _copy_mathjax)
     # MathJax on every page, not only on pages with math in their body: page titles with
     # math are shown in every page's navigation sidebar and previous/next links.

@@ -82,8 +82,13 @@ def test_fixed_book_builds_and_passes_its_doctests(tmp_path: Path) -> None:
     assert doctest.returncode == 0, doctest.stdout + doctest.stderr
     assert "1 passed" in doctest.stdout
     built = tmp_path / "build" / "html"
-    assert (built / "_static" / "mathjax" / "tex-chtml-full.js").is_file()
-    assert "_static/mathjax/tex-chtml-full.js" in (built / "page.html").read_text(encoding="utf-8")
+    # MathJax 4 is served from the site, its font too (no CDN): conf/mathjax_assets.py
+    mathjax = built / "_static" / "mathjax"
+    assert (mathjax / "tex-chtml.js").is_file()
+    assert list((mathjax / "fonts" / "mathjax-newcm-font" / "chtml" / "woff2").glob("*.woff2"))
+    page = (built / "page.html").read_text(encoding="utf-8")
+    assert "_static/mathjax/tex-chtml.js" in page
+    assert '"fonts": "[mathjax]/fonts"' in page
 
 
 RULES_PAGE = """\
