@@ -9,7 +9,7 @@ What a reader can copy from a page (its source under ``docs/``), in page order:
 - the ``>>>`` / ``...`` lines of ``{doctest}`` and ``pycon`` blocks.
 
 They are joined into one script per page and run in a subprocess with only what ``pip install
-matderiv`` brings importable: matderiv, numpy, sympy (with mpmath) and the standard library.
+matderiv`` brings importable: matderiv, numpy, SciPy, sympy (with mpmath) and the standard library.
 IPython, for one, is blocked.  Pages that draw figures may import matplotlib (a reader who
 wants the figure installs it); it runs headless.  Pages for contributors (``developing/``)
 run from a checkout and import its build scripts, so they are not copied here.
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 HIDDEN = {"remove-input", "remove-cell"}
 #: top-level packages importable besides the standard library
-ALLOWED = {"matderiv", "numpy", "sympy", "mpmath", "matplotlib"}
+ALLOWED = {"matderiv", "numpy", "scipy", "sympy", "mpmath", "matplotlib"}
 #: the parts of the book that are for contributors working in a checkout
 CONTRIBUTOR_PARTS = {"developing"}
 

@@ -31,6 +31,7 @@ from matderiv.expr import reader
 from matderiv.expr._guard import internal_errors
 from matderiv.expr.context import Context, ShapeSpec, make_context
 from matderiv.expr.reader import MAX_LENGTH, Reader
+from matderiv.expr.text import inline_where, split_where
 
 __all__ = ["FUNCTIONS", "Parsed", "parse", "parse_typed", "user_shape"]
 
@@ -78,8 +79,6 @@ def _inline_where(source: str, ctx: Context) -> str:
     """
     if "where" not in source or len(source) > MAX_LENGTH:
         return source
-    from matderiv.expr.text import inline_where, split_where  # the printer's own reading
-
     try:
         _, definitions = split_where(source)
     except (SyntaxError, ValueError, IndentationError):  # tokenize's own errors
