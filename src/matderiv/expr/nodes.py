@@ -186,42 +186,40 @@ class LogSumExp(_ScalarNode):
     label = "logsumexp"
 
 
-class Softmax(sp.MatrixExpr):  # type: ignore[misc]
+class _MatrixNode(sp.MatrixExpr):  # type: ignore[misc]
+    """A matrix-valued function of one matrix expression, of its argument's shape.
+
+    A subclass names its function in ``label`` and overrides ``shape`` when it differs.
+    """
+
+    label = ""
+
+    def __new__(cls, arg: Any) -> Any:
+        return super().__new__(cls, _matrix(arg, cls.label or cls.__name__))
+
+    @property
+    def arg(self) -> sp.MatrixExpr:
+        """The argument."""
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape  # type: ignore[no-any-return]
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.label}({printer._print(self.arg)})"
+
+
+class Softmax(_MatrixNode):
     """``exp(x) / sum(exp(x))`` of a vector."""
 
-    def __new__(cls, arg: Any) -> Softmax:
-        return super().__new__(cls, _matrix(arg, "softmax"))  # type: ignore[no-any-return]
-
-    @property
-    def arg(self) -> sp.MatrixExpr:
-        """The vector argument."""
-        return self.args[0]
-
-    @property
-    def shape(self) -> tuple[Any, Any]:
-        return self.args[0].shape  # type: ignore[no-any-return]
-
-    def _sympystr(self, printer: Any) -> str:
-        return f"softmax({printer._print(self.arg)})"
+    label = "softmax"
 
 
-class LogSoftmax(sp.MatrixExpr):  # type: ignore[misc]
+class LogSoftmax(_MatrixNode):
     """``x - logsumexp(x)`` of a vector: the logarithm of :class:`Softmax`, computed stably."""
 
-    def __new__(cls, arg: Any) -> LogSoftmax:
-        return super().__new__(cls, _matrix(arg, "log_softmax"))  # type: ignore[no-any-return]
-
-    @property
-    def arg(self) -> sp.MatrixExpr:
-        """The vector argument."""
-        return self.args[0]
-
-    @property
-    def shape(self) -> tuple[Any, Any]:
-        return self.args[0].shape  # type: ignore[no-any-return]
-
-    def _sympystr(self, printer: Any) -> str:
-        return f"log_softmax({printer._print(self.arg)})"
+    label = "log_softmax"
 
 
 class Diag(DiagMatrix):  # type: ignore[misc]

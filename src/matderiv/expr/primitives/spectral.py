@@ -47,7 +47,16 @@ import sympy as sp
 from sympy.core.symbol import Str
 
 from matderiv.errors import ShapeError, UnsupportedError
-from matderiv.expr.nodes import Diag, Diagonal, Norm, ScalarOf, Vec, _ScalarNode
+from matderiv.expr.nodes import (
+    Diag,
+    Diagonal,
+    Norm,
+    ScalarOf,
+    Vec,
+    _matrix,
+    _MatrixNode,
+    _ScalarNode,
+)
 from matderiv.expr.primitive import (
     POSTFIX,
     D,
@@ -85,13 +94,6 @@ MATRIX_FUNCTIONS: dict[str, tuple[Callable[[str], str], Callable[[Any], Any]]] =
         lambda x: sp.MatMul(sp.Rational(1, 2), sp.Inverse(MatrixFunction("sqrtm", x))),
     ),
 }
-
-
-def _matrix(arg: Any, what: str) -> sp.MatrixExpr:
-    arg = sp.sympify(arg)
-    if not isinstance(arg, sp.MatrixExpr):
-        raise TypeError(f"{what} needs a matrix expression, got {arg!r}")
-    return arg
 
 
 def _smaller(m: Any, n: Any) -> Any:
@@ -185,25 +187,7 @@ class SpectralBasis(_Named):
         return BASES[self.name][0](*self.args[1].shape)
 
 
-class _Single(sp.MatrixExpr):  # type: ignore[misc]
-    """A matrix-valued function of one matrix."""
-
-    label = ""
-
-    def __new__(cls, arg: Any) -> Any:
-        return super().__new__(cls, _matrix(arg, cls.label))
-
-    @property
-    def arg(self) -> sp.MatrixExpr:
-        """The matrix argument."""
-        return self.args[0]
-
-    @property
-    def shape(self) -> tuple[Any, Any]:
-        return self.args[0].shape  # type: ignore[no-any-return]
-
-    def _sympystr(self, printer: Any) -> str:
-        return f"{self.label}({printer._print(self.arg)})"
+_Single = _MatrixNode  # a matrix-valued function of one matrix
 
 
 class Cholesky(_Single):
