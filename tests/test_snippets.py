@@ -114,14 +114,7 @@ def snippets(page: Path) -> list[str]:
 
 #: pages whose copied blocks fail today, with the reason (each an expected failure, strict:
 #: the test reports when a page is fixed and the entry must go)
-PENDING = {
-    "conventions/sympy-comparison.md": "imports tests/battery.py, which only a checkout has",
-    "examples/gaussian-likelihood.md": "copied in order, a check gets a (4, 4) derivative for a "
-    "(2, 2) input (ShapeError)",
-    "examples/noncommuting.md": "copied in order, a check's df hits a matmul shape mismatch",
-    "examples/logistic-regression.md": "copied in order, arrays of 50 and 500 meet (ValueError)",
-    "examples/two-layer-network.md": "copied in order, loss() is called with three arguments",
-}
+PENDING: dict[str, str] = {}
 
 
 def _pages() -> list[Path]:
