@@ -264,12 +264,10 @@ _NO_STARTUP_TYPESET = """
     }});
 })();
 """
-# What the reader waits for: the startup typeset, then (with MathJax's ui/lazy) the batch of
-# formulas the lazy extension's observer finds on or near the screen, until no lazy marker is
-# left within its margin of the viewport and its queue is idle; then the web fonts.
-_TYPESET_FIRST_SCREEN = r"""
-async () => {
-  await MathJax.typesetPromise();
+# What the reader waits for: with MathJax's ui/lazy, the batch of formulas the extension's
+# observer finds on or near the screen, until no lazy marker is left within its margin of the
+# viewport and its queue is idle; then the web fonts.
+_SCREEN_TYPESET = r"""
   const doc = MathJax.startup.document;
   if (doc.lazyObserver) {
     const margin = parseFloat(doc.options.lazyMargin) || 0;
@@ -278,6 +276,7 @@ async () => {
       const r = m.getClientRects()[0];
       return r && r.bottom >= -margin && r.top <= innerHeight + margin;
     });
+    await frame();
     for (let i = 0; i < 600 && (pending() || doc.lazyIdle); i++) {
       await frame();
       await doc.lazyPromise;
@@ -285,8 +284,14 @@ async () => {
     if (pending()) throw new Error('the formulas on screen were not typeset');
   }
   await document.fonts.ready;
-}
 """
+# On load: the startup typeset, then the first screen's batch.
+_TYPESET_FIRST_SCREEN = "async () => { await MathJax.typesetPromise();" + _SCREEN_TYPESET + "}"
+# After a jump to a fraction of the page's height (a link to an identity, the scroll bar).
+_TYPESET_AFTER_JUMP = (
+    "async (where) => { const de = document.documentElement;"
+    " window.scrollTo(0, where * (de.scrollHeight - innerHeight));" + _SCREEN_TYPESET + "}"
+)
 TYPESET_BUDGET = 1.0  # seconds per page, on this machine
 
 
@@ -302,7 +307,8 @@ def typeset_seconds(browser: Browser, base_url: str, page_path: str, blocked: li
     processes: from just before MathJax's startup typeset (held back until the page, MathJax
     and its extensions have loaded) until the formulas within the lazy extension's margin of
     the viewport are typeset and the web fonts are in.  Formulas further down are typeset
-    as the reader scrolls to them, a screen's worth at a time, and are not counted here.
+    as the reader scrolls to them, a screen's worth at a time (see
+    :func:`jump_typeset_seconds`), and are not counted here.
     """
     context = sitecheck.offline_context(browser, blocked, viewport=sitecheck.DESKTOP)
     context.add_init_script(_NO_STARTUP_TYPESET)
@@ -313,6 +319,29 @@ def typeset_seconds(browser: Browser, base_url: str, page_path: str, blocked: li
     cdp = browser.new_browser_cdp_session()
     before = _renderer_cpu(cdp)
     page.evaluate(_TYPESET_FIRST_SCREEN)
+    spent = _renderer_cpu(cdp) - before
+    cdp.detach()
+    context.close()
+    return spent
+
+
+def jump_typeset_seconds(
+    browser: Browser, base_url: str, page_path: str, blocked: list[str], where: float
+) -> float:
+    """CPU seconds the reader waits for after jumping to a point of a loaded page.
+
+    At 1280 px, with the first screen typeset: from just before the page scrolls to
+    ``where`` (a fraction of its height) until the formulas within the lazy extension's
+    margin of the new viewport are typeset and the web fonts are in (renderer CPU time).
+    """
+    context = sitecheck.offline_context(browser, blocked, viewport=sitecheck.DESKTOP)
+    page = context.new_page()
+    page.goto(base_url + page_path)
+    page.evaluate("async () => { await MathJax.startup.promise;" + _SCREEN_TYPESET + "}")
+    page.wait_for_timeout(200)
+    cdp = browser.new_browser_cdp_session()
+    before = _renderer_cpu(cdp)
+    page.evaluate(_TYPESET_AFTER_JUMP, where)
     spent = _renderer_cpu(cdp) - before
     cdp.detach()
     context.close()
@@ -334,3 +363,24 @@ def test_math_typesets_within_a_second(
 ) -> None:
     seconds = typeset_seconds(browser, base_url, math_page, blocked)
     assert seconds <= TYPESET_BUDGET, f"{math_page}: MathJax took {seconds:.2f} s of CPU"
+
+
+def _most_math_pages(count: int = 3) -> list[str]:
+    site = sitecheck.SITE
+    formulas = {
+        p: (site / p).read_text(encoding="utf-8", errors="replace").count('class="math')
+        for p in _math_pages()
+    }
+    return sorted(formulas, key=lambda p: formulas[p], reverse=True)[:count]
+
+
+@pytest.mark.parametrize("where", [0.5, 1.0])
+@pytest.mark.parametrize("math_page", _most_math_pages())
+def test_math_typesets_within_a_second_after_a_jump(
+    math_page: str, where: float, browser: Browser, base_url: str, blocked: list[str]
+) -> None:
+    """On the pages with the most formulas, jumping to the middle or the end of the page."""
+    seconds = jump_typeset_seconds(browser, base_url, math_page, blocked, where)
+    assert seconds <= TYPESET_BUDGET, (
+        f"{math_page}: MathJax took {seconds:.2f} s of CPU after a jump to {where:.0%} of it"
+    )
