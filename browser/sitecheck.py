@@ -162,10 +162,16 @@ async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     result.mathjax = true;
     result.typesetInTime = await within(MathJax.startup.promise, 20000);
+    // MathJax's ui/lazy typesets only the math near the screen: typeset the rest, as
+    // printing does, so that every formula is checked.
+    const doc = MathJax.startup.document;
+    if (result.typesetInTime && doc && doc.lazyTypesetAll) {
+      result.typesetInTime = await within(doc.lazyTypesetAll(), 20000);
+    }
   }
   result.fontsInTime = await within(document.fonts.ready, 20000);
   for (const el of mathElements) {
-    if (!el.querySelector('mjx-container')) {
+    if (!el.querySelector('mjx-container') || el.querySelector('mjx-lazy')) {
       result.untypeset.push(el.textContent.trim().slice(0, 80));
     }
   }

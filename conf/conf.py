@@ -171,7 +171,13 @@ copybutton_remove_prompts = True
 MATHJAX_ASSETS = ROOT / "build" / "mathjax"
 mathjax_path = "mathjax/tex-chtml.js"
 mathjax4_config = {
-    "loader": {"paths": {"fonts": "[mathjax]/fonts"}},
+    # ui/lazy: only the math near the screen is typeset (within the extension's lazyMargin,
+    # 500 px, of the viewport), the rest as the reader scrolls to it, a hidden tab's when it is
+    # shown, and all of it before printing.  A Rules table page holds hundreds of formulas
+    # (every layout of every row); typeset at once they take over a second of CPU.  The
+    # browser tests typeset the whole page (the extension's lazyTypesetAll, as printing does)
+    # before checking that formulas fit the screen.
+    "loader": {"paths": {"fonts": "[mathjax]/fonts"}, "load": ["ui/lazy"]},
     "tex": {"tags": "ams"},
     # a display formula wider than the text column is broken across lines (MathJax 4);
     # inline formulas break at line ends like words.  What cannot break scrolls in its own
