@@ -99,7 +99,7 @@ def test_copy_latex_copies_the_formula_tex(context: BrowserContext, base_url: st
     boxes = page.locator(".rule-formula")
     for i in range(boxes.count()):
         box = boxes.nth(i)
-        tex = box.locator("[data-latex]").get_attribute("data-latex")
+        tex = box.locator(".math[data-latex]").get_attribute("data-latex")
         assert tex
         page.evaluate("navigator.clipboard.writeText('')")
         box.locator("button.rule-copy").click()
@@ -137,7 +137,7 @@ def _wait_layout(page: Page, layout: str) -> None:
 def _visible_tex(page: Page, rule_id: str, column: str) -> list[str]:
     return page.locator(f'tr[data-rule="{rule_id}"] td.{column} .rule-l').evaluate_all(
         "ls => ls.filter(l => l.offsetParent !== null)"
-        ".map(l => (l.querySelector('[data-latex]') || l).getAttribute('data-latex') || '')"
+        ".map(l => (l.querySelector('.math[data-latex]') || l).getAttribute('data-latex') || '')"
     )
 
 

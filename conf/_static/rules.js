@@ -57,7 +57,7 @@
   function onCopy(event) {
     var button = event.currentTarget;
     var box = button.closest(".rule-formula, .rule-l");
-    var source = box ? box.querySelector("[data-latex]") : null;
+    var source = box ? box.querySelector(".math[data-latex]") : null;
     if (!source) return;
     var label = button.textContent;
     copy(source.getAttribute("data-latex")).then(function () {
