@@ -42,6 +42,21 @@ def test_nested_family_matches_finite_differences(family: Family) -> None:
     np.testing.assert_allclose(d.evaluate(**arrays), expected, rtol=1e-6, atol=1e-7)
 
 
+def test_deep_hessian_through_scalar_levels() -> None:
+    # at depth 5 the shared path has scalar levels (the sums inside softmax), whose forward
+    # Jacobians are 1 x n: the Hessian once failed there with "a gap in matderiv"
+    family = next(f for f in FAMILIES if f.kind == "hessian")
+    rng = np.random.default_rng(12)
+    arrays = family.inputs(rng, 3)
+    d = _derive(family, 5)
+
+    def f(value: Any) -> Any:
+        return family.numpy(5, {**arrays, family.wrt: value})
+
+    expected = hessian(f, arrays[family.wrt], method="central")
+    np.testing.assert_allclose(d.evaluate(**arrays), expected, rtol=1e-6, atol=1e-7)
+
+
 def test_deep_nesting_is_cut_into_levels() -> None:
     # the premise of the tests above: at this depth the engine does take the shared path
     family = FAMILIES[0]

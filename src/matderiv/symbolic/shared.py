@@ -43,6 +43,7 @@ from typing import Any
 import sympy as sp
 
 from matderiv.expr.algebra import inner
+from matderiv.expr.nodes import ScalarOf
 
 __all__ = [
     "CHUNK",
@@ -373,11 +374,16 @@ def chain_vec(
     jacobians: dict[Any, Any] = {}
     defs: list[tuple[Any, Any]] = []
 
+    def by(e: Any, dp: Any) -> Any:
+        # vec(e) = J dp for a matrix dp; a scalar dp is read as the entry of a 1 x 1 matrix
+        if isinstance(dp, sp.MatrixExpr):
+            return vec_identify(e, dp)
+        entry = sp.MatrixSymbol(f"{dp}#1x1", 1, 1)
+        return vec_identify(e.xreplace({dp: ScalarOf(entry)}), entry)
+
     def total(e: Any) -> Any:
         terms = [vec_identify(e, dx)]
-        terms += [
-            sp.MatMul(vec_identify(e, dp), jacobians[dp]) for dp in _placeholders_in(e, lin.local)
-        ]
+        terms += [sp.MatMul(by(e, dp), jacobians[dp]) for dp in _placeholders_in(e, lin.local)]
         # a plain sum: each term is canonical already, and the levels are expanded unevaluated
         return sp.MatAdd(*terms) if len(terms) > 1 else terms[0]
 
