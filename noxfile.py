@@ -105,6 +105,8 @@ def browser(session: nox.Session) -> None:
     math rendered, search, copy button, synced tabs, downloads, dark mode, screenshots
     into build/screenshots/).  Needs /usr/bin/chromium (``apt-get install chromium``, as
     .ci/run does); never ``playwright install``.  ``nox -s browser -- -k search`` selects.
+    The per-page tests open a sample of the 272 identity pages (one template);
+    ``MATDERIV_BROWSER_PAGES=all nox -s browser`` opens every one (about an hour).
     """
     html = BUILD / "html"
     built = (html / "index.html").is_file()

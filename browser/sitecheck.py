@@ -82,6 +82,38 @@ def discover_pages(site: Path = SITE) -> list[str]:
     return sorted(pages)
 
 
+#: Set to ``all`` to open every identity page in the per-page browser tests (about an hour on
+#: two cores); by default they open a sample of them (see :func:`pages_to_open`).
+PAGES_VARIABLE = "MATDERIV_BROWSER_PAGES"
+
+
+def pages_to_open(site: Path = SITE) -> list[str]:
+    """The pages the per-page browser tests open: every page, with identity pages sampled.
+
+    The 272 identity pages (``rules/id/``) are one template filled from the catalog, and the
+    mixed-case addresses beside them are one forwarding stub.  Opening each at two widths
+    would take most of an hour, so unless :data:`PAGES_VARIABLE` is ``all`` the per-page
+    tests open, for each family (the id's prefix), its first page and its largest page (the
+    most and the longest formulas), plus the first forwarding stub.  Checks that only read
+    files (internal labels, page weight) still read every page.
+    """
+    pages = discover_pages(site)
+    if os.environ.get(PAGES_VARIABLE, "") == "all":
+        return pages
+    identity = [p for p in pages if p.startswith("rules/id/")]
+    keep: set[str] = set()
+    stubs = sorted(p for p in identity if p != p.lower())
+    keep.update(stubs[:1])
+    families: dict[str, list[str]] = {}
+    for p in identity:
+        if p == p.lower():
+            families.setdefault(p.removeprefix("rules/id/").split("-")[0], []).append(p)
+    for members in families.values():
+        keep.add(min(members))
+        keep.add(max(members, key=lambda p: (site / p).stat().st_size))
+    return sorted(p for p in pages if not p.startswith("rules/id/") or p in keep)
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     """A static-file handler that does not log every request to stderr."""
 

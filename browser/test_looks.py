@@ -352,7 +352,7 @@ def _math_pages() -> list[str]:
     site = sitecheck.SITE
     return [
         p
-        for p in sitecheck.discover_pages(site)
+        for p in sitecheck.pages_to_open(site)
         if 'class="math' in (site / p).read_text(encoding="utf-8", errors="replace")
     ]
 
