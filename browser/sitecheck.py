@@ -202,11 +202,16 @@ async () => {
     }
   }
   result.fontsInTime = await within(document.fonts.ready, 20000);
-  for (const el of mathElements) {
-    if (!el.querySelector('mjx-container') || el.querySelector('mjx-lazy')) {
-      result.untypeset.push(el.textContent.trim().slice(0, 80));
-    }
+  const pending = () => mathElements.filter(
+    (el) => !el.querySelector('mjx-container') || el.querySelector('mjx-lazy'));
+  // lazyTypesetAll settles before the last lazy batch is in the DOM on a loaded machine:
+  // ask again while some math is still a placeholder (up to 5 s)
+  const doc = window.MathJax && MathJax.startup ? MathJax.startup.document : null;
+  for (let i = 0; i < 25 && pending().length && doc && doc.lazyTypesetAll; i++) {
+    await within(doc.lazyTypesetAll(), 2000);
+    await new Promise((ok) => setTimeout(ok, 200));
   }
+  for (const el of pending()) result.untypeset.push(el.textContent.trim().slice(0, 80));
   for (const el of document.querySelectorAll('mjx-merror, [data-mjx-error]')) {
     const message = el.getAttribute('data-mjx-error') || el.getAttribute('title') || '';
     const container = el.closest('mjx-container');
