@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeGuard
+from typing import Literal, TypeGuard, get_args
 
 __all__ = [
     "ASSUMPTIONS",
@@ -184,16 +184,7 @@ CONFLICTS: Mapping[frozenset[str], str] = {
     **{
         frozenset({label, other}): "one-hot labels are drawn with no other structure"
         for label in ("onehot_columns", "onehot_rows")
-        for other in (
-            "symmetric",
-            "spd",
-            "invertible",
-            "positive",
-            "diagonal",
-            "orthogonal",
-            "onehot_columns",
-            "onehot_rows",
-        )
+        for other in get_args(AssumptionName)
         if other != label
     },
 }
