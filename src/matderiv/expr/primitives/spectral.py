@@ -187,22 +187,19 @@ class SpectralBasis(_Named):
         return BASES[self.name][0](*self.args[1].shape)
 
 
-_Single = _MatrixNode  # a matrix-valued function of one matrix
-
-
-class Cholesky(_Single):
+class Cholesky(_MatrixNode):
     """The lower Cholesky factor L of an spd matrix, ``X = L Lᵀ`` (of its symmetric part)."""
 
     label = "cholesky"
 
 
-class TrilHalf(_Single):
+class TrilHalf(_MatrixNode):
     """``Φ(Z)``: the strictly lower triangle of a square Z and half its diagonal."""
 
     label = "tril_half"
 
 
-class Pinv(_Single):
+class Pinv(_MatrixNode):
     """The Moore–Penrose pseudo-inverse of a full-rank matrix."""
 
     label = "pinv"
@@ -429,16 +426,21 @@ def _spectrum_differential(node: Any, d: D) -> Any:
     return Diagonal(sp.MatMul(u.T, dx, v))
 
 
-def _spectrum_call(name: str) -> Handler:
+def _spectral_call(node_class: type, name: str, square: str) -> Handler:
+    """Read ``name(X)`` as ``node_class(name, X)``: X a matrix, square when `name` is `square`;
+    a vector result (one entry per eigen- or singular value, or one vector) is 1-D."""
+
     def handler(reader: Reader, node: ast.Call) -> Val:
         (arg,) = reader.args(node, 1, name)
-        if name == "eigvalsh":
+        if name == square:
             reader.require_square(arg, name, node)
         else:
             _require_matrix(arg, name)
-        expr = Spectrum(name, arg.expr)
+        expr = node_class(name, arg.expr)
         _require_known_rank(expr, arg, name)
-        return Val(expr, (expr.shape[0],), reader.text(node))
+        vector = node_class is Spectrum or name in ("svd_u1", "svd_v1")
+        shape = (expr.shape[0],) if vector else tuple(expr.shape)
+        return Val(expr, shape, reader.text(node))
 
     return handler
 
@@ -453,25 +455,12 @@ register(
             + rf"\left({printer._print(n.arg)}\right)"
         ),
         differential=_spectrum_differential,
-        functions={name: _spectrum_call(name) for name in ("eigvalsh", "svdvals")},
+        functions={
+            name: _spectral_call(Spectrum, name, "eigvalsh") for name in ("eigvalsh", "svdvals")
+        },
         native=_not_native("eigenvalues and singular values"),
     )
 )
-
-
-def _basis_call(name: str) -> Handler:
-    def handler(reader: Reader, node: ast.Call) -> Val:
-        (arg,) = reader.args(node, 1, name)
-        if name == "eigvecsh":
-            reader.require_square(arg, name, node)
-        else:
-            _require_matrix(arg, name)
-        expr = SpectralBasis(name, arg.expr)
-        _require_known_rank(expr, arg, name)
-        shape = (expr.shape[0],) if name in ("svd_u1", "svd_v1") else tuple(expr.shape)
-        return Val(expr, shape, reader.text(node))
-
-    return handler
 
 
 register(
@@ -481,7 +470,7 @@ register(
         numpy=_named_op("_spectral_basis"),
         latex=lambda n, printer: rf"{BASES[n.name][1]}\left({printer._print(n.arg)}\right)",
         differential=_constant_only("the spectral vectors"),
-        functions={name: _basis_call(name) for name in BASES},
+        functions={name: _spectral_call(SpectralBasis, name, "eigvecsh") for name in BASES},
         native=_not_native("eigenvectors and singular vectors"),
     )
 )
