@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sitecheck
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import Browser, BrowserContext
 
 # query -> the identity (catalog id) a reader typing it is looking for
 QUERIES = {
@@ -123,3 +123,20 @@ def test_search_field_magnifier_does_not_cover_the_query(
         }"""
     )
     assert boxes["icon"] <= boxes["text"] + 0.5, f"the magnifier covers the query: {boxes}"
+
+
+@pytest.mark.parametrize("query", ["log det", "invertible"])
+def test_search_results_fit_a_phone(query: str, browser: Browser, base_url: str) -> None:
+    # an excerpt with a long unbroken token (a signature, a repr) once widened the page
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{base_url}search.html?q={urllib.parse.quote(query)}")
+    sitecheck.wait_for_search_results(page, timeout_ms=30000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#search-results ul.search li p.context').length > 0",
+        timeout=30000,
+    )
+    page.wait_for_timeout(1000)  # the remaining excerpts arrive one by one
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    context.close()
+    assert widths[0] <= widths[1], f"search.html?q={query}: the page is {widths[0]} px wide at 390"
