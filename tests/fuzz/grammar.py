@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 #: Types: "s" scalar, "n"/"m" vectors, "nn"/"mn"/"nm"/"mm" matrices.
 TYPES = ("s", "n", "m", "nn", "mn", "nm", "mm")
 
-ELEMENTWISE = ("np.exp", "np.tanh", "np.sin", "np.cos", "sigmoid", "softplus")
+ELEMENTWISE = (
+    "np.exp", "np.tanh", "np.sin", "np.cos", "sigmoid", "softplus", "sech", "log_sigmoid",
+)  # fmt: skip
 POSITIVE_ELEMENTWISE = ("np.log", "np.sqrt")
 
 
@@ -104,11 +106,11 @@ def expression(draw: st.DrawFn, kind: str, names: Names, depth: int = 3) -> str:
     if kind == "s":
         options += ["dot", "quad", "sum", "norm", "trace", "lse", "det", "mul", "div", "pow"]
     elif len(dims) == 1:
-        options += ["matvec", "hadamard", "softmax"]
+        options += ["matvec", "hadamard", "softmax", "log_softmax", "solve", "axis_sum"]
         if dims == ("n",):
             options += ["diagonal"]
     else:
-        options += ["matmul", "outer", "transpose", "hadamard"]
+        options += ["matmul", "outer", "transpose", "hadamard", "bias_rows", "bias_columns"]
         if dims[0] == dims[1]:
             options += ["inv", "diagm"]
     choice = draw(st.sampled_from(options))
@@ -151,6 +153,21 @@ def expression(draw: st.DrawFn, kind: str, names: Names, depth: int = 3) -> str:
         return f"({e(_kind((dims[0], inner)))} @ {e(inner)})"
     if choice == "softmax":
         return f"softmax({e(kind)})"
+    if choice == "log_softmax":
+        return f"log_softmax({e(kind)})"
+    if choice == "solve":
+        # well conditioned whatever the inner expression: I*k + M M^T
+        inner = e(_kind((dims[0], dims[0])))
+        return f"solve(4.0 * eye({d}) + {inner} @ ({inner}).T, {e(kind)})"
+    if choice == "axis_sum":  # numpy's axis reductions: a matrix summed along one axis
+        other = draw(st.sampled_from(["n", "m"]))
+        if draw(st.booleans()):
+            return f"{e(_kind((dims[0], other)))}.sum(axis=1)"
+        return f"np.sum({e(_kind((other, dims[0])))}, axis=0)"
+    if choice == "bias_rows":  # a vector added to each row (numpy broadcasting)
+        return f"({e(kind)} + {e(dims[1])})"
+    if choice == "bias_columns":  # a vector added to each column
+        return f"({e(kind)} + {e(dims[0])}[:, None])"
     if choice == "diagonal":
         return f"diag({e('nn')})"
     if choice == "matmul":

@@ -76,6 +76,10 @@ NAMESPACE: dict[str, Any] = {
     "logdet": lambda a: np.linalg.slogdet(a)[1],
     "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
     "softplus": lambda z: np.logaddexp(0.0, z),
+    "sech": lambda z: 1.0 / np.cosh(z),
+    "log_sigmoid": lambda z: -np.logaddexp(0.0, -z),
+    "log_softmax": lambda z: z - _logsumexp(z),
+    "solve": np.linalg.solve,
     "softmax": _softmax,
     "logsumexp": _logsumexp,
     "outer": np.outer,
@@ -87,6 +91,11 @@ NAMESPACE: dict[str, Any] = {
     "eye": np.eye,
     "sum": np.sum,
 }
+
+
+# ndarray.sum imports numpy's _methods on its first call, which the restricted eval below
+# cannot do (no __import__): call it once here
+np.zeros((1, 1)).sum(axis=0)
 
 
 def value(text: str, arrays: Mapping[str, Any], dims: Mapping[str, int]) -> Any:
