@@ -78,7 +78,9 @@
     });
     var tabs = document.querySelector(".rule-layout-tabs");
     if (!document.querySelector("table.rule-table")) return;
-    var layout = (tabs && checkedLayout(tabs)) || stored(LAYOUT_KEY) || "mixed";
+    // the stored choice first: sphinx-design checks the stored tab itself, but possibly after
+    // this runs, and checking a tab from a script fires no change event to follow
+    var layout = stored(LAYOUT_KEY) || (tabs && checkedLayout(tabs)) || "mixed";
     setLayout(layout);
     if (tabs) {
       tabs.querySelectorAll("input").forEach(function (input) {
