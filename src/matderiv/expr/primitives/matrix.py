@@ -265,10 +265,15 @@ def _softmax_text(node: Any, p: TextPrinter) -> Txt:
     return (f"np.exp({z}) / sum(np.exp({z}))", PRODUCT)
 
 
-def _softmax_call(reader: Reader, node: ast.Call) -> Val:
-    (arg,) = reader.args(node, 1, "softmax")
-    reader.require_vector(arg, "softmax", node)
-    return Val(Softmax(arg.expr), arg.shape, reader.text(node))
+def _vector_call(name: str, node_class: type) -> Handler:
+    """Read ``name(z)``, z a vector, as ``node_class(z)`` (a vector of z's shape)."""
+
+    def handler(reader: Reader, node: ast.Call) -> Val:
+        (arg,) = reader.args(node, 1, name)
+        reader.require_vector(arg, name, node)
+        return Val(node_class(arg.expr), arg.shape, reader.text(node))
+
+    return handler
 
 
 register(
@@ -278,7 +283,7 @@ register(
         numpy=_call("_softmax"),
         latex=lambda n, printer: rf"\operatorname{{softmax}}\left({printer._print(n.arg)}\right)",
         differential=_softmax_differential,
-        functions={"softmax": _softmax_call},
+        functions={"softmax": _vector_call("softmax", Softmax)},
         native=_not_native("softmax"),
     )
 )
@@ -293,12 +298,6 @@ def _log_softmax_differential(node: Any, d: D) -> Any:
     return sp.MatAdd(da, sp.MatMul(-1, ones, Softmax(node.arg).T, da))
 
 
-def _log_softmax_call(reader: Reader, node: ast.Call) -> Val:
-    (arg,) = reader.args(node, 1, "log_softmax")
-    reader.require_vector(arg, "log_softmax", node)
-    return Val(LogSoftmax(arg.expr), arg.shape, reader.text(node))
-
-
 register(
     Primitive(
         LogSoftmax,
@@ -309,7 +308,7 @@ register(
             rf"\log\operatorname{{softmax}}\left({printer._print(n.arg)}\right)"
         ),
         differential=_log_softmax_differential,
-        functions={"log_softmax": _log_softmax_call},
+        functions={"log_softmax": _vector_call("log_softmax", LogSoftmax)},
         native=_not_native("log_softmax"),
     )
 )
