@@ -38,6 +38,10 @@ __all__ = ["simplify_elementwise"]
 
 #: Above this many operations a cluster keeps its form (SymPy's cancel grows fast).
 MAX_OPS = 400
+#: Factoring is tried only on clusters with at most this many distinct atoms: multivariate
+#: factorisation grows steeply with the number of generators (62 atoms took 15 s), and the
+#: factored forms it is for (``s (1 - s)(1 - 2 s)``) have a few.
+MAX_FACTOR_ATOMS = 12
 
 _CLUSTER = (sp.MatAdd, sp.HadamardProduct, sp.HadamardPower, sp.OneMatrix, sp.ZeroMatrix)
 
@@ -133,7 +137,8 @@ def _best(x: Any) -> Any:
         forms.append(sp.factor_terms(sp.cancel(x)))
     # a product of factors before an expanded polynomial: s (1 - s)(1 - 2 s) has no
     # cancellation near s = 1, s - 3 s² + 2 s³ has
-    forms.append(sp.factor(x))
+    if len(x.free_symbols) <= MAX_FACTOR_ATOMS:
+        forms.append(sp.factor(x))
     return min(forms, key=sp.count_ops)  # the first of equals: the form as derived
 
 
