@@ -41,9 +41,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sympy.core.operations import AssocOp
 
 from matderiv.expr.algebra import inner
 from matderiv.expr.nodes import ScalarOf
+from matderiv.expr.walk import symbols
 
 __all__ = [
     "CHUNK",
@@ -125,8 +127,11 @@ def doit(expr: Any, memo: dict[Any, Any] | None = None) -> Any:
 #: A function whose unfolded tree has fewer nodes than this, and is less deeply nested than
 #: ``NEST_ABOVE``, is differentiated as it stands (the everyday problems: nothing changes).
 SHARE_ABOVE = 48
-#: A function nested this deep (levels of operations) is differentiated level by level.
-NEST_ABOVE = 10
+#: A function with calls nested this deep (functions, inverses, determinants, ...: anything
+#: but sums, products and transposes) is differentiated level by level: the differential of
+#: each call is a sum or product of a few terms, and multiplied out through the levels it has
+#: exponentially many (``softmax`` of ``softmax`` of ...).
+NEST_ABOVE = 5
 #: A result that expands to at most this many tree nodes is simplified as a whole (the
 #: rewrites see across the levels); a larger one level by level.
 READABLE_WHOLE = 200
@@ -157,10 +162,10 @@ class Shared:
         defs = [*self.defs, *more]
         if not defs or expr is None:
             return expr
-        memo: dict[Any, Any] = {}
+        rebuild = _Rebuild()
         for placeholder, body in defs:
-            memo[placeholder] = _rebuild(body, memo)
-        return _rebuild(expr, memo)
+            rebuild.bodies[placeholder] = rebuild(body)
+        return rebuild(expr)
 
 
 def tree_size(expr: Any, cap: int) -> int:
@@ -183,21 +188,48 @@ def tree_size(expr: Any, cap: int) -> int:
     return min(cap, walk(expr))
 
 
-def _rebuild(expr: Any, memo: dict[Any, Any]) -> Any:
-    def walk(node: Any) -> Any:
-        found = memo.get(node)
-        if found is not None:
-            return found
-        if not node.args:
-            out = node
-        else:
-            args = [walk(a) for a in node.args]
-            same = all(a is b for a, b in zip(args, node.args, strict=True))
-            out = node if same else node.func(*args)
-        memo[node] = out
-        return out
+class _Rebuild:
+    """Substitute placeholders without canonicalising, keeping the result a DAG.
 
-    return walk(expr)
+    Each distinct object is visited once (memo by identity: SymPy's ``==`` compares whole
+    trees, which is exponential on a DAG with repeated subexpressions), and equal nodes are
+    hash-consed into one object, so later lookups and comparisons stay shallow.
+    """
+
+    def __init__(self) -> None:
+        self.bodies: dict[Any, Any] = {}  # placeholder -> its expanded body
+        self._seen: dict[int, tuple[Any, Any]] = {}  # id(node) -> (node, result)
+        self._interned: dict[Any, Any] = {}
+
+    def __call__(self, expr: Any) -> Any:
+        seen, interned, bodies = self._seen, self._interned, self.bodies
+
+        def walk(node: Any) -> Any:
+            found = seen.get(id(node))
+            if found is not None:
+                return found[1]
+            if not node.args or isinstance(node, sp.MatrixSymbol | sp.Symbol):
+                out = bodies.get(node, node)
+            else:
+                args = [walk(a) for a in node.args]
+                same = all(a is b for a, b in zip(args, node.args, strict=True))
+                out = node if same else _remake(node, args)
+                out = interned.setdefault(out, out)
+            seen[id(node)] = (node, out)  # the node is kept alive: its id stays unique
+            return out
+
+        return walk(expr)
+
+
+def _remake(node: Any, args: list[Any]) -> Any:
+    """`node` with new `args`, as it stands: a sum or product is not flattened or reordered.
+
+    SymPy's constructors of sums and products are cached by their arguments, and a cache
+    lookup compares arguments with ``==``, which walks whole trees.
+    """
+    if isinstance(node, AssocOp):
+        return node.func._from_args(args, node.is_commutative)
+    return node.func(*args)
 
 
 def _leaf(node: Any) -> bool:
@@ -205,6 +237,10 @@ def _leaf(node: Any) -> bool:
 
 
 _LEAVES = (sp.Symbol, sp.MatrixSymbol, sp.Number, sp.Identity, sp.ZeroMatrix, sp.OneMatrix)
+
+
+#: Nodes that do not count as a level of nesting: their differentials add no terms of their own.
+_GLUE = (sp.Add, sp.Mul, sp.MatAdd, sp.MatMul, sp.Transpose, sp.HadamardProduct, ScalarOf)
 
 
 def _shareable(node: Any) -> bool:
@@ -261,7 +297,7 @@ def share(
     expr = sp.sympify(expr)
     unfolded: dict[Any, int] = {}
 
-    height: dict[Any, int] = {}
+    calls: dict[Any, int] = {}  # depth of nested calls below and at each node
 
     def count(node: Any) -> int:
         found = unfolded.get(node)
@@ -269,10 +305,11 @@ def share(
             leaf = _leaf(node)
             found = 1 if leaf else 1 + sum(count(a) for a in node.args)
             unfolded[node] = found
-            height[node] = 0 if leaf else 1 + max(height[a] for a in node.args)
+            below = 0 if leaf else max(calls[a] for a in node.args)
+            calls[node] = below if leaf or isinstance(node, _GLUE) else below + 1
         return found
 
-    if count(expr) < above and height[expr] < nest:
+    if count(expr) < above and calls[expr] < nest:
         return Shared(expr, ())
     refs: dict[Any, int] = {}  # how many parents refer to each distinct node
     for node in unfolded:
@@ -348,7 +385,8 @@ def linearise(
 
 
 def _placeholders_in(expr: Any, local: Iterable[tuple[Any, Any]]) -> list[Any]:
-    return [dp for dp, _ in local if expr.has(dp)]
+    found = symbols(expr)  # one walk (``expr.has(dp)`` per level would be quadratic)
+    return [dp for dp, _ in local if dp in found]
 
 
 def chain_tangent(
@@ -415,7 +453,12 @@ def chain_gradient(
         parts = cotangents.pop(dp, None)
         if not parts:
             continue
-        value = doit(sp.MatAdd(*parts) if isinstance(dp, sp.MatrixExpr) else sp.Add(*parts))
+        if isinstance(dp, sp.MatrixExpr):
+            # the gradient by a 1 x 1 level may come back a scalar
+            parts = [p if isinstance(p, sp.MatrixExpr) else p * sp.Identity(1) for p in parts]
+            value = doit(sp.MatAdd(*parts))
+        else:
+            value = doit(sp.Add(*parts))
         name = _placeholder(dp, index, prefix="c")
         defs.append((name, value))
         pull(inner(name, e))
