@@ -48,6 +48,7 @@ import sympy as sp
 from matderiv.expr.context import RESERVED
 from matderiv.expr.reader import FUNCTIONS
 from matderiv.expr.text import text_printer
+from matderiv.expr.walk import symbols
 
 __all__ = ["MIN_USES", "Shared", "share"]
 
@@ -60,8 +61,12 @@ _LANGUAGE_NAMES = frozenset({"pi", "where", "ones", "zeros", "eye"})
 #: The fewest nodes a named subexpression has (``W @ x``: the product and its two factors).
 _MIN_WEIGHT = 3
 
-#: Safety bound on the number of intermediates of one expression.
+#: Bounds on the greedy search (one walk of the expression per name): past either, the
+#: remaining names are chosen in one walk (:func:`_name_in_one_pass`).
 _MAX_NAMES = 52
+_GREEDY_WORK = 20_000
+#: A subexpression larger than this (printed tree) is not printed to be compared by its text.
+_PRINT_WEIGHT = 400
 
 
 class Shared(NamedTuple):
@@ -286,23 +291,26 @@ def share(
             used |= {str(d) for d in shape if isinstance(d, str)}
         used |= {str(d) for d in getattr(shapes, "dims", ())}
     if isinstance(expr, sp.Basic):
-        used |= {str(s.name) for s in expr.atoms(sp.MatrixSymbol, sp.Symbol)}
+        used |= {str(s.name) for s in symbols(expr)}
     main = expr
     found: list[tuple[str, Any, Any]] = []  # (letter, placeholder, definition)
-    texts: dict[Any, str] = {}
-    while isinstance(main, sp.Basic) and len(found) < _MAX_NAMES:
+    texts: dict[Any, Any] = {}  # node -> its text, or the node itself when too large
+    work = 0  # nodes visited by the greedy search so far
+    while isinstance(main, sp.Basic) and len(found) < _MAX_NAMES and work < _GREEDY_WORK:
         roots = [main, *(value for _, _, value in found)]
         order = _unique_postorder(roots)
+        work += len(order)
         weight = _weights(order)
         count = _occurrences(roots, order)
         variable = _variables(order)  # constants such as eye(n) are not named
         placeholders = {symbol for _, symbol, _ in found}
         # subexpressions that print alike are the same value (the text reads back): one group
-        groups: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}
+        groups: dict[tuple[Any, tuple[Any, ...]], list[Any]] = {}
         for node in order:
             if count[node] and _may_name(node, weight[node], variable[node], placeholders):
                 if node not in texts:
-                    texts[node] = printer(node)
+                    # a large node's text (its unfolded tree) is not printed: it is its own group
+                    texts[node] = printer(node) if weight[node] <= _PRINT_WEIGHT else node
                 key = (texts[node], tuple(getattr(node, "shape", ())))
                 groups.setdefault(key, []).append(node)
         best = None
@@ -315,13 +323,83 @@ def share(
             break
         nodes = groups[best[1]]
         node = nodes[0]
-        letter = _letter(_head_letter(best[1][0]), node)
+        text = best[1][0] if isinstance(best[1][0], str) else _head_text(node, printer)
+        letter = _letter(_head_letter(text), node)
         symbol = _placeholder(f"_{letter}_{len(found)}", node)  # named once all are known
         mapping = dict.fromkeys(nodes, symbol)
         main = _replace(main, mapping)
         found = [(n, s, _replace(v, mapping)) for n, s, v in found]
         found.append((letter, symbol, node))
+    else:
+        if isinstance(main, sp.Basic):  # the greedy search reached a bound: name the rest
+            main, found = _name_in_one_pass(main, found, min_uses, printer)
     return _named(main, _in_dependency_order(found), used)
+
+
+def _name_in_one_pass(
+    main: Any, found: list[tuple[str, Any, Any]], min_uses: int, printer: Callable[[Any], str]
+) -> tuple[Any, list[tuple[str, Any, Any]]]:
+    """Name every remaining repeated subexpression in one walk, parents before children.
+
+    The result the greedy search of :func:`share` reaches, without its one walk per name
+    (which makes a large derivative, with hundreds of intermediates, quadratic): a node's
+    printed count is final once its parents are decided, and a named parent passes on one
+    occurrence (its definition, printed once) instead of its own count.  Subexpressions that
+    only print alike are not merged here.
+    """
+    roots = [main, *(value for _, _, value in found)]
+    order = _unique_postorder(roots)
+    weight = _weights(order)
+    variable = _variables(order)
+    placeholders = {symbol for _, symbol, _ in found}
+    count: dict[Any, int] = dict.fromkeys(order, 0)
+    for root in roots:
+        count[root] += 1
+    mapping: dict[Any, Any] = {}
+    letters: dict[Any, str] = {}
+    for node in reversed(order):  # parents before children
+        if _is_atom(node) or count[node] == 0:
+            continue
+        passed = count[node]
+        if (
+            passed >= min_uses
+            and node not in roots
+            and _may_name(node, weight[node], variable[node], placeholders)
+        ):
+            letters[node] = _letter(_head_letter(_head_text(node, printer)), node)
+            mapping[node] = _placeholder(f"_{letters[node]}_{len(found) + len(mapping)}", node)
+            passed = 1
+        for a in node.args:
+            if a in count:
+                count[a] += passed
+    if not mapping:
+        return main, found
+    memo: dict[Any, Any] = {}  # node -> the node with its named subexpressions replaced
+    for sub in order:  # children before parents
+        if _is_atom(sub):
+            memo[sub] = sub
+        else:
+            args = tuple(mapping.get(a, memo[a]) for a in sub.args)
+            memo[sub] = sub if args == sub.args else sub.func(*args)
+
+    def outside(node: Any) -> Any:
+        return mapping.get(node, memo[node])
+
+    found = [(letter, symbol, memo[value]) for letter, symbol, value in found]
+    found += [(letters[node], symbol, memo[node]) for node, symbol in mapping.items()]
+    return outside(main), found
+
+
+def _head_text(node: Any, printer: Callable[[Any], str]) -> str:
+    """The text of `node` with its arguments as bare symbols: enough to read its head."""
+    args = [
+        _placeholder(f"a{i}", a) if isinstance(a, sp.Expr) and not isinstance(a, sp.Number) else a
+        for i, a in enumerate(node.args)
+    ]
+    try:
+        return printer(node.func(*args))
+    except Exception:  # a node that refuses symbols for arguments: the operator's letter
+        return ""
 
 
 def _placeholder(name: str, node: Any) -> Any:
@@ -377,7 +455,7 @@ def _in_dependency_order(found: list[tuple[str, Any, Any]]) -> list[tuple[str, A
             return
         placed.add(symbol)
         entry = by_symbol[symbol]
-        for other in sorted(entry[2].atoms(sp.MatrixSymbol, sp.Symbol), key=str):
+        for other in sorted(symbols(entry[2]), key=str):
             if other in by_symbol:
                 place(other)
         out.append(entry)

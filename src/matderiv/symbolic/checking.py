@@ -20,6 +20,7 @@ from matderiv.expr.codegen import NumpyFunction, compile_roots
 from matderiv.expr.functions import ELEMENTWISE
 from matderiv.expr.nodes import Elementwise
 from matderiv.expr.text import to_text
+from matderiv.expr.walk import distinct
 from matderiv.layout import Layout, to_layout
 from matderiv.symbolic.evaluation import ill_conditioned, int_shapes, used
 
@@ -202,7 +203,7 @@ def _as_function_of(
 
 def _positive_names(expr: Any) -> set[str]:
     names: set[str] = set()
-    for node in sp.preorder_traversal(expr):
+    for node in distinct(expr):
         arg = None
         if isinstance(node, Elementwise) and ELEMENTWISE[node.name].domain == "positive":
             arg = node.arg

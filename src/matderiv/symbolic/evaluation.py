@@ -20,6 +20,7 @@ from matderiv.errors import ArgumentError, BudgetError, NumericError
 from matderiv.expr.codegen import NumpyFunction, compile_roots, dimension_value
 from matderiv.expr.nodes import LogDet, Solve
 from matderiv.expr.text import to_text
+from matderiv.expr.walk import distinct
 from matderiv.layout import Layout, to_layout, unvec_jacobian
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ def inverted_matrices(exprs: list[Any]) -> list[Any]:
     for expr in exprs:
         if not isinstance(expr, sp.Basic):
             continue
-        for node in sp.preorder_traversal(expr):
+        for node in distinct(expr):
             arg = None
             negative_power = isinstance(node, sp.MatPow) and node.args[1].is_negative
             if isinstance(node, sp.Inverse | LogDet | Solve) or negative_power:

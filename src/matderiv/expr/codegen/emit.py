@@ -31,6 +31,7 @@ from matderiv.expr.codegen.program import NumpyFunction, Program, dim_text, dims
 from matderiv.expr.context import Context, ShapeSpec
 from matderiv.expr.parser import parse_typed, user_shape
 from matderiv.expr.pycode import ATOM, Code, Name, helpers_used, precedence, source, substitute
+from matderiv.expr.walk import symbols
 
 __all__ = ["compile_roots", "numpy_source", "shared_source", "to_function"]
 
@@ -51,12 +52,15 @@ def _helper_sources() -> dict[str, str]:
 
 
 def _is_constant(root: Any) -> bool:
-    return not root.atoms(sp.MatrixSymbol, sp.Symbol)
+    return not symbols(root)
 
 
 def _is_real_constant(root: Any) -> bool:
     """No array argument: numbers and sizes only (its value may be a Python int)."""
-    return not root.atoms(sp.MatrixSymbol) and all(is_dimension(s) for s in root.atoms(sp.Symbol))
+    found = symbols(root)
+    return not any(isinstance(s, sp.MatrixSymbol) for s in found) and all(
+        is_dimension(s) for s in found if isinstance(s, sp.Symbol)
+    )
 
 
 def docstring_literal(doc: str) -> str:
@@ -212,7 +216,7 @@ def _prepare(
     if args is None:
         used: set[str] = set()
         for root in roots:
-            used |= {str(s.name) for s in root.atoms(sp.MatrixSymbol, sp.Symbol)}
+            used |= {str(s.name) for s in symbols(root)}
         args = [name for name in ctx.shapes if name in used]
     return ctx, tuple(roots), tuple(out_shapes), tuple(args), single
 

@@ -26,6 +26,7 @@ from matderiv.expr.codegen.ops import is_dimension, op_for
 from matderiv.expr.context import Context, format_shape
 from matderiv.expr.nodes import Commutation
 from matderiv.expr.pycode import Compiled, Op, compile_code
+from matderiv.expr.walk import distinct
 
 __all__ = ["NumpyFunction", "Program", "dim_text", "dimension_value", "dims_needed"]
 
@@ -136,17 +137,15 @@ def _dim_value(dim: Any, values: Mapping[Any, int]) -> int:
 def dims_needed(roots: Iterable[Any]) -> set[Any]:
     """The dimension names the computation uses beyond the arrays' own shapes."""
     dims: set[Any] = set()
-    for root in roots:
-        walk = sp.preorder_traversal(root)
-        for node in walk:
-            if isinstance(node, sp.MatrixSymbol):
-                walk.skip()  # its shape is known from its array
-                continue
-            if is_dimension(node):
-                dims.add(node)
-            if isinstance(node, sp.Identity | sp.ZeroMatrix | sp.OneMatrix | Commutation):
-                for d in node.shape if not isinstance(node, Commutation) else node.args:
-                    dims |= set(sp.sympify(d).free_symbols)
+    # a MatrixSymbol's shape is known from its array: not walked into
+    for node in distinct(*roots, descend=lambda n: not isinstance(n, sp.MatrixSymbol)):
+        if isinstance(node, sp.MatrixSymbol):
+            continue
+        if is_dimension(node):
+            dims.add(node)
+        if isinstance(node, sp.Identity | sp.ZeroMatrix | sp.OneMatrix | Commutation):
+            for d in node.shape if not isinstance(node, Commutation) else node.args:
+                dims |= set(sp.sympify(d).free_symbols)
     return dims
 
 

@@ -33,14 +33,35 @@ from matderiv.expr.primitive import (
 )
 from matderiv.expr.pycode import BinOp, Call, Code, Const, Neg, Op, Operator, Slot
 
-__all__ = ["add_terms", "chain", "negative", "product_rule"]
+__all__ = ["add_terms", "chain", "negated", "negative", "product_rule"]
 
 
 def negative(term: Any) -> bool:
-    """Whether a term prints with a leading minus."""
+    """Whether a term prints with a leading minus.
+
+    Shallow for matrix expressions: SymPy's ``could_extract_minus_sign`` negates matrix terms
+    with a deep ``doit``, whose cost follows the unfolded tree (exponential on a derivative
+    that shares its subexpressions).
+    """
     if isinstance(term, sp.MatMul):
         return bool(term.as_coeff_mmul()[0].is_negative)
+    if isinstance(term, sp.MatAdd):  # a sum with more negative than positive terms
+        minus = sum(1 for a in term.args if negative(a))
+        return 2 * minus > len(term.args)
+    if isinstance(term, sp.MatrixExpr):
+        return False
     return bool(term.could_extract_minus_sign())
+
+
+def negated(term: Any) -> Any:
+    """``-term``, built without canonicalising (a deep ``doit``) the subexpressions."""
+    if isinstance(term, sp.MatMul):
+        return _neg(term)
+    if isinstance(term, sp.MatAdd):
+        return sp.MatAdd(*(negated(a) for a in term.args))
+    if isinstance(term, sp.MatrixExpr):
+        return sp.MatMul(-1, term)
+    return -term
 
 
 def chain(op: Operator, count: int, first: int = 0) -> Code:
@@ -106,7 +127,7 @@ def _add_text(node: Any, p: TextPrinter) -> Txt:
     text = wrap(p(args[0]), SUM)
     for a in args[1:]:
         if negative(a):
-            text += " - " + wrap(p(-a if not isinstance(a, sp.MatMul) else _neg(a)), SUM + 1)
+            text += " - " + wrap(p(negated(a)), SUM + 1)
         else:
             term = wrap(p(a), SUM + 1)
             # a term printed "-u" (a minus on its first factor: -u * v = -(u * v)) reads
@@ -121,7 +142,7 @@ def _add_latex(node: Any, printer: LatexPrinting) -> str:
     text = ""
     for a in args:
         minus = negative(a)
-        term = printer._print(_neg(a) if minus and isinstance(a, sp.MatMul) else -a if minus else a)
+        term = printer._print(negated(a) if minus else a)
         if term.startswith("-"):  # -u v = -(u v): the minus of the whole term
             minus, term = not minus, term[1:].lstrip()
         if isinstance(a, sp.MatAdd | sp.Add):
@@ -239,7 +260,7 @@ def _unsigned(factors: Any) -> tuple[bool, list[Any]]:
     for f in factors:
         if negative(f):
             minus = not minus
-            f = _neg(f) if isinstance(f, sp.MatMul) else -f
+            f = negated(f)
         out.append(f)
     return minus, out
 

@@ -1,0 +1,66 @@
+"""Walks over an expression that visit each distinct subexpression once.
+
+A derivative shares its subexpressions: ``d inv(M) = -inv(M) dM inv(M)`` refers to
+``inv(M)`` twice, and through ``k`` nested levels a subexpression is referred to about
+``2^k`` times.  SymPy's walks (``preorder_traversal``, ``atoms``, ``has``) follow every
+reference, so their cost is the size of the unfolded tree.  These walks remember what they
+have seen (by identity: ``==`` on SymPy objects compares whole trees), so their cost is the
+number of distinct objects (84 below: the 80 of the levels, ``X`` and the name and sizes it
+holds).
+
+Examples
+--------
+>>> import sympy as sp
+>>> X = sp.MatrixSymbol("X", 2, 2)
+>>> e = X
+>>> for _ in range(40):  # 2**40 references to X; two new objects per level
+...     e = sp.HadamardProduct(sp.Inverse(e), e)
+>>> len(list(distinct(e))), symbols(e) == {X}
+(84, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["distinct", "symbols"]
+
+
+def distinct(*roots: Any, descend: Callable[[Any], bool] = lambda node: True) -> Iterator[Any]:
+    """Each distinct object under `roots` once, parents before their children.
+
+    Parameters
+    ----------
+    *roots
+        SymPy expressions (anything else is skipped).
+    descend
+        Whether to visit a node's arguments (default: always).
+
+    Yields
+    ------
+    sympy.Basic
+        The nodes, each object once.
+    """
+    seen: set[int] = set()
+    stack = [r for r in reversed(roots) if isinstance(r, sp.Basic)]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))  # the roots keep every node alive: ids stay unique
+        yield node
+        if node.args and descend(node):
+            stack.extend(reversed(node.args))
+
+
+def symbols(*roots: Any, kinds: tuple[type, ...] = (sp.MatrixSymbol, sp.Symbol)) -> set[Any]:
+    """The symbols of `roots` (``expr.atoms(sp.MatrixSymbol, sp.Symbol)``, walked as a DAG).
+
+    >>> x, t = sp.MatrixSymbol("x", 3, 1), sp.Symbol("t")
+    >>> sorted(map(str, symbols(t * x.T * x)))
+    ['t', 'x']
+    """
+    return {node for node in distinct(*roots) if isinstance(node, kinds)}
