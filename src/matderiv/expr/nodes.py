@@ -35,6 +35,10 @@ import sympy as sp
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
+from matderiv.expr import _sympy_shapes
+
+_sympy_shapes.install()  # products nested k deep are sized in k steps, not 2^k
+
 __all__ = [
     "Commutation",
     "Diag",
