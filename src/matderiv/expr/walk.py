@@ -26,7 +26,10 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["distinct", "symbols"]
+__all__ = ["CACHE_BELOW", "LEAVES", "cacheable", "distinct", "is_leaf", "symbols", "tree_size"]
+
+#: An expression whose unfolded tree has fewer nodes than this may be the key of a cache.
+CACHE_BELOW = 2000
 
 
 def distinct(*roots: Any, descend: Callable[[Any], bool] = lambda node: True) -> Iterator[Any]:
@@ -64,3 +67,48 @@ def symbols(*roots: Any, kinds: tuple[type, ...] = (sp.MatrixSymbol, sp.Symbol))
     ['t', 'x']
     """
     return {node for node in distinct(*roots) if isinstance(node, kinds)}
+
+
+def tree_size(expr: Any, cap: int) -> int:
+    """Nodes of `expr` as a tree (each reference counted), or `cap` when there are more.
+
+    Symbols, numbers and constant matrices count as one node.  Each distinct object is
+    sized once, so the cost is the number of distinct objects (at most), not the tree.
+
+    >>> x = sp.MatrixSymbol("x", 2, 1)
+    >>> tree_size(x.T * x, 100), tree_size(x.T * x, 2)
+    (4, 2)
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in sizes:
+            continue
+        if is_leaf(node):
+            sizes[id(node)] = 1
+        elif ready:
+            sizes[id(node)] = min(cap, 1 + sum(sizes[id(a)] for a in node.args))
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if id(a) not in sizes)
+    return min(cap, sizes[id(expr)])
+
+
+def cacheable(expr: Any) -> bool:
+    """Whether `expr` is small enough to be the key of a cache (see :data:`CACHE_BELOW`).
+
+    A cache compares keys with ``==``; on two equal but distinct objects SymPy's ``==`` walks
+    both trees, and the tree of a derivative that shares its subexpressions is exponentially
+    larger than its DAG.
+    """
+    return tree_size(expr, CACHE_BELOW) < CACHE_BELOW
+
+
+def is_leaf(node: Any) -> bool:
+    """A node sized as one: no arguments, or a symbol, a number, a constant matrix."""
+    return not node.args or isinstance(node, LEAVES)
+
+
+#: Nodes that count as one however they are built (a MatrixSymbol holds its name and sizes).
+LEAVES = (sp.Symbol, sp.MatrixSymbol, sp.Number, sp.Identity, sp.ZeroMatrix, sp.OneMatrix)

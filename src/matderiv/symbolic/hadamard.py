@@ -33,6 +33,7 @@ from typing import Any
 import sympy as sp
 
 from matderiv.expr.nodes import ScalarOf, SumAll
+from matderiv.expr.walk import cacheable
 
 __all__ = ["simplify_elementwise"]
 
@@ -191,7 +192,6 @@ def _size(e: Any) -> int:
     return sum(1 for _ in sp.preorder_traversal(e))
 
 
-@lru_cache(maxsize=1024)
 def simplify_elementwise(expr: Any) -> Any:
     """Simplify every elementwise cluster of `expr` in its commutative algebra.
 
@@ -215,6 +215,17 @@ def simplify_elementwise(expr: Any) -> Any:
     >>> print(simplify_elementwise(sp.HadamardProduct(-y, s, sp.HadamardPower(s, -1))))
     -y
     """
+    if cacheable(expr):
+        return _simplify_cached(expr)
+    return _simplify(expr)
+
+
+@lru_cache(maxsize=1024)
+def _simplify_cached(expr: Any) -> Any:
+    return _simplify(expr)
+
+
+def _simplify(expr: Any) -> Any:
     memo: dict[Any, Any] = {}
     atoms = _Atoms()
 

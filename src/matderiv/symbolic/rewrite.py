@@ -46,6 +46,7 @@ from typing import Any, Literal
 import sympy as sp
 
 from matderiv.expr.parser import parse
+from matderiv.expr.walk import cacheable
 
 __all__ = ["REWRITES", "Phase", "Rewrite", "rewrite"]
 
@@ -325,7 +326,6 @@ def _apply_rules(e: Any, rules: tuple[_Compiled, ...]) -> Any:
     return None
 
 
-@lru_cache(maxsize=1024)
 def rewrite(expr: Any, phase: Phase) -> Any:
     """Apply the rules of :data:`REWRITES` of one phase, bottom-up, until none applies.
 
@@ -349,6 +349,17 @@ def rewrite(expr: Any, phase: Phase) -> Any:
     >>> to_text(rewrite(e, "stable"))
     'sigmoid(-x)'
     """
+    if cacheable(expr):
+        return _rewrite_cached(expr, phase)
+    return _rewrite(expr, phase)
+
+
+@lru_cache(maxsize=1024)
+def _rewrite_cached(expr: Any, phase: Phase) -> Any:
+    return _rewrite(expr, phase)
+
+
+def _rewrite(expr: Any, phase: Phase) -> Any:
     rules = _compiled(phase)
     memo: dict[Any, Any] = {}
 

@@ -45,7 +45,7 @@ from sympy.core.operations import AssocOp
 
 from matderiv.expr.algebra import inner
 from matderiv.expr.nodes import ScalarOf
-from matderiv.expr.walk import symbols
+from matderiv.expr.walk import is_leaf, symbols, tree_size
 
 __all__ = [
     "CHUNK",
@@ -168,26 +168,6 @@ class Shared:
         return rebuild(expr)
 
 
-def tree_size(expr: Any, cap: int) -> int:
-    """Nodes of `expr` as a tree (each reference counted), or `cap` when there are more.
-
-    >>> import sympy as sp
-    >>> x = sp.MatrixSymbol("x", 2, 1)
-    >>> tree_size(x.T * x, 100), tree_size(x.T * x, 2)
-    (4, 2)
-    """
-    sizes: dict[Any, int] = {}
-
-    def walk(node: Any) -> int:
-        found = sizes.get(node)
-        if found is None:
-            found = 1 if _leaf(node) else min(cap, 1 + sum(walk(a) for a in node.args))
-            sizes[node] = found
-        return found
-
-    return min(cap, walk(expr))
-
-
 class _Rebuild:
     """Substitute placeholders without canonicalising, keeping the result a DAG.
 
@@ -230,13 +210,6 @@ def _remake(node: Any, args: list[Any]) -> Any:
     if isinstance(node, AssocOp):
         return node.func._from_args(args, node.is_commutative)
     return node.func(*args)
-
-
-def _leaf(node: Any) -> bool:
-    return not node.args or isinstance(node, _LEAVES)
-
-
-_LEAVES = (sp.Symbol, sp.MatrixSymbol, sp.Number, sp.Identity, sp.ZeroMatrix, sp.OneMatrix)
 
 
 #: Nodes that do not count as a level of nesting: their differentials add no terms of their own.
@@ -302,7 +275,7 @@ def share(
     def count(node: Any) -> int:
         found = unfolded.get(node)
         if found is None:
-            leaf = _leaf(node)
+            leaf = is_leaf(node)
             found = 1 if leaf else 1 + sum(count(a) for a in node.args)
             unfolded[node] = found
             below = 0 if leaf else max(calls[a] for a in node.args)
@@ -313,7 +286,7 @@ def share(
         return Shared(expr, ())
     refs: dict[Any, int] = {}  # how many parents refer to each distinct node
     for node in unfolded:
-        if not _leaf(node):
+        if not is_leaf(node):
             for a in set(node.args):
                 refs[a] = refs.get(a, 0) + 1
     defs: list[tuple[Any, Any]] = []
@@ -323,7 +296,7 @@ def share(
         found = cut.get(node)
         if found is not None:
             return found
-        if _leaf(node):
+        if is_leaf(node):
             out: tuple[Any, int] = (node, 1)
         else:
             parts = [walk(a) for a in node.args]
@@ -374,14 +347,15 @@ def linearise(
     """
     variables: dict[Any, Any] = {variable: dvariable}
     local: list[tuple[Any, Any]] = []
+    memo: dict[Any, Any] = {}  # the levels share subexpressions: each is canonicalised once
     for index, (placeholder, body) in enumerate(shared.defs):
         d_body = differential(body, variables)
         if d_body is None:
             continue
         d_placeholder = _placeholder(placeholder, index, prefix="d")
         variables[placeholder] = d_placeholder
-        local.append((d_placeholder, doit(d_body)))
-    return Linearised(doit(differential(shared.root, variables)), tuple(local))
+        local.append((d_placeholder, doit(d_body, memo)))
+    return Linearised(doit(differential(shared.root, variables), memo), tuple(local))
 
 
 def _placeholders_in(expr: Any, local: Iterable[tuple[Any, Any]]) -> list[Any]:

@@ -26,7 +26,7 @@ from matderiv.expr.codegen.ops import is_dimension, op_for
 from matderiv.expr.context import Context, format_shape
 from matderiv.expr.nodes import Commutation
 from matderiv.expr.pycode import Compiled, Op, compile_code
-from matderiv.expr.walk import distinct
+from matderiv.expr.walk import cacheable, distinct
 
 __all__ = ["NumpyFunction", "Program", "dim_text", "dimension_value", "dims_needed"]
 
@@ -252,7 +252,9 @@ def _bind(
         if name in ctx.shapes and name not in values:
             for size, dim in zip(np.shape(value), ctx.shapes[name], strict=False):
                 dims.setdefault(dim, int(size))
-    for dim in _dims_needed_once(tuple(roots)):
+    roots = tuple(roots)
+    needed = _dims_needed_once(roots) if all(map(cacheable, roots)) else dims_needed(roots)
+    for dim in needed:
         if dim not in dims:
             if str(dim) in arrays:
                 dims[dim] = int(arrays[str(dim)])
