@@ -53,6 +53,13 @@ def _softmax_chain(k: int, a: dict[str, Any]) -> Any:
     return np.log(np.sum(np.exp(s)))
 
 
+def _scaled_softmax_chain(k: int, a: dict[str, Any]) -> Any:
+    s = a["x"]
+    for _ in range(k):
+        s = _softmax(3 * s)
+    return np.log(np.sum(np.exp(3 * s)))
+
+
 def _tanh_chain(k: int, a: dict[str, Any]) -> Any:
     s = a["x"]
     for _ in range(k):
@@ -99,6 +106,15 @@ FAMILIES = (
         {"x": ("n",)},
         lambda k: f"logsumexp({_nest(k, 'x', 'softmax({})')})",
         _softmax_chain,
+        lambda rng, n: {"x": rng.standard_normal(n)},
+    ),
+    Family(  # logits scaled: the derivative does not vanish, and SymPy sized c * M twice
+        "hessian of logsumexp(3 * softmax(3 * ... x))",
+        "hessian",
+        "x",
+        {"x": ("n",)},
+        lambda k: f"logsumexp(3 * {_nest(k, 'x', 'softmax(3 * {})')})",
+        _scaled_softmax_chain,
         lambda rng, n: {"x": rng.standard_normal(n)},
     ),
     Family(

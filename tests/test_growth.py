@@ -7,6 +7,8 @@ with central finite differences of the same function written in numpy.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -82,3 +84,98 @@ def test_shared_doit_equals_sympy_doit() -> None:
     ours = doit(e).subs(n, 2).xreplace(values).doit()
     theirs = e.doit().subs(n, 2).xreplace(values).doit()
     assert sp.simplify(ours - theirs) == 0
+
+
+def _dag_size(expr: Any) -> int:
+    """Distinct objects of `expr` (a DAG's size: a shared subexpression counted once)."""
+    seen: set[int] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.args)
+    return len(seen)
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
+def test_result_grows_linearly_with_depth(family: Family) -> None:
+    # a derivative that is multiplied out has exponentially many terms; one kept as a DAG
+    # of levels grows by a constant per level
+    # (and so does its text: repeated subexpressions are printed once, however many there are)
+    derived = [_derive(family, k) for k in (8, 12, 16)]
+    for sizes in ([_dag_size(d.mixed) for d in derived], [len(d.text()) for d in derived]):
+        growth = [b - a for a, b in itertools.pairwise(sizes)]
+        assert growth[1] <= 1.5 * max(growth[0], 0) + 50, sizes
+
+
+def _scaled_softmax_chain(k: int, v: Any) -> Any:
+    for _ in range(k):
+        z = 3 * v
+        v = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    return np.log(np.exp(3 * v).sum())
+
+
+@pytest.mark.parametrize("depth", [12, 20])
+def test_deep_hessian_of_scaled_nested_softmax_matches_finite_differences(depth: int) -> None:
+    # softmax contracts: the Hessian of a plain 12-fold nest is ~1e-15, a vacuous check; with
+    # the logits scaled by 3 it stays above 1e-2.  ``3 * softmax(3 * ...)`` is also the
+    # shape SymPy sized in 2^k steps (matderiv.expr._sympy_shapes)
+    text = "x"
+    for _ in range(depth):
+        text = f"softmax(3 * {text})"
+    h = derive_hessian(f"logsumexp(3 * {text})", "x", {"x": ("n",)})
+    x0 = np.random.default_rng(13).standard_normal(4)
+    expected = hessian(lambda v: _scaled_softmax_chain(depth, v), x0, method="central")
+    assert np.abs(expected).max() > 1e-2  # the premise: a check that can fail
+    np.testing.assert_allclose(h.evaluate(x=x0), expected, rtol=1e-5, atol=1e-6)
+
+
+def _tanh_chain(k: int, inner: str) -> str:
+    for _ in range(k):
+        inner = f"tanh({inner})"
+    return inner
+
+
+# deep enough to be cut into levels, with 1 x 1 levels (quadratic forms, inner products)
+SCALAR_LEVELS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    (_tanh_chain(5, "x @ A @ x"), lambda a: _np_tanh(5, a["x"] @ a["A"] @ a["x"])),
+    (
+        f"sum({_tanh_chain(5, 'x * (x @ A @ x)')})",
+        lambda a: np.sum(_np_tanh(5, a["x"] * (a["x"] @ a["A"] @ a["x"]))),
+    ),
+    (
+        f"sum({_tanh_chain(4, 'A @ x')}) * (x @ x) + log(1 + exp(sin(sin(sin(x @ x)))))",
+        lambda a: (
+            np.sum(_np_tanh(4, a["A"] @ a["x"])) * (a["x"] @ a["x"])
+            + np.log1p(np.exp(np.sin(np.sin(np.sin(a["x"] @ a["x"])))))
+        ),
+    ),
+]
+
+
+def _np_tanh(k: int, z: Any) -> Any:
+    for _ in range(k):
+        z = np.tanh(z)
+    return z
+
+
+@pytest.mark.parametrize("case", range(len(SCALAR_LEVELS)))
+def test_cut_levels_of_shape_one_by_one(case: int) -> None:
+    text, oracle = SCALAR_LEVELS[case]
+    shapes = {"x": ("n",), "A": ("n", "n")}
+    rng = np.random.default_rng(20 + case)
+    arrays = {"x": rng.standard_normal(3) / 2, "A": rng.standard_normal((3, 3)) / 2}
+    assert share(parse_typed(text, shapes).expr).defs  # the premise: the levels are cut
+
+    def f(value: Any) -> Any:
+        return oracle({**arrays, "x": value})
+
+    g = derive(text, "x", shapes)
+    np.testing.assert_allclose(
+        g.evaluate(**arrays), gradient(f, arrays["x"], method="central"), rtol=1e-6, atol=1e-8
+    )
+    h = derive_hessian(text, "x", shapes)
+    np.testing.assert_allclose(
+        h.evaluate(**arrays), hessian(f, arrays["x"], method="central"), rtol=1e-5, atol=1e-7
+    )
