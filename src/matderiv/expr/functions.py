@@ -32,6 +32,7 @@ import sympy as sp
 
 from matderiv.expr.nodes import Elementwise
 from matderiv.expr.pycode import Call, Code, Const
+from matderiv.expr.scalar_functions import LogSigmoid, Sigmoid, Softplus
 
 __all__ = ["ELEMENTWISE", "Domain", "ElementwiseFunction"]
 
@@ -124,7 +125,7 @@ _TABLE = [
     ),
     ElementwiseFunction(
         "sigmoid",
-        lambda t: 1 / (1 + sp.exp(-t)),
+        Sigmoid,
         lambda z: sp.HadamardProduct(
             Elementwise("sigmoid", z), _ones(z) - Elementwise("sigmoid", z)
         ),
@@ -133,7 +134,7 @@ _TABLE = [
     ),
     ElementwiseFunction(
         "softplus",
-        lambda t: sp.log(1 + sp.exp(t)),
+        Softplus,
         lambda z: Elementwise("sigmoid", z),
         lambda z: Call("np.logaddexp", (Const(0.0), z)),
         r"\operatorname{softplus}",
@@ -151,7 +152,7 @@ _TABLE = [
     ),
     ElementwiseFunction(
         "log_sigmoid",
-        lambda t: -sp.log(1 + sp.exp(-t)),
+        LogSigmoid,
         lambda z: Elementwise("sigmoid", -z),
         _log_sigmoid_np,
         r"\log\sigma",

@@ -208,15 +208,18 @@ def _compiled(phase: Phase) -> tuple[_Compiled, ...]:
         if phase not in rule.phases:
             continue
         names = {w for w in WILDCARDS if _mentions(rule.pattern, w)}
-        shapes = {w: WILDCARDS[w] for w in names}
-        pattern = parse(rule.pattern, shapes).doit()
-        replacement = parse(rule.replacement, shapes).doit()
-        wild = frozenset(
-            s
-            for s in pattern.atoms(sp.MatrixSymbol, sp.Symbol)
-            if str(s.name) in WILDCARDS or str(s.name) in {"p", "q"}
-        )
-        out.append(_Compiled(rule, pattern, replacement, wild))
+        variants = [{w: WILDCARDS[w] for w in names}]
+        if names == {"z"}:  # a rule of any array is a rule of a scalar too
+            variants.append({"z": ()})
+        for shapes in variants:
+            pattern = parse(rule.pattern, shapes).doit()
+            replacement = parse(rule.replacement, shapes).doit()
+            wild = frozenset(
+                s
+                for s in pattern.atoms(sp.MatrixSymbol, sp.Symbol)
+                if str(s.name) in WILDCARDS or str(s.name) in {"p", "q"}
+            )
+            out.append(_Compiled(rule, pattern, replacement, wild))
     return tuple(out)
 
 
@@ -246,7 +249,9 @@ def _match(p: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None
             for pd, ed in zip(p.shape, e.shape, strict=True):
                 out = _match(pd, ed, wild, out) if out is not None else None
             return _bind(p, e, out) if out is not None else None
-        return _bind(p, e, b)  # a dimension
+        if str(p.name) in WILDCARDS and isinstance(e, sp.MatrixExpr):
+            return None  # a scalar wildcard stands for a scalar
+        return _bind(p, e, b)  # a scalar, or a dimension
     if isinstance(p, sp.MatMul) and len(p.args) == 2 and p.args[1] in wild:
         return _match_scaled(p.args[0], p.args[1], e, wild, b)
     if isinstance(p, sp.OneMatrix | sp.ZeroMatrix | sp.Identity):

@@ -30,6 +30,7 @@ from matderiv.expr.primitives.maximum import array_maximum
 from matderiv.expr.primitives.operators import add_terms
 from matderiv.expr.pycode import Call, Const, Op, Slot
 from matderiv.expr.reader import Handler, Reader, Val
+from matderiv.expr.scalar_functions import SCALAR_FUNCTIONS
 
 __all__ = ["elementwise_handler"]
 
@@ -163,6 +164,23 @@ for _function, _text, _numpy in (
             numpy=_unary_op(_numpy),
             # sign is piecewise constant: derivative 0 almost everywhere (0 taken at 0 too)
             differential=_scalar_function if _function is not sp.sign else _constant,
+        )
+    )
+
+
+def _stable_op(name: str) -> Callable[[Any], Op]:
+    """The elementwise table's stable kernel, on a scalar."""
+    return lambda node: Op((node.args[0],), ELEMENTWISE[name].numpy(Slot(0)))
+
+
+# the stable scalar functions (matderiv.expr.scalar_functions): code from the elementwise table
+for _name, _function in SCALAR_FUNCTIONS.items():
+    register(
+        Primitive(
+            _function,
+            text=_unary_text(_name),
+            numpy=_stable_op(_name),
+            differential=_scalar_function,
         )
     )
 

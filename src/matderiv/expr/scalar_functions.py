@@ -1,0 +1,119 @@
+"""Stable scalar functions: ``sigmoid``, ``softplus`` and ``log_sigmoid`` of a scalar.
+
+On an array these are :class:`~matderiv.expr.nodes.Elementwise` nodes with stable numpy
+kernels.  On a scalar the language used SymPy's own expressions (``log(1 + exp(t))``), whose
+derivative ``exp(t) / (1 + exp(t))`` is ``nan`` at ``t = 1000``.  These SymPy functions keep
+the scalar forms whole, so that the engine derives and computes them as stably as the array
+forms: the derivative of ``Softplus(t)`` is ``Sigmoid(t)``, computed as
+``exp(log_sigmoid(t))``, never ``exp(t) / (1 + exp(t))``.
+
+Each evaluates to its explicit form at a number, and gives SymPy's numeric evaluation and
+``lambdify`` what they need.
+
+Examples
+--------
+>>> import sympy as sp
+>>> t = sp.Symbol("t", real=True)
+>>> Softplus(t).diff(t)
+Sigmoid(t)
+>>> float(Sigmoid(0))
+0.5
+>>> f = sp.lambdify(t, Softplus(t).diff(t), modules="numpy")
+>>> float(f(1000.0)), float(f(-1000.0)) == 0.0
+(1.0, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["SCALAR_FUNCTIONS", "LogSigmoid", "Sigmoid", "Softplus"]
+
+
+class _Stable(sp.Function):  # type: ignore[misc]
+    """A real function of one real argument, explicit at numbers."""
+
+    nargs = 1
+
+    @classmethod
+    def explicit(cls, t: Any) -> Any:
+        """The function written with ``exp`` and ``log``."""
+        raise NotImplementedError
+
+    @classmethod
+    def eval(cls, t: Any) -> Any:
+        if t.is_Number:
+            return cls.explicit(t)
+        return None
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real  # type: ignore[no-any-return]
+
+    def _eval_evalf(self, prec: int) -> Any:
+        return self.explicit(self.args[0])._eval_evalf(prec)
+
+    def _eval_rewrite_as_exp(self, t: Any, **kwargs: Any) -> Any:
+        return self.explicit(t)
+
+
+class Sigmoid(_Stable):
+    """``σ(t) = 1 / (1 + exp(-t))``."""
+
+    @classmethod
+    def explicit(cls, t: Any) -> Any:
+        return 1 / (1 + sp.exp(-t))
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        t = self.args[0]
+        return Sigmoid(t) * Sigmoid(-t)
+
+    def _numpycode(self, printer: Any) -> str:
+        x = printer._print(self.args[0])
+        return f"numpy.exp(-numpy.logaddexp(0, -({x})))"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+
+
+class Softplus(_Stable):
+    """``softplus(t) = log(1 + exp(t))``."""
+
+    @classmethod
+    def explicit(cls, t: Any) -> Any:
+        return sp.log(1 + sp.exp(t))
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return Sigmoid(self.args[0])
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"numpy.logaddexp(0, {printer._print(self.args[0])})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
+
+
+class LogSigmoid(_Stable):
+    """``log σ(t) = -softplus(-t)``."""
+
+    @classmethod
+    def explicit(cls, t: Any) -> Any:
+        return -sp.log(1 + sp.exp(-t))
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return Sigmoid(-self.args[0])
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"(-numpy.logaddexp(0, -({printer._print(self.args[0])})))"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\log\sigma\left({printer._print(self.args[0])}\right)"
+
+
+#: The language's name of each scalar function.
+SCALAR_FUNCTIONS: dict[str, type[_Stable]] = {
+    "sigmoid": Sigmoid,
+    "softplus": Softplus,
+    "log_sigmoid": LogSigmoid,
+}
