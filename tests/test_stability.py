@@ -183,6 +183,31 @@ def ref_prob_ce(v: Inputs) -> list[Any]:
     return [-yi / pi for yi, pi in zip(mpv(v["y"]), mpv(v["p"]), strict=True)]
 
 
+def scalar_inputs(sign: float) -> Callable[[np.random.Generator, float], Inputs]:
+    # one scalar logit, |t| up to 1e3 (exp(t) overflows for t > 709), of the given sign
+    return lambda rng, scale: {"t": sign * scale * float(rng.uniform(0.5, 1.0))}
+
+
+def ref_scalar(f: Callable[[Any], Any]) -> Reference:
+    return lambda v: [f(mpv(v["t"]))]
+
+
+def one_example_inputs(rng: np.random.Generator, scale: float) -> Inputs:
+    # a single example of the logistic loss: margin y w.x up to ±1e3, y = ±1 a scalar
+    x = rng.uniform(0.5, 1.5, N)
+    return {
+        "x": x,
+        "w": scale * rng.uniform(0.5, 1.0, N) / x.sum(),
+        "y": float(rng.choice([-1.0, 1.0])),
+    }
+
+
+def ref_one_example(v: Inputs) -> list[Any]:
+    x, w, y = mpv(v["x"]), mpv(v["w"]), mpv(v["y"])
+    z = mp.fsum(a * b for a, b in zip(w, x, strict=True))
+    return [-y * sigmoid(-y * z) * xi for xi in x]
+
+
 @dataclass(frozen=True)
 class Problem:
     name: str
@@ -236,6 +261,23 @@ PROBLEMS = [
             {"x": "n", "mu": "n"}, gaussian_inputs, ref_gaussian),
     Problem("cross-entropy-probabilities", "-y @ log(p)", "p", {"p": "n", "y": "n"},
             probability_inputs, ref_prob_ce),
+    # the same families on a scalar (a scalar's functions are SymPy's own expressions)
+    *(
+        Problem(f"{name}-{label}", expr, "t", {"t": ()}, scalar_inputs(sign), ref_scalar(f),
+                hessian=hessian)
+        for name, expr, f, hessian in (
+            ("softplus-scalar", "log(1 + exp(t))", sigmoid, False),
+            ("sigmoid-scalar", "1 / (1 + exp(-t))", lambda t: sigmoid(t) * sigmoid(-t), False),
+            ("log-sigmoid-scalar", "log(sigmoid(t))", lambda t: sigmoid(-t), False),
+            ("log-one-minus-sigmoid-scalar", "log(1 - sigmoid(t))", lambda t: -sigmoid(t),
+             False),
+            ("softplus-scalar-hessian", "softplus(t)", lambda t: sigmoid(t) * sigmoid(-t),
+             True),
+        )
+        for label, sign in (("positive", 1.0), ("negative", -1.0))
+    ),
+    Problem("logistic-one-example", "log(1 + exp(-y * (w @ x)))", "w",
+            {"w": "n", "x": "n", "y": ()}, one_example_inputs, ref_one_example),
 ]  # fmt: skip
 
 _DERIVED: dict[str, matderiv.Derivative] = {}
