@@ -25,7 +25,7 @@ Sigmoid(t)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy as sp
 
@@ -33,9 +33,15 @@ __all__ = ["SCALAR_FUNCTIONS", "LogSigmoid", "Sigmoid", "Softplus"]
 
 
 class _Stable(sp.Function):  # type: ignore[misc]
-    """A real function of one real argument, explicit at numbers."""
+    """A real function of one real argument, explicit at numbers.
+
+    A subclass gives its explicit form (``explicit``), its numpy code (``numpy``, a template
+    in ``{x}``), its LaTeX operator (``latex``) and its derivative (``fdiff``).
+    """
 
     nargs = 1
+    numpy: ClassVar[str]
+    latex: ClassVar[str]
 
     @classmethod
     def explicit(cls, t: Any) -> Any:
@@ -57,9 +63,18 @@ class _Stable(sp.Function):  # type: ignore[misc]
     def _eval_rewrite_as_exp(self, t: Any, **kwargs: Any) -> Any:
         return self.explicit(t)
 
+    def _numpycode(self, printer: Any) -> str:
+        return self.numpy.format(x=printer._print(self.args[0]))
+
+    def _latex(self, printer: Any) -> str:
+        return rf"{self.latex}\left({printer._print(self.args[0])}\right)"
+
 
 class Sigmoid(_Stable):
     """``σ(t) = 1 / (1 + exp(-t))``."""
+
+    numpy = "numpy.exp(-numpy.logaddexp(0, -({x})))"
+    latex = r"\sigma"
 
     @classmethod
     def explicit(cls, t: Any) -> Any:
@@ -69,16 +84,12 @@ class Sigmoid(_Stable):
         t = self.args[0]
         return Sigmoid(t) * Sigmoid(-t)
 
-    def _numpycode(self, printer: Any) -> str:
-        x = printer._print(self.args[0])
-        return f"numpy.exp(-numpy.logaddexp(0, -({x})))"
-
-    def _latex(self, printer: Any) -> str:
-        return rf"\sigma\left({printer._print(self.args[0])}\right)"
-
 
 class Softplus(_Stable):
     """``softplus(t) = log(1 + exp(t))``."""
+
+    numpy = "numpy.logaddexp(0, {x})"
+    latex = r"\operatorname{softplus}"
 
     @classmethod
     def explicit(cls, t: Any) -> Any:
@@ -87,15 +98,12 @@ class Softplus(_Stable):
     def fdiff(self, argindex: int = 1) -> Any:
         return Sigmoid(self.args[0])
 
-    def _numpycode(self, printer: Any) -> str:
-        return f"numpy.logaddexp(0, {printer._print(self.args[0])})"
-
-    def _latex(self, printer: Any) -> str:
-        return rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
-
 
 class LogSigmoid(_Stable):
     """``log σ(t) = -softplus(-t)``."""
+
+    numpy = "(-numpy.logaddexp(0, -({x})))"
+    latex = r"\log\sigma"
 
     @classmethod
     def explicit(cls, t: Any) -> Any:
@@ -103,12 +111,6 @@ class LogSigmoid(_Stable):
 
     def fdiff(self, argindex: int = 1) -> Any:
         return Sigmoid(-self.args[0])
-
-    def _numpycode(self, printer: Any) -> str:
-        return f"(-numpy.logaddexp(0, -({printer._print(self.args[0])})))"
-
-    def _latex(self, printer: Any) -> str:
-        return rf"\log\sigma\left({printer._print(self.args[0])}\right)"
 
 
 #: The language's name of each scalar function.
