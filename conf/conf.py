@@ -53,6 +53,7 @@ extensions = [
     "cookbook_pdf",  # conf/cookbook_pdf.py: build/matderiv-cookbook.pdf into the site
     "derive_page",  # conf/derive_page.py: the Derive page's in-browser Python (Pyodide)
     "search_names",  # conf/search_names.py: search lists identities first, clean excerpts
+    "unparsed_tables",  # conf/unparsed_tables.py: a table left as text is a build warning
 ]
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints"]
 
@@ -111,6 +112,9 @@ nitpick_ignore_regex = [
 # -- MyST and myst-nb --------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
+# Cell outputs of type text/markdown (tables the pages render from data) are parsed as MyST,
+# with tables and math; myst-nb's default, CommonMark, has no tables.
+nb_render_markdown_format = "myst"
 nb_execution_mode = os.environ.get("MATDERIV_NB_EXECUTION", "force")
 # A failing cell is a warning naming the page (an error under -W, as nox and CI build);
 # its traceback is printed in the log and kept in <outdir>/reports/<page>.err.log.

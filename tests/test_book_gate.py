@@ -155,3 +155,33 @@ def test_rules_directive_with_an_unknown_family_fails_the_build(tmp_path: Path) 
     assert result.returncode != 0
     assert "rules.md" in log  # names the page
     assert "unknown family 'tensor-by-tensor'" in log
+
+
+TABLE_CELL = (
+    "```{code-cell} python\n:tags: [remove-input]\n\nfrom IPython.display import Markdown\n"
+    "Markdown('| rule | when |\\n|---|---|\\n| tanh | for \\\\|z\\\\| > 19 |')\n```\n"
+)
+# a | inside a cell ends it: the delimiter row no longer matches the header, no table
+BROKEN_TABLE = "| rule | when |\n|---|---|---|\n| tanh | for |z| > 19 |\n"
+
+
+@pytest.mark.slow
+def test_markdown_table_from_a_cell_renders_as_a_table(tmp_path: Path) -> None:
+    docs = _write_book(tmp_path, TABLE_CELL, GOOD_DOCTEST)
+    result = _sphinx("html", docs, tmp_path / "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "build" / "html" / "page.html").read_text(encoding="utf-8")
+    assert "<table" in page
+    assert "|z| &gt; 19" in page  # the escaped pipes are the cell's text
+    assert "|---|" not in page
+    assert "|\u2014|" not in page
+
+
+@pytest.mark.slow
+def test_table_left_as_text_fails_the_build_and_names_the_page(tmp_path: Path) -> None:
+    docs = _write_book(tmp_path, BROKEN_TABLE, GOOD_DOCTEST)
+    result = _sphinx("html", docs, tmp_path / "build")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "page.md" in log
+    assert "a Markdown table was rendered as text" in log
