@@ -212,6 +212,9 @@ class Evaluator:
         self._condition: str | None = None
         #: Largest |f| over every real evaluation so far (the scale of round-off in f).
         self.fmax = 0.0
+        #: The noise of f's values where it was measured (:mod:`matderiv.numeric._noise`),
+        #: 0.0 until then: f may be computed less accurately than ε·|f| (a cancellation).
+        self.noise = 0.0
         start = time.perf_counter()
         self.value = self.real(x, where="x")
         if budget is not None:

@@ -114,9 +114,10 @@ def roundoff_floor(ev: Evaluator, h: float, method: str) -> float:
     """A safe bound (100×) on the round-off error of `method`'s quotient with step `h`.
 
     Scaled by the largest ``|f|`` over every point evaluated so far, not only
-    ``|f(x)|``: where ``f(x) ≈ 0`` the values at ``x ± h`` carry the round-off.
+    ``|f(x)|``: where ``f(x) ≈ 0`` the values at ``x ± h`` carry the round-off; or by the
+    noise measured in ``f``'s values (``ev.noise``), when that is larger.
     """
-    return 100.0 * ROUNDOFF_GAIN[method] * EPS * ev.fmax / h
+    return 100.0 * ROUNDOFF_GAIN[method] * max(EPS * ev.fmax, ev.noise) / h
 
 
 def difference(

@@ -144,6 +144,16 @@ class Budget:
     used: int = 0
     seconds_per_eval: float = 0.0
 
+    def left(self) -> int:
+        """The evaluations still allowed.
+
+        Examples
+        --------
+        >>> Budget(max_evals=10, max_bytes=0, what="a check", used=7).left()
+        3
+        """
+        return max(self.max_evals - self.used, 0)
+
     def charge(self) -> None:
         """Count one evaluation; past `max_evals` raise :class:`~matderiv.errors.BudgetError`."""
         self.used += 1
