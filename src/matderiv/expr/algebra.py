@@ -26,6 +26,7 @@ __all__ = [
     "is_ones",
     "kron",
     "kron_product",
+    "scaled",
     "selection",
     "size",
     "times",
@@ -74,6 +75,29 @@ def hadamard(a: Any, b: Any) -> Any:
     return sp.HadamardProduct(a, b)
 
 
+def scaled(c: Any, m: Any) -> Any:
+    """``c * m`` for a scalar `c`, canonical at the top only.
+
+    SymPy's ``c * M`` for a matrix expression is ``MatMul(c, M).doit()``, a *deep* doit that
+    walks all of ``M`` (each reference of a shared subexpression again); here `m` is taken
+    as already canonical and only the new product is put in canonical form.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> A, B = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("B", 2, 2)
+    >>> print(scaled(2, 3 * A * B))
+    6*A*B
+    >>> scaled(sp.Integer(1), A) is A
+    True
+    """
+    if not isinstance(m, sp.MatrixExpr):
+        return c * m
+    if c == 1:
+        return m
+    return sp.MatMul(c, m).doit(deep=False)
+
+
 def times(bar: Any, left: list[Any], right: list[Any]) -> Any:
     """``Lᵀ bar Rᵀ`` for the factors left and right of the slot."""
     lt = [m.T for m in reversed(left)]
@@ -101,9 +125,9 @@ def as_scalar(m: Any) -> Any:
 def kron(a: Any, b: Any) -> Any:
     """``a ⊗ b`` with the 1 x 1, identity-of-1 and outer-product cases folded."""
     if tuple(a.shape) == (1, 1):
-        return as_scalar(a) * b
+        return scaled(as_scalar(a), b)
     if tuple(b.shape) == (1, 1):
-        return as_scalar(b) * a
+        return scaled(as_scalar(b), a)
     if a.shape[1] == 1 and b.shape[0] == 1:  # column ⊗ row = outer product
         return sp.MatMul(a, b)
     if a.shape[0] == 1 and b.shape[1] == 1:  # row ⊗ column = column rowᵀ... as a product

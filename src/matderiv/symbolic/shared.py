@@ -42,8 +42,11 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.operations import AssocOp
+from sympy.core.sorting import default_sort_key
+from sympy.matrices.expressions import matadd as _matadd
+from sympy.strategies import condition, do_one, exhaust, flatten, glom, rm_id, sort, unpack
 
-from matderiv.expr.algebra import inner
+from matderiv.expr.algebra import inner, scaled
 from matderiv.expr.nodes import ScalarOf
 from matderiv.expr.walk import is_leaf, symbols, tree_size
 
@@ -64,8 +67,28 @@ __all__ = [
 ]
 
 
+#: SymPy's canonical form of a sum (``MatAdd.doit``'s rules), except that like terms are
+#: merged with :func:`~matderiv.expr.algebra.scaled`: SymPy's ``cnt * M`` deep-doits ``M``,
+#: which on a DAG re-walks every shared subexpression once per reference.
+_MATADD_CANONICAL = exhaust(
+    condition(
+        lambda x: isinstance(x, sp.MatAdd),
+        do_one(
+            rm_id(lambda x: x == 0 or isinstance(x, sp.ZeroMatrix)),
+            unpack,
+            flatten,
+            glom(_matadd.matrix_of, _matadd.factor_of, scaled),
+            _matadd.merge_explicit,
+            sort(default_sort_key),
+        ),
+    )
+)
+
+
 def _shallow(node: Any) -> Any:
     """``node.doit()`` for a node whose children are already canonical."""
+    if isinstance(node, sp.MatAdd):
+        return _MATADD_CANONICAL(node)
     if isinstance(node, sp.Trace):
         # Trace.doit(deep=False) does not evaluate the trace; deep doit would re-walk the arg
         found = node.arg._eval_trace()

@@ -14,7 +14,16 @@ import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from matderiv.errors import ShapeError
-from matderiv.expr.algebra import contains, inner, is_ones, kron, kron_product, times, vec_of
+from matderiv.expr.algebra import (
+    contains,
+    inner,
+    is_ones,
+    kron,
+    kron_product,
+    scaled,
+    times,
+    vec_of,
+)
 from matderiv.expr.nodes import Commutation, Diag, ScalarOf, SumAll, Vec
 from matderiv.expr.primitive import (
     POSTFIX,
@@ -286,7 +295,7 @@ def _matmul_pullback(node: Any, bar: Any, dx: Any, pull: Pull) -> None:
         return
     for i, factor in enumerate(mats):
         if contains(factor, dx):
-            pull(factor, coeff * times(bar, list(mats[:i]), list(mats[i + 1 :])))
+            pull(factor, scaled(coeff, times(bar, list(mats[:i]), list(mats[i + 1 :]))))
             return
 
 
@@ -308,7 +317,7 @@ def _matmul_vec(node: Any, jac: Any) -> Any:
             # L diag(e) r = L diag(r) e
             k = sp.MatMul(lm, Diag(rm)) if left else Diag(rm)
             out = sp.MatMul(k, je)
-            return out if coeff == 1 else coeff * out
+            return scaled(coeff, out)
         j = jac(factor)
         if j is None:
             continue
@@ -321,7 +330,7 @@ def _matmul_vec(node: Any, jac: Any) -> Any:
         else:
             k = kron(rm.T, lm)
         out = j if k is None else sp.MatMul(k, j)
-        return out if coeff == 1 else coeff * out
+        return scaled(coeff, out)
     return None
 
 
