@@ -179,3 +179,27 @@ def test_cut_levels_of_shape_one_by_one(case: int) -> None:
     np.testing.assert_allclose(
         h.evaluate(**arrays), hessian(f, arrays["x"], method="central"), rtol=1e-5, atol=1e-7
     )
+
+
+class _CanonicalLeaf(sp.MatrixSymbol):  # type: ignore[misc]
+    """A leaf that is canonical already: a deep ``doit`` reaching it is the exponential walk."""
+
+    def doit(self, **hints: Any) -> Any:
+        raise AssertionError("a deep doit walked below a canonical subexpression")
+
+
+def test_scalar_multiples_and_like_terms_do_not_walk_below_canonical_parts() -> None:
+    from matderiv.expr.algebra import kron, scaled
+
+    A, B = _CanonicalLeaf("A", 2, 2), _CanonicalLeaf("B", 2, 2)
+    AB = sp.MatMul(A, B)
+    with pytest.raises(AssertionError, match="deep doit"):
+        _ = 3 * AB  # SymPy's c * M: the trap
+    assert scaled(3, AB) == sp.MatMul(3, A, B)
+    assert scaled(3, sp.MatMul(2, A, B)) == sp.MatMul(6, A, B)
+    assert scaled(sp.Integer(1), AB) is AB
+    # like terms of a sum merge with the same shallow product: AB + AB + 2AB = 4AB
+    assert doit(sp.MatAdd(AB, AB, sp.MatMul(2, AB))) == sp.MatMul(4, A, B)
+    # a 1 x 1 Kronecker factor is a scalar multiple
+    c = _CanonicalLeaf("c", 1, 1)
+    assert kron(c, AB).args[-2:] == (A, B)
