@@ -122,6 +122,12 @@ PROBLEMS = [
     Problem("trace(X.T @ A @ X)", "X", {"A": ("n", "n"), "X": ("n", "n")}, "(A + A.T) @ X"),
     Problem("exp(x)", "x", VEC, "diag(exp(x))"),
     Problem("A @ x", "x", {"x": "n", "A": ("m", "n")}, "A"),
+    Problem("diag(outer(x, y))", "x", VEC2, "diag(y)"),
+    # a pattern inside a longer product: outer(A @ x, y) is the product A x yᵀ
+    Problem("B @ diag(outer(A @ x, y))", "x", {"B": ("m", "n"), "A": ("n", "n"), **VEC2},
+            "B @ diag(y) @ A"),
+    Problem("sum(diag(outer(A @ x, C @ y)))", "x",
+            {"A": ("n", "n"), "C": ("n", "n"), **VEC2}, "A.T @ C @ y"),
 ]  # fmt: skip
 
 
@@ -194,3 +200,32 @@ def test_node_ratio_summary() -> None:
     assert len(PROBLEMS) >= 40
     assert median <= MEDIAN_RATIO, median
     assert worst <= WORST_RATIO, worst
+
+
+PRODUCTS = [
+    "diag(outer(A @ x, y))",
+    "diag(outer(A @ B @ x, C @ y))",
+    "diag(outer(x, C @ B @ y))",
+    "B @ diag(outer(A @ (x + y), C.T @ y)) + x",
+    "sum(diag(outer(A @ x, y)) * diag(outer(x, B @ y)))",
+]
+
+
+@pytest.mark.parametrize("text", PRODUCTS)
+def test_a_rule_matches_inside_a_longer_product(text: str) -> None:
+    # outer(u, v) is u vᵀ; with u = A x it is the flat product A x yᵀ, and the rule
+    # diag(outer(v, u)) -> v * u must see the grouping (A x)(yᵀ), or (C y)ᵀ in yᵀ Cᵀ
+    from matderiv.expr.text import to_text
+    from matderiv.symbolic.rewrite import rewrite
+
+    shapes: dict[str, Any] = {"A": ("n", "n"), "B": ("n", "n"), "C": ("n", "n"), **VEC2}
+    rewritten = to_text(rewrite(parse_typed(text, shapes).expr, "input"))
+    assert "outer" not in rewritten, rewritten
+    rng = np.random.default_rng(7)
+    arrays = {k: rng.standard_normal((3, 3) if len(v) == 2 else 3) for k, v in shapes.items()}
+    before, after = to_function(text, shapes), to_function(rewritten, shapes)
+    np.testing.assert_allclose(
+        after(**{k: arrays[k] for k in after.arg_names}),
+        before(**{k: arrays[k] for k in before.arg_names}),
+        rtol=1e-12,
+    )

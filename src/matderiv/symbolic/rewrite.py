@@ -38,9 +38,10 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import permutations
+from itertools import combinations, pairwise, permutations
 from typing import Any, Literal
 
 import sympy as sp
@@ -254,6 +255,9 @@ def _match(p: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None
         return _bind(p, e, b)  # a scalar, or a dimension
     if isinstance(p, sp.MatMul) and len(p.args) == 2 and p.args[1] in wild:
         return _match_scaled(p.args[0], p.args[1], e, wild, b)
+    if isinstance(p, sp.Transpose) and isinstance(e, sp.MatMul):
+        # uᵀ against a product: (C y)ᵀ is written yᵀ Cᵀ
+        return _match(p.arg, sp.transpose(e), wild, b)
     if isinstance(p, sp.OneMatrix | sp.ZeroMatrix | sp.Identity):
         if type(e) is not type(p):
             return None
@@ -261,6 +265,13 @@ def _match(p: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None
         return None
     if not p.args:
         return b if p == e else None
+    if isinstance(p, sp.MatMul) and len(e.args) > len(p.args):
+        # a product is associative: A x yᵀ is (A x) yᵀ, an outer product of A x and y
+        for groups in _contiguous_groups(e.args, len(p.args)):
+            out = _match_all(p.args, groups, wild, b)
+            if out is not None:
+                return out
+        return None
     if len(p.args) != len(e.args):
         return None
     if isinstance(p, _COMMUTATIVE):
@@ -270,6 +281,18 @@ def _match(p: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None
                 return out
         return None
     return _match_all(p.args, e.args, wild, b)
+
+
+def _contiguous_groups(factors: tuple[Any, ...], k: int) -> Iterator[list[Any]]:
+    """Every way to split `factors` (in order) into `k` consecutive products.
+
+    >>> A, B, C = (sp.MatrixSymbol(n, 2, 2) for n in "ABC")
+    >>> [list(map(str, g)) for g in _contiguous_groups((A, B, C), 2)]
+    [['A', 'B*C'], ['A*B', 'C']]
+    """
+    for cuts in combinations(range(1, len(factors)), k - 1):
+        bounds = (0, *cuts, len(factors))
+        yield [factors[i] if j - i == 1 else sp.MatMul(*factors[i:j]) for i, j in pairwise(bounds)]
 
 
 def _match_scaled(c: Any, z: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None:
