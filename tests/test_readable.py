@@ -123,6 +123,8 @@ PROBLEMS = [
     Problem("exp(x)", "x", VEC, "diag(exp(x))"),
     Problem("A @ x", "x", {"x": "n", "A": ("m", "n")}, "A"),
     Problem("diag(outer(x, y))", "x", VEC2, "diag(y)"),
+    # the two signs of -1 * (sin(y) ∘ (-Xᵀ1)) cancel: not "--sin(y) * ..."
+    Problem("-ones(m) @ X @ cos(y)", "y", {"X": ("m", "n"), "y": "n"}, "sin(y) * (X.T @ ones(m))"),
     # a pattern inside a longer product: outer(A @ x, y) is the product A x yᵀ
     Problem("B @ diag(outer(A @ x, y))", "x", {"B": ("m", "n"), "A": ("n", "n"), **VEC2},
             "B @ diag(y) @ A"),

@@ -15,6 +15,7 @@ For every drawn expression and variable:
 from __future__ import annotations
 
 import ast
+import re
 import time
 from typing import Any
 
@@ -33,6 +34,8 @@ from matderiv.expr.text import inline_where
 from matderiv.layout import unvec_jacobian
 
 SIZES = {"n": 3, "m": 2}
+#: Two signs in a row in printed text, such as "- -x", "+ -x" or "--x".
+DOUBLE_SIGN = re.compile(r"(?<![eE*/])[-+]\s*-")
 DEFAULT = Names()
 KINDS = ("s", "n", "m", "nn", "mn")
 
@@ -108,6 +111,8 @@ def test_printed_text_is_in_the_language(problem: tuple[str, str], wrt: str, see
     where = _timed(d.text)
     printed = inline_where(where)  # named intermediates substituted back: one expression
     note(f"f = {text}, wrt {wrt}; printed: {where}")
+    # signs are merged: no "- -x", "+ -x" or "--x" (the "cos(x) ** 2 + -sin(x) ...")
+    assert DOUBLE_SIGN.search(where) is None, where
     parsed = parse_typed(printed, DEFAULT.shapes())  # a MatderivError here is a failure
     arrays = inputs(DEFAULT.shapes(), SIZES, seed)
     expected = _mixed_value(d, arrays)

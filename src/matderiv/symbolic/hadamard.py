@@ -81,7 +81,7 @@ def _to_scalar(e: Any, atoms: _Atoms, walk: Any) -> Any:
     if isinstance(e, sp.MatAdd):
         return sp.Add(*(_to_scalar(a, atoms, walk) for a in e.args))
     if isinstance(e, sp.HadamardProduct):
-        return sp.Mul(*(_to_scalar(a, atoms, walk) for a in e.args))
+        return sp.Mul(*(_factor_to_scalar(a, atoms, walk) for a in e.args))
     if isinstance(e, sp.HadamardPower):
         return sp.Pow(_to_scalar(e.args[0], atoms, walk), e.args[1])
     if isinstance(e, sp.OneMatrix):
@@ -93,6 +93,20 @@ def _to_scalar(e: Any, atoms: _Atoms, walk: Any) -> Any:
         if len(mats) == 1:
             return walk(coeff) * _to_scalar(mats[0], atoms, walk)
     return atoms(walk(e))
+
+
+def _factor_to_scalar(e: Any, atoms: _Atoms, walk: Any) -> Any:
+    """A factor of a Hadamard product in the algebra: ``(c A B) ∘ F = c (A B ∘ F)``.
+
+    The coefficient of a matrix product is a scalar factor of the elementwise product, so
+    the signs of ``-1 * (sin(y) ∘ (-Xᵀ1))`` cancel.  (A term of a sum keeps its coefficient
+    with its product: the sum's factoring compares whole terms.)
+    """
+    if isinstance(e, sp.MatMul):
+        coeff, mats = e.as_coeff_matrices()
+        if len(mats) > 1 and coeff != 1:
+            return walk(coeff) * atoms(walk(sp.MatMul(*mats)))
+    return _to_scalar(e, atoms, walk)
 
 
 def _from_scalar(x: Any, shape: tuple[Any, Any], atoms: _Atoms) -> Any:
