@@ -20,7 +20,6 @@ from matderiv.numeric.diagnosis import Tolerance, factor_message
 
 __all__ = [
     "Comparison",
-    "compare_along_directions",
     "directional_diagnosis",
     "directional_floor",
     "directional_test",
@@ -40,12 +39,14 @@ def directional_test(
     step: float | None,
     directions: int,
     seed: int,
-) -> tuple[list[tuple[RealArray, RealArray]], float, list[Step]]:
-    """Claimed and numeric ``J u`` along random ``u``: (pairs, scale, steps).
+    rtol: float,
+    atol: float,
+) -> Comparison:
+    """Claimed and numeric ``J u`` along random ``u``, with the comparison's tolerance.
 
     For a pullback, compare ``⟨v, J u⟩`` with ``⟨Jᵀ v, u⟩`` for three random ``v``
-    per direction (the dot-product test).  The steps give the round-off floor of the
-    comparison (:func:`directional_floor`).
+    per direction (the dot-product test).  The tolerance is ``atol`` + the round-off floor
+    of the steps used (:func:`directional_floor`) + ``rtol`` · scale.
     """
     rng = np.random.default_rng(seed)
     out_shape, in_shape = ev.out_shape, point.shape
@@ -74,7 +75,10 @@ def directional_test(
         pairs.append((np.asarray(got, dtype=np.float64), want))
         scale = max(scale, size)
         steps.append((h, weight))
-    return pairs, scale, steps
+    worst = max((float(np.max(np.abs(g - w), initial=0.0)) for g, w in pairs), default=0.0)
+    return Comparison(
+        pairs, scale, worst, Tolerance(rtol, atol + directional_floor(ev, steps, method))
+    )
 
 
 def directional_floor(ev: Evaluator, steps: list[Step], method: Method) -> float:
@@ -106,27 +110,6 @@ class Comparison:
         if self.scale > 0:
             return self.worst_abs / self.scale
         return 0.0 if self.worst_abs == 0 else float("inf")
-
-
-def compare_along_directions(
-    ev: Evaluator,
-    point: RealArray,
-    df: Any,
-    form: str,
-    C: RealArray | None,
-    method: Method,
-    step: float | None,
-    directions: int,
-    seed: int,
-    rtol: float,
-    atol: float,
-) -> Comparison:
-    """:func:`directional_test` with its tolerance: ``atol`` + round-off floor + ``rtol``·scale."""
-    pairs, scale, steps = directional_test(ev, point, df, form, C, method, step, directions, seed)
-    worst = max((float(np.max(np.abs(g - w), initial=0.0)) for g, w in pairs), default=0.0)
-    return Comparison(
-        pairs, scale, worst, Tolerance(rtol, atol + directional_floor(ev, steps, method))
-    )
 
 
 def directional_diagnosis(

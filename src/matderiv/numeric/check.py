@@ -57,7 +57,7 @@ from matderiv.numeric import limits
 from matderiv.numeric._arguments import as_count, as_flag, as_function, as_seed, as_tolerance
 from matderiv.numeric._budgeting import jacobian_evals, start
 from matderiv.numeric._claimed import as_real, claimed_array, full_claimed
-from matderiv.numeric._directional import compare_along_directions, directional_diagnosis
+from matderiv.numeric._directional import directional_diagnosis, directional_test
 from matderiv.numeric._entrywise import entrywise_result, full_cost, skip_full_reason
 from matderiv.numeric._evaluate import Evaluator, Function, RealArray, float_errors_checked
 from matderiv.numeric._jacobian import jacobian_and_step
@@ -236,7 +236,7 @@ def check_derivative(
         ensure_complex_safe(ev, point)
 
     test = (ev, point, df, form, C, method, step, directions, seed, rtol, atol)
-    found = compare_along_directions(*test)
+    found = directional_test(*test)
     within = ""
     if not found.passed and directions and method != "complex" and _noise_affordable(ev, evals):
         # f may be computed less accurately than ε·|f| (a value that is a cancellation of
@@ -246,7 +246,7 @@ def check_derivative(
             # test again, knowing the noise: Richardson's step no longer shrinks into it
             # (a quotient of noise over a tiny step would hide a real error)
             ev.noise = noise
-            found = compare_along_directions(*test)
+            found = directional_test(*test)
             if found.passed:
                 within = (
                     f", within the noise of {ev.name}'s computed values ({noise:.2g}, measured "
