@@ -26,7 +26,7 @@ from matderiv.expr.codegen.ops import is_dimension, op_for
 from matderiv.expr.context import Context, format_shape
 from matderiv.expr.nodes import Commutation
 from matderiv.expr.pycode import Compiled, Op, compile_code
-from matderiv.expr.walk import cacheable, distinct
+from matderiv.expr.walk import distinct
 
 __all__ = ["NumpyFunction", "Program", "dim_text", "dimension_value", "dims_needed"]
 
@@ -149,12 +149,6 @@ def dims_needed(roots: Iterable[Any]) -> set[Any]:
     return dims
 
 
-@functools.lru_cache(maxsize=256)
-def _dims_needed_once(roots: tuple[Any, ...]) -> frozenset[Any]:
-    # a function's roots never change: walk them once, not at every call
-    return frozenset(dims_needed(roots))
-
-
 @dataclass(frozen=True)
 class NumpyFunction:
     """A numpy function compiled from an expression (no ``exec`` involved).
@@ -183,8 +177,17 @@ class NumpyFunction:
     single: bool
     _program: Program
 
+    @functools.cached_property
+    def _root_indices(self) -> tuple[int, ...]:
+        # a function's roots never change: found once, not at every call
+        return tuple(self._program.root_index(root) for root in self.roots)
+
+    @functools.cached_property
+    def _dims_needed(self) -> frozenset[Any]:
+        return frozenset(dims_needed(self.roots))
+
     def __call__(self, /, **arrays: Any) -> Any:
-        values, dims = _bind(self.context, self.arg_names, arrays, self.roots)
+        values, dims = _bind(self.context, self.arg_names, arrays, self._dims_needed)
         prog = self._program
 
         def size(d: Any) -> int:
@@ -192,7 +195,7 @@ class NumpyFunction:
 
         computed: list[Any] = []
         last_use = prog.last_use
-        keep = {prog.root_index(root) for root in self.roots}
+        keep = set(self._root_indices)
         for i, (node, call, kids) in enumerate(
             zip(prog.nodes, prog.compiled, prog.children, strict=True)
         ):
@@ -204,14 +207,14 @@ class NumpyFunction:
                     if last_use[k] == i and k not in keep:
                         computed[k] = None
         results = [
-            _to_user(computed[prog.root_index(root)], shape, dims)
-            for root, shape in zip(self.roots, self.out_shapes, strict=True)
+            _to_user(computed[i], shape, dims)
+            for i, shape in zip(self._root_indices, self.out_shapes, strict=True)
         ]
         return results[0] if self.single else tuple(results)
 
 
 def _bind(
-    ctx: Context, names: Sequence[str], arrays: Mapping[str, Any], roots: Sequence[Any]
+    ctx: Context, names: Sequence[str], arrays: Mapping[str, Any], needed: Iterable[Any]
 ) -> tuple[dict[str, Any], dict[Any, int]]:
     np = numpy_module()
     values: dict[str, Any] = {}
@@ -252,8 +255,6 @@ def _bind(
         if name in ctx.shapes and name not in values:
             for size, dim in zip(np.shape(value), ctx.shapes[name], strict=False):
                 dims.setdefault(dim, int(size))
-    roots = tuple(roots)
-    needed = _dims_needed_once(roots) if all(map(cacheable, roots)) else dims_needed(roots)
     for dim in needed:
         if dim not in dims:
             if str(dim) in arrays:
