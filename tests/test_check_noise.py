@@ -63,6 +63,10 @@ def test_zero_claimed_for_a_noisy_zero_passes_and_says_why(seed: int) -> None:
     result = check_derivative(_cancelling_gradient, np.zeros((6, 6)), x, seed=seed)
     assert result, result.diagnosis
     assert result.diagnosis.startswith("agrees with richardson differences")
+    # entry by entry too: the full Jacobian's floor uses the measured noise
+    full = check_derivative(_cancelling_gradient, np.zeros((6, 6)), x, seed=seed, full=True)
+    assert full, full.diagnosis
+    assert full.full_jacobian
 
 
 @pytest.mark.parametrize("c", [1e-6, 1e-9])

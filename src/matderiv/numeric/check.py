@@ -28,7 +28,7 @@ Before a directional test is called a failure, the noise of ``f``'s values is me
 (:mod:`matderiv.numeric._noise`; 8 to 24 more evaluations, within the budget): a value that
 is the cancellation of larger terms, such as an identically zero gradient, carries more
 round-off than ``ε·|f|``.  When the measured noise is larger, the floor uses it and the
-directional test runs again.
+failed comparison (directional, or entry by entry) runs again.
 
 Examples
 --------
@@ -214,7 +214,7 @@ def check_derivative(
     assert ev.budget is not None
     out_shape, in_shape = ev.out_shape, point.shape
     entries = math.prod(out_shape) * math.prod(in_shape)
-    evals = directions * jacobian_evals(method, 1)
+    evals = directional_evals = directions * jacobian_evals(method, 1)
     nbytes = 8 * directions * (math.prod(out_shape) + math.prod(in_shape))
     if full:
         full_evals, full_bytes, _ = full_cost(ev, method, entries)
@@ -238,20 +238,15 @@ def check_derivative(
     test = (ev, point, df, form, C, method, step, directions, seed, rtol, atol)
     found = directional_test(*test)
     within = ""
-    if not found.passed and directions and method != "complex" and _noise_affordable(ev, evals):
-        # f may be computed less accurately than ε·|f| (a value that is a cancellation of
-        # larger terms): measure its noise, within the budget, before calling it a mismatch
-        noise = measured_noise(ev, point, np.random.default_rng(seed).standard_normal(in_shape))
-        if noise > EPS * ev.fmax:
-            # test again, knowing the noise: Richardson's step no longer shrinks into it
-            # (a quotient of noise over a tiny step would hide a real error)
-            ev.noise = noise
-            found = directional_test(*test)
-            if found.passed:
-                within = (
-                    f", within the noise of {ev.name}'s computed values ({noise:.2g}, measured "
-                    f"along a random direction; larger than ε·|{ev.name}| = {EPS * ev.fmax:.2g})"
-                )
+    if not found.passed and _found_noise(ev, point, seed, method, directional_evals):
+        # test again, knowing the noise: Richardson's step no longer shrinks into it
+        # (a quotient of noise over a tiny step would hide a real error)
+        found = directional_test(*test)
+        if found.passed:
+            within = (
+                f", within the noise of {ev.name}'s computed values ({ev.noise:.2g}, measured "
+                f"along a random direction; larger than ε·|{ev.name}| = {EPS * ev.fmax:.2g})"
+            )
     passed, worst_abs, rel, tol = found.passed, found.worst_abs, found.rel, found.tol
     if passed and not full:
         return CheckResult(
@@ -280,22 +275,46 @@ def check_derivative(
             directions=directions,
             out_shape=out_shape,
         )
-    T, smallest_step = jacobian_and_step(ev, point, method, step)
-    full_tol = Tolerance(rtol, atol + roundoff_floor(ev, smallest_step, method))
     claimed = full_claimed(df, form, C, out_shape, in_shape)
-    return entrywise_result(
-        T, claimed, full_tol, ev, method, directions, passed, raw=raw, layout=declared
-    )
+
+    def entrywise() -> CheckResult:
+        T, smallest_step = jacobian_and_step(ev, point, method, step)
+        full_tol = Tolerance(rtol, atol + roundoff_floor(ev, smallest_step, method))
+        return entrywise_result(
+            T, claimed, full_tol, ev, method, directions, passed, raw=raw, layout=declared
+        )
+
+    result = entrywise()
+    if not result.passed and _found_noise(
+        ev, point, seed, method, full_cost(ev, method, entries)[0]
+    ):
+        result = entrywise()  # the directional test passed without knowing the noise
+    return result
 
 
-def _noise_affordable(ev: Evaluator, directional_evals: int) -> bool:
-    """Whether measuring f's noise and repeating the directional test fit the budget.
+def _found_noise(ev: Evaluator, point: RealArray, seed: int, method: Method, again: int) -> bool:
+    """Measure f's noise once (if `again` more evaluations fit too); whether it exceeds ε·|f|.
+
+    f may be computed less accurately than ε·|f| (a value that is a cancellation of larger
+    terms): before a difference is called a mismatch, the floor learns the noise.
+    """
+    if ev.noise > 0.0 or method == "complex" or not _noise_affordable(ev, again):
+        return False
+    noise = measured_noise(ev, point, np.random.default_rng(seed).standard_normal(point.shape))
+    if noise <= EPS * ev.fmax:
+        return False
+    ev.noise = noise
+    return True
+
+
+def _noise_affordable(ev: Evaluator, again: int) -> bool:
+    """Whether measuring f's noise and `again` more evaluations (a second test) fit the budget.
 
     The measurement takes at most 24 evaluations and keeps 9 values of f.
     """
     assert ev.budget is not None
     nbytes = NOISE_POINTS * 8 * math.prod(ev.out_shape)
-    evals = len(NOISE_STEPS) * (NOISE_POINTS - 1) + directional_evals
+    evals = len(NOISE_STEPS) * (NOISE_POINTS - 1) + again
     return ev.budget.left() >= evals and nbytes <= ev.budget.max_bytes
 
 
