@@ -257,7 +257,9 @@ def _match(p: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None
         return _match_scaled(p.args[0], p.args[1], e, wild, b)
     if isinstance(p, sp.Transpose) and isinstance(e, sp.MatMul):
         # uᵀ against a product: (C y)ᵀ is written yᵀ Cᵀ
-        return _match(p.arg, sp.transpose(e), wild, b)
+        if p.shape[0] == 1 and e.shape[0] != 1:
+            return None
+        return _match(p.arg, _transposed(e), wild, b)
     if isinstance(p, sp.OneMatrix | sp.ZeroMatrix | sp.Identity):
         if type(e) is not type(p):
             return None
@@ -267,7 +269,7 @@ def _match(p: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None
         return b if p == e else None
     if isinstance(p, sp.MatMul) and len(e.args) > len(p.args):
         # a product is associative: A x yᵀ is (A x) yᵀ, an outer product of A x and y
-        for groups in _contiguous_groups(e.args, len(p.args)):
+        for groups in _contiguous_groups(e.args, p.args, wild):
             out = _match_all(p.args, groups, wild, b)
             if out is not None:
                 return out
@@ -283,16 +285,58 @@ def _match(p: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None
     return _match_all(p.args, e.args, wild, b)
 
 
-def _contiguous_groups(factors: tuple[Any, ...], k: int) -> Iterator[list[Any]]:
-    """Every way to split `factors` (in order) into `k` consecutive products.
+def _contiguous_groups(
+    factors: tuple[Any, ...], patterns: tuple[Any, ...], wild: frozenset[Any]
+) -> Iterator[list[Any]]:
+    """Every way to split `factors` (in order) into consecutive products, one per pattern.
+
+    A group of several factors is a product, so it is offered only to a pattern that a product
+    can match (a wildcard, a transposed wildcard, a product) and whose size-1 dimensions it
+    has; and it is built only once every group of the split is admissible. (Building
+    candidates for every product of a large result fills SymPy's caches with new keys.)
 
     >>> A, B, C = (sp.MatrixSymbol(n, 2, 2) for n in "ABC")
-    >>> [list(map(str, g)) for g in _contiguous_groups((A, B, C), 2)]
+    >>> z, w = sp.MatrixSymbol("z", 2, 2), sp.MatrixSymbol("w", 2, 2)
+    >>> [list(map(str, g)) for g in _contiguous_groups((A, B, C), (z, w), frozenset({z, w}))]
     [['A', 'B*C'], ['A*B', 'C']]
     """
-    for cuts in combinations(range(1, len(factors)), k - 1):
-        bounds = (0, *cuts, len(factors))
-        yield [factors[i] if j - i == 1 else sp.MatMul(*factors[i:j]) for i, j in pairwise(bounds)]
+    for cuts in combinations(range(1, len(factors)), len(patterns) - 1):
+        bounds = list(pairwise((0, *cuts, len(factors))))
+        if all(_admits(p, factors[i:j], wild) for p, (i, j) in zip(patterns, bounds, strict=True)):
+            yield [factors[i] if j - i == 1 else sp.MatMul(*factors[i:j]) for i, j in bounds]
+
+
+def _admits(pattern: Any, group: tuple[Any, ...], wild: frozenset[Any]) -> bool:
+    """Whether the product of `group` could match `pattern` (see :func:`_contiguous_groups`)."""
+    if len(group) == 1:
+        return True
+    if not (
+        pattern in wild
+        or isinstance(pattern, sp.MatMul)
+        or (isinstance(pattern, sp.Transpose) and pattern.arg in wild)
+    ):
+        return False
+    matrices = [f for f in group if isinstance(f, sp.MatrixExpr)]
+    if not matrices or not isinstance(pattern, sp.MatrixExpr):
+        return False
+    rows, cols = matrices[0].shape[0], matrices[-1].shape[1]
+    return bool((pattern.shape[0] != 1 or rows == 1) and (pattern.shape[1] != 1 or cols == 1))
+
+
+def _transposed(product: Any) -> Any:
+    """``(A B)ᵀ = Bᵀ Aᵀ``, built as it stands.
+
+    SymPy's ``transpose`` of a product runs a deep ``doit`` of the factors: on a result that
+    shares its subexpressions that walks every reference, and it runs for every product the
+    matcher tries.
+    """
+
+    def transposed(a: Any) -> Any:
+        if not isinstance(a, sp.MatrixExpr):
+            return a  # the coefficient
+        return a.arg if isinstance(a, sp.Transpose) else sp.Transpose(a)
+
+    return sp.MatMul(*(transposed(a) for a in reversed(product.args)))
 
 
 def _match_scaled(c: Any, z: Any, e: Any, wild: frozenset[Any], b: Bindings) -> Bindings | None:
