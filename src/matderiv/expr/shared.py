@@ -203,16 +203,22 @@ def _replace(node: Any, mapping: dict[Any, Any]) -> Any:
     """`node` with each key of `mapping` replaced, rebuilding each shared node once."""
     if not mapping:
         return node
+    if node in mapping:
+        return mapping[node]
+    return _rebuilder([node], mapping)(node)
+
+
+def _rebuilder(roots: Iterable[Any], mapping: dict[Any, Any]) -> Callable[[Any], Any]:
+    """For any node under `roots`: the node with its *proper* subexpressions that are keys of
+    `mapping` replaced (one walk for all the roots; each shared node rebuilt once)."""
     memo: dict[Any, Any] = {}
-    for sub in _unique_postorder([node]):
-        if sub in mapping:
-            memo[sub] = mapping[sub]
-        elif _is_atom(sub):
+    for sub in _unique_postorder(roots):  # children before parents
+        if _is_atom(sub):
             memo[sub] = sub
         else:
-            args = tuple(memo.get(a, a) for a in sub.args)
+            args = tuple(mapping.get(a, memo[a]) for a in sub.args)
             memo[sub] = sub if args == sub.args else sub.func(*args)
-    return memo[node]
+    return memo.__getitem__
 
 
 _CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*(?=\()")
@@ -374,20 +380,10 @@ def _name_in_one_pass(
                 count[a] += passed
     if not mapping:
         return main, found
-    memo: dict[Any, Any] = {}  # node -> the node with its named subexpressions replaced
-    for sub in order:  # children before parents
-        if _is_atom(sub):
-            memo[sub] = sub
-        else:
-            args = tuple(mapping.get(a, memo[a]) for a in sub.args)
-            memo[sub] = sub if args == sub.args else sub.func(*args)
-
-    def outside(node: Any) -> Any:
-        return mapping.get(node, memo[node])
-
-    found = [(letter, symbol, memo[value]) for letter, symbol, value in found]
-    found += [(letters[node], symbol, memo[node]) for node, symbol in mapping.items()]
-    return outside(main), found
+    inside = _rebuilder(roots, mapping)  # a definition: its named subexpressions replaced
+    found = [(letter, symbol, inside(value)) for letter, symbol, value in found]
+    found += [(letters[node], symbol, inside(node)) for node, symbol in mapping.items()]
+    return mapping.get(main, inside(main)), found
 
 
 def _head_text(node: Any, printer: Callable[[Any], str]) -> str:
