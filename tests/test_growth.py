@@ -18,6 +18,7 @@ from nested_families import FAMILIES, Family
 
 from matderiv import derive, derive_hessian
 from matderiv.expr.parser import parse_typed
+from matderiv.expr.walk import distinct
 from matderiv.numeric import gradient, hessian
 from matderiv.symbolic.shared import SHARE_ABOVE, doit, share
 
@@ -88,14 +89,7 @@ def test_shared_doit_equals_sympy_doit() -> None:
 
 def _dag_size(expr: Any) -> int:
     """Distinct objects of `expr` (a DAG's size: a shared subexpression counted once)."""
-    seen: set[int] = set()
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if id(node) not in seen:
-            seen.add(id(node))
-            stack.extend(node.args)
-    return len(seen)
+    return sum(1 for _ in distinct(expr))
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
