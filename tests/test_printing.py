@@ -412,3 +412,15 @@ def test_split_where_refuses_a_malformed_clause() -> None:
         split_where("s @ s where s = softmax(x), 2 * s")
     # a variable called where is not the clause
     assert split_where("where @ x") == ("where @ x", [])
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "log_sigmoid"])
+def test_stable_functions_of_a_scalar_print_the_tables_latex(name: str) -> None:
+    # one source of LaTeX for the function of an array and of a scalar: the elementwise table
+    from matderiv.expr.functions import ELEMENTWISE
+
+    operator = ELEMENTWISE[name].latex
+    of_scalar = derive(f"x * {name}(c)", "x", {"c": (), "x": ("n",)}).latex()
+    of_array = derive(f"x * sum({name}(y))", "x", {"x": ("n",), "y": ("n",)}).latex()
+    assert operator + r"\left(c\right)" in of_scalar, of_scalar
+    assert operator + r"\left(y\right)" in of_array, of_array

@@ -36,12 +36,12 @@ class _Stable(sp.Function):  # type: ignore[misc]
     """A real function of one real argument, explicit at numbers.
 
     A subclass gives its explicit form (``explicit``), its numpy code (``numpy``, a template
-    in ``{x}``), its LaTeX operator (``latex``) and its derivative (``fdiff``).
+    in ``{x}``, for SymPy's ``lambdify``) and its derivative (``fdiff``).  matderiv's own
+    code and LaTeX come from the elementwise table (:mod:`matderiv.expr.primitives.elementwise`).
     """
 
     nargs = 1
     numpy: ClassVar[str]
-    latex: ClassVar[str]
 
     @classmethod
     def explicit(cls, t: Any) -> Any:
@@ -66,15 +66,11 @@ class _Stable(sp.Function):  # type: ignore[misc]
     def _numpycode(self, printer: Any) -> str:
         return self.numpy.format(x=printer._print(self.args[0]))
 
-    def _latex(self, printer: Any) -> str:
-        return rf"{self.latex}\left({printer._print(self.args[0])}\right)"
-
 
 class Sigmoid(_Stable):
     """``σ(t) = 1 / (1 + exp(-t))``."""
 
     numpy = "numpy.exp(-numpy.logaddexp(0, -({x})))"
-    latex = r"\sigma"
 
     @classmethod
     def explicit(cls, t: Any) -> Any:
@@ -89,7 +85,6 @@ class Softplus(_Stable):
     """``softplus(t) = log(1 + exp(t))``."""
 
     numpy = "numpy.logaddexp(0, {x})"
-    latex = r"\operatorname{softplus}"
 
     @classmethod
     def explicit(cls, t: Any) -> Any:
@@ -103,7 +98,6 @@ class LogSigmoid(_Stable):
     """``log σ(t) = -softplus(-t)``."""
 
     numpy = "(-numpy.logaddexp(0, -({x})))"
-    latex = r"\log\sigma"
 
     @classmethod
     def explicit(cls, t: Any) -> Any:

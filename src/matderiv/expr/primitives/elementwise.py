@@ -65,10 +65,15 @@ def _elementwise_text(node: Any, p: TextPrinter) -> Txt:
 
 
 def _elementwise_latex(node: Any, printer: LatexPrinting) -> str:
-    latex = ELEMENTWISE[node.name].latex
+    return _table_latex(node.name, node.arg, printer)
+
+
+def _table_latex(name: str, arg: Any, printer: LatexPrinting) -> str:
+    """The elementwise table's LaTeX of `name` applied to `arg` (an array or a scalar)."""
+    latex = ELEMENTWISE[name].latex
     if "#1" in latex:  # a template: \sqrt{#1}, \left|#1\right|
-        return latex.replace("#1", printer._print(node.arg))
-    return rf"{latex}\left({printer._print(node.arg)}\right)"
+        return latex.replace("#1", printer._print(arg))
+    return rf"{latex}\left({printer._print(arg)}\right)"
 
 
 def _elementwise_native(node: Any, args: list[Any]) -> Any:
@@ -173,13 +178,20 @@ def _stable_op(name: str) -> Callable[[Any], Op]:
     return lambda node: Op((node.args[0],), ELEMENTWISE[name].numpy(Slot(0)))
 
 
-# the stable scalar functions (matderiv.expr.scalar_functions): code from the elementwise table
+def _stable_latex(name: str) -> Callable[[Any, LatexPrinting], str]:
+    """The elementwise table's LaTeX, on a scalar."""
+    return lambda node, printer: _table_latex(name, node.args[0], printer)
+
+
+# the stable scalar functions (matderiv.expr.scalar_functions): code and LaTeX from the
+# elementwise table
 for _name, _function in SCALAR_FUNCTIONS.items():
     register(
         Primitive(
             _function,
             text=_unary_text(_name),
             numpy=_stable_op(_name),
+            latex=_stable_latex(_name),
             differential=_scalar_function,
         )
     )
