@@ -21,12 +21,24 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import sympy as sp
 
-__all__ = ["CACHE_BELOW", "LEAVES", "cacheable", "distinct", "is_leaf", "symbols", "tree_size"]
+__all__ = [
+    "CACHE_BELOW",
+    "LEAVES",
+    "cacheable",
+    "cached_when_small",
+    "distinct",
+    "is_leaf",
+    "symbols",
+    "tree_size",
+]
+
+_R = TypeVar("_R")
 
 #: An expression whose unfolded tree has fewer nodes than this may be the key of a cache.
 CACHE_BELOW = 2000
@@ -103,6 +115,34 @@ def cacheable(expr: Any) -> bool:
     larger than its DAG.
     """
     return tree_size(expr, CACHE_BELOW) < CACHE_BELOW
+
+
+def cached_when_small(maxsize: int) -> Callable[[Callable[..., _R]], Callable[..., _R]]:
+    """``functools.lru_cache`` for the calls whose first argument is :func:`cacheable`.
+
+    A call with a large first argument is computed directly: looking it up would compare it
+    with ``==`` against the keys (see :func:`cacheable`).
+
+    >>> calls = []
+    >>> @cached_when_small(8)
+    ... def size(expr):
+    ...     calls.append(expr)
+    ...     return tree_size(expr, 100)
+    >>> x = sp.MatrixSymbol("x", 2, 1)
+    >>> size(x.T * x), size(x.T * x), len(calls)
+    (4, 4, 1)
+    """
+
+    def decorate(function: Callable[..., _R]) -> Callable[..., _R]:
+        cached = functools.lru_cache(maxsize=maxsize)(function)
+
+        @functools.wraps(function)
+        def call(expr: Any, *args: Any) -> _R:
+            return cached(expr, *args) if cacheable(expr) else function(expr, *args)
+
+        return call
+
+    return decorate
 
 
 def is_leaf(node: Any) -> bool:

@@ -33,7 +33,7 @@ from typing import Any
 import sympy as sp
 
 from matderiv.expr.nodes import ScalarOf, SumAll
-from matderiv.expr.walk import cacheable
+from matderiv.expr.walk import cached_when_small
 
 __all__ = ["simplify_elementwise"]
 
@@ -229,16 +229,10 @@ def simplify_elementwise(expr: Any) -> Any:
     >>> print(simplify_elementwise(sp.HadamardProduct(-y, s, sp.HadamardPower(s, -1))))
     -y
     """
-    if cacheable(expr):
-        return _simplify_cached(expr)
     return _simplify(expr)
 
 
-@lru_cache(maxsize=1024)
-def _simplify_cached(expr: Any) -> Any:
-    return _simplify(expr)
-
-
+@cached_when_small(1024)
 def _simplify(expr: Any) -> Any:
     memo: dict[Any, Any] = {}
     atoms = _Atoms()

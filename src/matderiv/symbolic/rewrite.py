@@ -40,14 +40,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from itertools import combinations, pairwise, permutations
 from typing import Any, Literal
 
 import sympy as sp
 
 from matderiv.expr.parser import parse
-from matderiv.expr.walk import cacheable
+from matderiv.expr.walk import cached_when_small
 
 __all__ = ["REWRITES", "Phase", "Rewrite", "rewrite"]
 
@@ -421,16 +421,10 @@ def rewrite(expr: Any, phase: Phase) -> Any:
     >>> to_text(rewrite(e, "stable"))
     'sigmoid(-x)'
     """
-    if cacheable(expr):
-        return _rewrite_cached(expr, phase)
     return _rewrite(expr, phase)
 
 
-@lru_cache(maxsize=1024)
-def _rewrite_cached(expr: Any, phase: Phase) -> Any:
-    return _rewrite(expr, phase)
-
-
+@cached_when_small(1024)
 def _rewrite(expr: Any, phase: Phase) -> Any:
     rules = _compiled(phase)
     memo: dict[Any, Any] = {}
